@@ -1,0 +1,152 @@
+package abci
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	abcitypes "github.com/cometbft/cometbft/abci/types"
+)
+
+// AppVersion is the version of the state machine's rules. It changes when
+// the same txs would produce a different state.
+const AppVersion = 1
+
+// App is the linli ABCI application: a thin shell that feeds txs to the
+// handlers in exec.go and commits their writes to a Store.
+type App struct {
+	abcitypes.BaseApplication
+
+	mu    sync.Mutex
+	store Store
+
+	chain     ChainInfo
+	params    Params
+	height    int64 // last committed height
+	appHash   []byte
+	blockTime int64 // last committed block time, unix seconds
+
+	// pending holds the writes of InitChain and the block being finalized
+	// until Commit; pendingPrev is the app hash it chains from.
+	pending       *cache
+	pendingPrev   []byte
+	pendingHeight int64
+	pendingHash   []byte
+
+	// check is CheckTx's view: committed state plus the txs admitted to
+	// the mempool since, so a signer's consecutive txs pass in order.
+	check *cache
+}
+
+var _ abcitypes.Application = (*App)(nil)
+
+// New returns an app over a store, resuming from its last commit.
+func New(s Store) (*App, error) {
+	h, hash, err := s.LastBlock()
+	if err != nil {
+		return nil, fmt.Errorf("abci: read last block: %w", err)
+	}
+	a := &App{store: s, height: h, appHash: hash}
+	a.loadCommitted()
+	return a, nil
+}
+
+// loadCommitted refreshes the fields cached from committed state.
+func (a *App) loadCommitted() {
+	r := storeReader{a.store}
+	a.chain, _ = get[ChainInfo](r, keyChain)
+	a.params, _ = get[Params](r, keyParams)
+	a.blockTime, _ = get[int64](r, keyBlockTime)
+	a.check = newCache(r)
+}
+
+// Info is called by CometBFT at startup (the handshake) to learn how far
+// the app got; CometBFT then replays the blocks the app is missing.
+func (a *App) Info(context.Context, *abcitypes.RequestInfo) (*abcitypes.ResponseInfo, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &abcitypes.ResponseInfo{
+		Data:             "linli",
+		Version:          "1",
+		AppVersion:       AppVersion,
+		LastBlockHeight:  a.height,
+		LastBlockAppHash: a.appHash,
+	}, nil
+}
+
+// InitChain is called once, when the chain starts at genesis (or when a
+// node with an empty store replays from genesis). Its writes are committed
+// with the first block.
+func (a *App) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*abcitypes.ResponseInitChain, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.height != 0 {
+		return nil, fmt.Errorf("abci: InitChain on a store already at height %d", a.height)
+	}
+	g, err := ParseGenesis(req.AppStateBytes)
+	if err != nil {
+		return nil, err
+	}
+	c := newCache(storeReader{a.store})
+	writeGenesis(c, req.ChainId, g)
+	a.chain = ChainInfo{ChainID: req.ChainId, Community: g.Community}
+	a.params = g.Params
+	a.pending = c
+	a.pendingPrev = chainHash(nil, req.InitialHeight-1, c.sorted())
+	a.check = newCache(c)
+	return &abcitypes.ResponseInitChain{AppHash: a.pendingPrev}, nil
+}
+
+// CheckTx is called by the mempool for each new tx, and again for the txs
+// still waiting after every commit (recheck). It runs the same handlers as
+// FinalizeBlock against CheckTx's own view of state.
+func (a *App) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) (*abcitypes.ResponseCheckTx, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := execTx(a.check, a.chain.ChainID, a.height+1, a.blockTime, true, a.params, req.Tx)
+	return &abcitypes.ResponseCheckTx{Code: r.Code, Log: r.Log, Codespace: r.Codespace}, nil
+}
+
+// FinalizeBlock is called once per decided block: it applies every tx in
+// order, gives each a result code, and returns the block's app hash. The
+// writes wait in memory until Commit.
+func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlock) (*abcitypes.ResponseFinalizeBlock, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pending == nil || a.pendingHeight != 0 {
+		// A fresh block, or the same height again after a round that
+		// never committed: start from committed state.
+		a.pending = newCache(storeReader{a.store})
+		a.pendingPrev = a.appHash
+	}
+	c := a.pending
+	blockTime := req.Time.Unix()
+	put(c, keyBlockTime, blockTime)
+	results := make([]*abcitypes.ExecTxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		results[i] = execTx(c, a.chain.ChainID, req.Height, blockTime, false, a.params, raw)
+	}
+	a.pendingHeight = req.Height
+	a.pendingHash = chainHash(a.pendingPrev, req.Height, c.sorted())
+	return &abcitypes.ResponseFinalizeBlock{TxResults: results, AppHash: a.pendingHash}, nil
+}
+
+// Commit is called after FinalizeBlock once CometBFT has saved the block:
+// the block's writes, height and app hash go to the store in one
+// transaction.
+func (a *App) Commit(context.Context, *abcitypes.RequestCommit) (*abcitypes.ResponseCommit, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pending == nil || a.pendingHeight == 0 {
+		return nil, fmt.Errorf("abci: Commit without FinalizeBlock")
+	}
+	if err := a.store.Commit(a.pendingHeight, a.pendingHash, a.pending.sorted()); err != nil {
+		panic("abci: commit state: " + err.Error())
+	}
+	a.height, a.appHash = a.pendingHeight, a.pendingHash
+	a.pending, a.pendingPrev, a.pendingHeight, a.pendingHash = nil, nil, 0, nil
+	a.loadCommitted()
+	// Keep every block: a node that loses its app.db rebuilds it by
+	// replaying from genesis.
+	return &abcitypes.ResponseCommit{RetainHeight: 0}, nil
+}

@@ -1,0 +1,122 @@
+package abci
+
+import (
+	"sort"
+	"strings"
+)
+
+// reader is what state reads go through: the committed store or a cache
+// layered over it.
+type reader interface {
+	get(key string) ([]byte, bool)
+	scan(prefix string, fn func(key string, value []byte) bool)
+}
+
+// storeReader reads committed state and panics on storage errors.
+type storeReader struct{ s Store }
+
+func (r storeReader) get(key string) ([]byte, bool) {
+	v, ok, err := r.s.Get(key)
+	if err != nil {
+		panic("abci: read state: " + err.Error())
+	}
+	return v, ok
+}
+
+func (r storeReader) scan(prefix string, fn func(string, []byte) bool) {
+	if err := r.s.Scan(prefix, fn); err != nil {
+		panic("abci: scan state: " + err.Error())
+	}
+}
+
+// cache buffers writes over a parent reader. A block's writes live in one
+// cache over the store until Commit; each tx runs in its own cache over the
+// block's, merged only when the tx succeeds.
+type cache struct {
+	parent reader
+	writes map[string][]byte // nil value: deleted
+}
+
+func newCache(parent reader) *cache {
+	return &cache{parent: parent, writes: make(map[string][]byte)}
+}
+
+func (c *cache) get(key string) ([]byte, bool) {
+	if v, ok := c.writes[key]; ok {
+		return v, v != nil
+	}
+	return c.parent.get(key)
+}
+
+func (c *cache) set(key string, value []byte) {
+	if value == nil {
+		value = []byte{}
+	}
+	c.writes[key] = value
+}
+
+func (c *cache) delete(key string) { c.writes[key] = nil }
+
+// scan merges the parent's keys with this cache's writes, in key order.
+func (c *cache) scan(prefix string, fn func(string, []byte) bool) {
+	var own []string
+	for k := range c.writes {
+		if strings.HasPrefix(k, prefix) {
+			own = append(own, k)
+		}
+	}
+	if len(own) == 0 {
+		c.parent.scan(prefix, fn)
+		return
+	}
+	sort.Strings(own)
+	i := 0
+	stopped := false
+	// emitOwn yields this cache's live writes that sort before limit (all
+	// of them when limit is empty and all is true).
+	emitOwn := func(limit string, all bool) bool {
+		for ; i < len(own) && (all || own[i] < limit); i++ {
+			if v := c.writes[own[i]]; v != nil {
+				if !fn(own[i], v) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	c.parent.scan(prefix, func(k string, v []byte) bool {
+		if !emitOwn(k, false) {
+			stopped = true
+			return false
+		}
+		if _, ok := c.writes[k]; ok {
+			return true // overridden or deleted here; emitted by emitOwn
+		}
+		if !fn(k, v) {
+			stopped = true
+			return false
+		}
+		return true
+	})
+	if !stopped {
+		emitOwn("", true)
+	}
+}
+
+// flush moves this cache's writes into its parent cache.
+func (c *cache) flush(into *cache) {
+	for k, v := range c.writes {
+		into.writes[k] = v
+	}
+}
+
+// sorted returns the writes in key order, the order the app hash commits
+// to and the store applies.
+func (c *cache) sorted() []Write {
+	ws := make([]Write, 0, len(c.writes))
+	for k, v := range c.writes {
+		ws = append(ws, Write{Key: k, Value: v})
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Key < ws[j].Key })
+	return ws
+}

@@ -1,0 +1,156 @@
+package abci
+
+import (
+	"errors"
+	"strconv"
+
+	abcitypes "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/linli-community/linli/abci/tx"
+)
+
+// Context is what a tx handler sees: the block it runs in, its signer and
+// the state it reads and writes. Handlers write only through it.
+type Context struct {
+	Height int64
+	// Time is the block time in unix seconds; every deadline compares with
+	// it. During CheckTx it is the last committed block's time.
+	Time int64
+	// Checking is true during CheckTx, where a handler must not reveal
+	// secrets (whether a binding code is right) and must not count
+	// failures.
+	Checking bool
+	Signer   tx.Address
+	Params   Params
+
+	st     *cache
+	keep   map[string][]byte
+	events []abcitypes.Event
+}
+
+// emit records an event; attribute pairs are indexed so receipts and
+// notices can find them.
+func (c *Context) emit(typ string, kv ...string) {
+	ev := abcitypes.Event{Type: typ}
+	for i := 0; i+1 < len(kv); i += 2 {
+		ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: kv[i], Value: kv[i+1], Index: true})
+	}
+	c.events = append(c.events, ev)
+}
+
+// keepOnReject stores a write that stands even when the handler then
+// rejects the tx: the only one is a wrong binding code's failure count.
+func (c *Context) keepOnReject(key string, v any) {
+	b := tx.Canonical(v)
+	c.st.set(key, b)
+	c.keep[key] = b
+}
+
+func (c *Context) requireRole(role string) error {
+	if !hasRole(c.st, c.Signer, role) {
+		return reject(CodeUnauthorized, "signer %s does not have role %s", c.Signer, role)
+	}
+	return nil
+}
+
+// decodeErrorCode maps tx decoding errors to result codes.
+func decodeErrorCode(err error) Code {
+	switch {
+	case errors.Is(err, tx.ErrTooLarge):
+		return CodeTooLarge
+	case errors.Is(err, tx.ErrNonCanonical):
+		return CodeNonCanonical
+	case errors.Is(err, tx.ErrVersion):
+		return CodeVersion
+	case errors.Is(err, tx.ErrUnknownType):
+		return CodeUnknownType
+	case errors.Is(err, tx.ErrInvalidBody):
+		return CodeInvalidBody
+	case errors.Is(err, tx.ErrBadSignature):
+		return CodeBadSignature
+	}
+	return CodeMalformed
+}
+
+// execTx runs one tx against parent (a block's or CheckTx's cache): decode,
+// authenticate, consume the nonce, then apply the body in a cache of its
+// own that reaches parent only if the handler succeeds. A tx rejected in a
+// block changes nothing but its signer's nonce (and a wrong binding code's
+// failure count).
+func execTx(parent *cache, chainID string, height, blockTime int64, checking bool, params Params, raw []byte) *abcitypes.ExecTxResult {
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return result(&Error{Code: decodeErrorCode(err), Msg: err.Error()}, nil)
+	}
+	if t.ChainID != chainID {
+		return result(reject(CodeWrongChain, "tx is for chain %q, this is %q", t.ChainID, chainID), nil)
+	}
+	if err := t.Verify(); err != nil {
+		return result(reject(CodeBadSignature, "%v", err), nil)
+	}
+	signer := t.SignerAddress()
+	acct, _ := get[Account](parent, keyAccount(signer))
+	switch {
+	case t.Nonce <= acct.Nonce:
+		return result(reject(CodeNonceStale, "nonce %d already used (last %d)", t.Nonce, acct.Nonce), nil)
+	case t.Nonce > acct.Nonce+1:
+		return result(reject(CodeNonceFuture, "nonce %d skips ahead (next is %d)", t.Nonce, acct.Nonce+1), nil)
+	}
+	acct.Nonce = t.Nonce
+
+	ctx := &Context{
+		Height: height, Time: blockTime, Checking: checking, Signer: signer, Params: params,
+		st: newCache(parent), keep: map[string][]byte{},
+	}
+	ctx.emit("tx", "type", string(t.Type), "signer", string(signer), "nonce", strconv.FormatUint(t.Nonce, 10))
+	if err := apply(ctx, t.Body); err != nil {
+		// In a block a rejected tx still uses up its nonce, so it cannot
+		// be replayed later when state would let it pass. CheckTx keeps
+		// the nonce free: the tx never enters the mempool.
+		if !checking {
+			put(parent, keyAccount(signer), acct)
+		}
+		for k, v := range ctx.keep {
+			parent.set(k, v)
+		}
+		return result(err, ctx.events[:1])
+	}
+	put(ctx.st, keyAccount(signer), acct)
+	ctx.st.flush(parent)
+	return result(nil, ctx.events)
+}
+
+// apply dispatches a body to its handler. Each handler validates against
+// state and applies in one pass, for CheckTx and FinalizeBlock alike.
+func apply(ctx *Context, body tx.Body) error {
+	switch b := body.(type) {
+	case *tx.UnitRegister:
+		return execUnitRegister(ctx, b)
+	case *tx.BindCodeIssue:
+		return execBindCodeIssue(ctx, b)
+	case *tx.MemberBind:
+		return execMemberBind(ctx, b)
+	case *tx.MemberRevoke:
+		return execMemberRevoke(ctx, b)
+	case *tx.RoleGrant:
+		return execRoleGrant(ctx, b)
+	case *tx.RoleRevoke:
+		return execRoleRevoke(ctx, b)
+	}
+	// tx.Decode only returns known types, so this is a programming error
+	// that must not split nodes: every node rejects the same way.
+	return reject(CodeUnknownType, "no handler for %s", body.Type())
+}
+
+func result(err error, events []abcitypes.Event) *abcitypes.ExecTxResult {
+	if err == nil {
+		return &abcitypes.ExecTxResult{Code: uint32(CodeOK), Events: events}
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		// Handlers return only *Error; anything else is a bug, reported
+		// deterministically rather than crashing the node.
+		e = &Error{Code: CodeMalformed, Msg: err.Error()}
+	}
+	return &abcitypes.ExecTxResult{Code: uint32(e.Code), Log: e.Msg, Codespace: "linli", Events: events}
+}

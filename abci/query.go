@@ -1,0 +1,173 @@
+package abci
+
+import (
+	"context"
+	"encoding/hex"
+	"strings"
+
+	abcitypes "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/linli-community/linli/abci/tx"
+)
+
+// Query answers read requests from committed state only, as JSON. Paths:
+//
+//	chain                 chain id, community, height, app hash
+//	params                governance parameters
+//	units                 every unit
+//	units/UNIT            one unit, its bound members and binding codes
+//	owners/LABEL          an owner's units and total area
+//	members/ADDR          an address's nonce, roles and binding
+//	roles                 addresses holding each role
+//
+// CometBFT calls it for the abci_query RPC.
+func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
+	a.mu.Lock()
+	height, appHash := a.height, a.appHash
+	chain, params := a.chain, a.params
+	a.mu.Unlock()
+
+	r := storeReader{a.store}
+	path := strings.Trim(req.Path, "/")
+	parts := strings.Split(path, "/")
+	var v any
+	var err *Error
+	switch {
+	case path == "chain":
+		v = struct {
+			ChainInfo
+			Height    int64  `json:"height"`
+			AppHash   string `json:"app_hash"`
+			BlockTime int64  `json:"block_time"`
+		}{chain, height, hex.EncodeToString(appHash), a.lastBlockTime()}
+	case path == "params":
+		v = params
+	case path == "units":
+		v = queryUnits(r)
+	case len(parts) == 2 && parts[0] == "units":
+		v, err = queryUnit(r, parts[1], params)
+	case len(parts) == 2 && parts[0] == "owners":
+		v, err = queryOwner(r, parts[1])
+	case len(parts) == 2 && parts[0] == "members":
+		v, err = queryMember(r, tx.Address(parts[1]))
+	case path == "roles":
+		v = queryRoles(r)
+	default:
+		err = reject(CodeQueryBad, "unknown query path %q", req.Path)
+	}
+	if err != nil {
+		return &abcitypes.ResponseQuery{Code: uint32(err.Code), Log: err.Msg, Codespace: "linli", Height: height}, nil
+	}
+	return &abcitypes.ResponseQuery{Value: tx.Canonical(v), Height: height}, nil
+}
+
+func (a *App) lastBlockTime() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.blockTime
+}
+
+func queryUnits(r reader) []Unit {
+	units := []Unit{}
+	r.scan("unit/", func(k string, b []byte) bool {
+		units = append(units, decode[Unit](k, b))
+		return true
+	})
+	return units
+}
+
+// BindCodeStatus is what anyone may know about a unit's binding code.
+type BindCodeStatus struct {
+	Relation  string `json:"relation"`
+	ExpiresAt int64  `json:"expires_at"`
+	Failures  int64  `json:"failures"`
+	Locked    bool   `json:"locked"`
+}
+
+func queryUnit(r reader, unit string, p Params) (any, *Error) {
+	u, ok := get[Unit](r, keyUnit(unit))
+	if !ok {
+		return nil, reject(CodeQueryNotFound, "unit %s is not registered", unit)
+	}
+	members := []Member{}
+	for _, a := range suffixes(r, prefixUnitMembers(unit)) {
+		m, _ := get[Member](r, keyMember(tx.Address(a)))
+		members = append(members, m)
+	}
+	codes := []BindCodeStatus{}
+	for _, rel := range []string{tx.RelationOwner, tx.RelationTenant} {
+		if c, ok := get[BindCode](r, keyBindCode(unit, rel)); ok {
+			codes = append(codes, BindCodeStatus{rel, c.ExpiresAt, c.Failures, c.Failures >= p.BindCodeMaxFailures})
+		}
+	}
+	return struct {
+		Unit
+		Members   []Member         `json:"members"`
+		BindCodes []BindCodeStatus `json:"bind_codes"`
+	}{u, members, codes}, nil
+}
+
+// OwnerView is an owner with the units counted for them.
+type OwnerView struct {
+	Owner string   `json:"owner"`
+	Units []string `json:"units"`
+	// Area is the sum of the owner's unit areas in 0.01 m².
+	Area int64 `json:"area"`
+}
+
+func queryOwner(r reader, label string) (any, *Error) {
+	units := suffixes(r, prefixOwnerUnits(label))
+	if len(units) == 0 {
+		return nil, reject(CodeQueryNotFound, "owner %s has no units", label)
+	}
+	v := OwnerView{Owner: label, Units: units}
+	for _, u := range units {
+		unit, _ := get[Unit](r, keyUnit(u))
+		v.Area += unit.Area
+	}
+	return v, nil
+}
+
+// MemberView is everything the chain knows about an address.
+type MemberView struct {
+	Address  tx.Address `json:"address"`
+	Nonce    uint64     `json:"nonce"`
+	Roles    []string   `json:"roles"`
+	Unit     string     `json:"unit,omitempty"`
+	Relation string     `json:"relation,omitempty"`
+	Owner    string     `json:"owner,omitempty"`
+}
+
+func queryMember(r reader, a tx.Address) (any, *Error) {
+	if a.Validate() != nil {
+		return nil, reject(CodeQueryBad, "%q is not an address", a)
+	}
+	acct, hasAcct := get[Account](r, keyAccount(a))
+	v := MemberView{Address: a, Nonce: acct.Nonce, Roles: []string{}}
+	for _, role := range []string{tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator} {
+		if hasRole(r, a, role) {
+			v.Roles = append(v.Roles, role)
+		}
+	}
+	m, bound := get[Member](r, keyMember(a))
+	if bound {
+		u, _ := get[Unit](r, keyUnit(m.Unit))
+		v.Unit, v.Relation, v.Owner = m.Unit, m.Relation, u.Owner
+	}
+	if !hasAcct && !bound && len(v.Roles) == 0 {
+		return nil, reject(CodeQueryNotFound, "address %s is unknown", a)
+	}
+	return v, nil
+}
+
+func queryRoles(r reader) map[string][]tx.Address {
+	out := map[string][]tx.Address{}
+	for _, role := range []string{tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator} {
+		as := []tx.Address{}
+		for _, s := range suffixes(r, prefixRole(role)) {
+			as = append(as, tx.Address(s))
+		}
+		out[role] = as
+	}
+	return out
+}

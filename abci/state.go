@@ -1,0 +1,148 @@
+package abci
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/linli-community/linli/abci/tx"
+)
+
+// State keys. Every key is a readable path; labels cannot contain '/'
+// (tx.ValidLabel), so prefixes never collide.
+const (
+	keyChain     = "chain/info"
+	keyParams    = "chain/params"
+	keyBlockTime = "chain/time"
+)
+
+func keyAccount(a tx.Address) string           { return "acct/" + string(a) }
+func keyRole(role string, a tx.Address) string { return "role/" + role + "/" + string(a) }
+func prefixRole(role string) string            { return "role/" + role + "/" }
+func keyUnit(u string) string                  { return "unit/" + u }
+func keyOwnerUnit(owner, u string) string      { return "ownerunit/" + owner + "/" + u }
+func prefixOwnerUnits(owner string) string     { return "ownerunit/" + owner + "/" }
+func keyBuildingUnit(b, u string) string       { return "bldunit/" + b + "/" + u }
+func keyMember(a tx.Address) string            { return "member/" + string(a) }
+func keyUnitMember(u string, a tx.Address) string {
+	return "unitmember/" + u + "/" + string(a)
+}
+func prefixUnitMembers(u string) string     { return "unitmember/" + u + "/" }
+func keyBindCode(u, relation string) string { return "bindcode/" + u + "/" + relation }
+
+// ChainInfo is the chain's identity, fixed at genesis.
+type ChainInfo struct {
+	ChainID   string `json:"chain_id"`
+	Community string `json:"community"`
+}
+
+// Params are the chain's governance parameters, set at genesis.
+type Params struct {
+	// BindCodeMaxFailures is how many wrong codes lock a unit's binding
+	// code until an admin issues a new one.
+	BindCodeMaxFailures int64 `json:"bind_code_max_failures"`
+	// BindCodeMaxTTL is the longest a binding code may stay valid, in
+	// seconds.
+	BindCodeMaxTTL int64 `json:"bind_code_max_ttl"`
+}
+
+// DefaultParams returns the parameters a new chain starts with.
+func DefaultParams() Params {
+	return Params{BindCodeMaxFailures: 5, BindCodeMaxTTL: 30 * 24 * 3600}
+}
+
+// Validate checks that params are usable.
+func (p Params) Validate() error {
+	switch {
+	case p.BindCodeMaxFailures < 1 || p.BindCodeMaxFailures > 100:
+		return fmt.Errorf("bind_code_max_failures must be 1-100, got %d", p.BindCodeMaxFailures)
+	case p.BindCodeMaxTTL < 60 || p.BindCodeMaxTTL > 366*24*3600:
+		return fmt.Errorf("bind_code_max_ttl must be 60 s to a year, got %d", p.BindCodeMaxTTL)
+	}
+	return nil
+}
+
+// Account is the per-signer record: its last used nonce.
+type Account struct {
+	Nonce uint64 `json:"nonce"`
+}
+
+// Unit is a registered unit (房屋).
+type Unit struct {
+	Unit     string `json:"unit"`
+	Building string `json:"building"`
+	Area     int64  `json:"area"`
+	Owner    string `json:"owner"`
+	// Height is the block that last registered or changed the unit.
+	Height int64 `json:"height"`
+}
+
+// Member binds an address to a unit as its owner's member or as tenant.
+// The owner a member speaks for follows from the unit.
+type Member struct {
+	Address  tx.Address `json:"address"`
+	Unit     string     `json:"unit"`
+	Relation string     `json:"relation"`
+	Height   int64      `json:"height"`
+}
+
+// BindCode is the active one-time binding code of a unit and relation.
+type BindCode struct {
+	Unit      string     `json:"unit"`
+	Relation  string     `json:"relation"`
+	Salt      string     `json:"salt"`
+	Hash      string     `json:"hash"`
+	ExpiresAt int64      `json:"expires_at"`
+	Failures  int64      `json:"failures"`
+	IssuedBy  tx.Address `json:"issued_by"`
+	Height    int64      `json:"height"`
+}
+
+// get decodes the JSON value at key into a T.
+func get[T any](r reader, key string) (T, bool) {
+	b, ok := r.get(key)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return decode[T](key, b), true
+}
+
+// decode decodes a stored value. Stored values are written by this
+// package, so a failure means corrupted state and panics.
+func decode[T any](key string, b []byte) T {
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		panic(fmt.Sprintf("abci: corrupt state at %q: %v", key, err))
+	}
+	return v
+}
+
+// put stores v at key in canonical JSON.
+func put(c *cache, key string, v any) { c.set(key, tx.Canonical(v)) }
+
+// has reports whether key is present.
+func has(r reader, key string) bool {
+	_, ok := r.get(key)
+	return ok
+}
+
+// marker is the value of index keys, whose information is in the key.
+var marker = []byte("{}")
+
+func hasRole(r reader, a tx.Address, role string) bool { return has(r, keyRole(role, a)) }
+
+func countPrefix(r reader, prefix string) int {
+	n := 0
+	r.scan(prefix, func(string, []byte) bool { n++; return true })
+	return n
+}
+
+// suffixes returns the last path segment of every key under prefix.
+func suffixes(r reader, prefix string) []string {
+	var out []string
+	r.scan(prefix, func(k string, _ []byte) bool {
+		out = append(out, k[len(prefix):])
+		return true
+	})
+	return out
+}

@@ -1,0 +1,330 @@
+package tx
+
+import (
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Type names a kind of transaction. Names are append-only: a type, once
+// used on a chain, keeps its meaning forever.
+type Type string
+
+// The transaction types.
+const (
+	TypeUnitRegister  Type = "unit.register"
+	TypeBindCodeIssue Type = "bindcode.issue"
+	TypeMemberBind    Type = "member.bind"
+	TypeMemberRevoke  Type = "member.revoke"
+	TypeRoleGrant     Type = "role.grant"
+	TypeRoleRevoke    Type = "role.revoke"
+)
+
+// Body is the typed payload of a transaction.
+type Body interface {
+	// Type returns the body's transaction type.
+	Type() Type
+	// Validate checks the body on its own, without state. It returns a
+	// *FieldError.
+	Validate() error
+}
+
+// NewBody returns a zero body of type t, or nil when t is unknown.
+func NewBody(t Type) Body {
+	switch t {
+	case TypeUnitRegister:
+		return new(UnitRegister)
+	case TypeBindCodeIssue:
+		return new(BindCodeIssue)
+	case TypeMemberBind:
+		return new(MemberBind)
+	case TypeMemberRevoke:
+		return new(MemberRevoke)
+	case TypeRoleGrant:
+		return new(RoleGrant)
+	case TypeRoleRevoke:
+		return new(RoleRevoke)
+	}
+	return nil
+}
+
+// Types lists every transaction type, in a fixed order.
+func Types() []Type {
+	return []Type{TypeUnitRegister, TypeBindCodeIssue, TypeMemberBind, TypeMemberRevoke, TypeRoleGrant, TypeRoleRevoke}
+}
+
+// FieldError says which field of a body is wrong and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Limits on body fields.
+const (
+	MaxLabelBytes    = 32  // unit numbers and building names
+	MaxOwnerBytes    = 64  // owner labels
+	MaxReasonBytes   = 300 // free-text reasons
+	MaxArea          = 1_000_000
+	MaxUnitsPerTx    = 500
+	BindCodeMinLen   = 6
+	BindCodeMaxLen   = 12
+	BindCodeSaltSize = 16
+)
+
+// ValidLabel reports whether s may name a unit, building or owner: 1 to max
+// bytes of Unicode letters and digits and '-', '_', '.'. The character set
+// keeps labels safe inside state keys and query paths ('/' separates them).
+func ValidLabel(s string, max int) bool {
+	if s == "" || len(s) > max || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func validText(field, s string, max int, required bool) error {
+	switch {
+	case required && s == "":
+		return fieldErr(field, "is required")
+	case len(s) > max:
+		return fieldErr(field, "is longer than %d bytes", max)
+	case !utf8.ValidString(s):
+		return fieldErr(field, "is not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' {
+			return fieldErr(field, "contains a control character")
+		}
+	}
+	return nil
+}
+
+// UnitSpec describes one unit of the roster.
+type UnitSpec struct {
+	Unit     string `json:"unit"`
+	Building string `json:"building"`
+	// Area is the exclusive area in 0.01 m².
+	Area int64 `json:"area"`
+	// Owner is an opaque owner label, never a name. Units of one owner
+	// share a label; the developer's unsold units share one label too.
+	Owner string `json:"owner"`
+}
+
+// Validate checks one unit.
+func (u UnitSpec) Validate() error {
+	switch {
+	case !ValidLabel(u.Unit, MaxLabelBytes):
+		return fieldErr("unit", "must be 1-%d bytes of letters, digits, '-', '_' or '.'", MaxLabelBytes)
+	case !ValidLabel(u.Building, MaxLabelBytes):
+		return fieldErr("building", "must be 1-%d bytes of letters, digits, '-', '_' or '.'", MaxLabelBytes)
+	case u.Area <= 0 || u.Area > MaxArea:
+		return fieldErr("area", "must be between 1 and %d (0.01 m²)", MaxArea)
+	case !ValidLabel(u.Owner, MaxOwnerBytes):
+		return fieldErr("owner", "must be 1-%d bytes of letters, digits, '-', '_' or '.'", MaxOwnerBytes)
+	}
+	return nil
+}
+
+// UnitRegister registers units or updates them (admin only). A unit that is
+// already registered exactly as given is left alone, so re-importing a
+// roster changes nothing. Changing a unit's owner revokes the owner
+// bindings of that unit.
+type UnitRegister struct {
+	Units []UnitSpec `json:"units"`
+}
+
+func (*UnitRegister) Type() Type { return TypeUnitRegister }
+
+func (b *UnitRegister) Validate() error {
+	if len(b.Units) == 0 || len(b.Units) > MaxUnitsPerTx {
+		return fieldErr("units", "must list 1-%d units", MaxUnitsPerTx)
+	}
+	seen := make(map[string]bool, len(b.Units))
+	for i, u := range b.Units {
+		if err := u.Validate(); err != nil {
+			fe := err.(*FieldError)
+			return fieldErr(fmt.Sprintf("units[%d].%s", i, fe.Field), "%s", fe.Reason)
+		}
+		if seen[u.Unit] {
+			return fieldErr(fmt.Sprintf("units[%d].unit", i), "%s is listed twice", u.Unit)
+		}
+		seen[u.Unit] = true
+	}
+	return nil
+}
+
+// Relations a member can have to a unit.
+const (
+	RelationOwner  = "owner"
+	RelationTenant = "tenant"
+)
+
+func validRelation(r string) bool { return r == RelationOwner || r == RelationTenant }
+
+// BindCodeIssue sets the one-time binding code for a unit and relation
+// (admin only). Only a salted, deliberately slow hash of the code is
+// recorded (see BindCodeHash). Issuing a new code replaces the previous one
+// and clears its failure count, which is how an admin unlocks a unit.
+type BindCodeIssue struct {
+	Unit     string `json:"unit"`
+	Relation string `json:"relation"`
+	Salt     string `json:"salt"` // hex, BindCodeSaltSize bytes
+	Hash     string `json:"hash"` // hex of BindCodeHash
+	// ExpiresAt is the unix time (seconds) after which the code is void,
+	// compared with block time.
+	ExpiresAt int64 `json:"expires_at"`
+}
+
+func (*BindCodeIssue) Type() Type { return TypeBindCodeIssue }
+
+func (b *BindCodeIssue) Validate() error {
+	switch {
+	case !ValidLabel(b.Unit, MaxLabelBytes):
+		return fieldErr("unit", "is not a valid unit number")
+	case !validRelation(b.Relation):
+		return fieldErr("relation", "must be %q or %q", RelationOwner, RelationTenant)
+	case !isLowerHex(b.Salt, 2*BindCodeSaltSize):
+		return fieldErr("salt", "must be %d lowercase hex digits", 2*BindCodeSaltSize)
+	case !isLowerHex(b.Hash, 2*sha256.Size):
+		return fieldErr("hash", "must be %d lowercase hex digits", 2*sha256.Size)
+	case b.ExpiresAt <= 0:
+		return fieldErr("expires_at", "must be a unix time")
+	}
+	return nil
+}
+
+// BindCodeIterations is the PBKDF2 work factor of binding-code hashes. Codes
+// are short digit strings and their hashes are public, so the hash is made
+// slow (tens of milliseconds) to make guessing from the chain costly; codes
+// also expire and are consumed on use.
+const BindCodeIterations = 100_000
+
+// BindCodeHash returns the hash recorded for a binding code: PBKDF2-SHA256
+// over the code, salted with the random salt and the unit number.
+func BindCodeHash(salt []byte, unit, code string) []byte {
+	s := append(append([]byte{}, salt...), unit...)
+	key, err := pbkdf2.Key(sha256.New, code, s, BindCodeIterations, sha256.Size)
+	if err != nil {
+		// Only FIPS-140 mode limits fail here, with sizes we never use.
+		panic(fmt.Sprintf("tx: bind code hash: %v", err))
+	}
+	return key
+}
+
+// ValidBindCode reports whether code has the shape of a binding code.
+func ValidBindCode(code string) bool {
+	if len(code) < BindCodeMinLen || len(code) > BindCodeMaxLen {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// NewBindCodeIssue builds the issue tx body for a code the caller generated.
+func NewBindCodeIssue(unit, relation, code string, salt []byte, expiresAt int64) *BindCodeIssue {
+	return &BindCodeIssue{
+		Unit:      unit,
+		Relation:  relation,
+		Salt:      hex.EncodeToString(salt),
+		Hash:      hex.EncodeToString(BindCodeHash(salt, unit, code)),
+		ExpiresAt: expiresAt,
+	}
+}
+
+// MemberBind binds the signer to a unit with a one-time code. The code is
+// consumed by the first correct use.
+type MemberBind struct {
+	Unit     string `json:"unit"`
+	Relation string `json:"relation"`
+	Code     string `json:"code"`
+}
+
+func (*MemberBind) Type() Type { return TypeMemberBind }
+
+func (b *MemberBind) Validate() error {
+	switch {
+	case !ValidLabel(b.Unit, MaxLabelBytes):
+		return fieldErr("unit", "is not a valid unit number")
+	case !validRelation(b.Relation):
+		return fieldErr("relation", "must be %q or %q", RelationOwner, RelationTenant)
+	case !ValidBindCode(b.Code):
+		return fieldErr("code", "must be %d-%d digits", BindCodeMinLen, BindCodeMaxLen)
+	}
+	return nil
+}
+
+// MemberRevoke removes a member's binding (admin only).
+type MemberRevoke struct {
+	Address Address `json:"address"`
+	Reason  string  `json:"reason"`
+}
+
+func (*MemberRevoke) Type() Type { return TypeMemberRevoke }
+
+func (b *MemberRevoke) Validate() error {
+	if b.Address.Validate() != nil {
+		return fieldErr("address", "must be 40 lowercase hex digits")
+	}
+	return validText("reason", b.Reason, MaxReasonBytes, true)
+}
+
+// Roles granted by admins. Owner and tenant are not roles: they follow from
+// a member's binding.
+const (
+	RoleAdmin     = "admin"
+	RoleTreasurer = "treasurer"
+	RoleMediator  = "mediator"
+)
+
+// ValidRole reports whether r is a grantable role.
+func ValidRole(r string) bool {
+	return r == RoleAdmin || r == RoleTreasurer || r == RoleMediator
+}
+
+// RoleGrant gives an address a role (admin only).
+type RoleGrant struct {
+	Address Address `json:"address"`
+	Role    string  `json:"role"`
+}
+
+func (*RoleGrant) Type() Type { return TypeRoleGrant }
+
+func (b *RoleGrant) Validate() error { return validRoleChange(b.Address, b.Role) }
+
+// RoleRevoke takes a role away (admin only). The last admin cannot be
+// removed.
+type RoleRevoke struct {
+	Address Address `json:"address"`
+	Role    string  `json:"role"`
+}
+
+func (*RoleRevoke) Type() Type { return TypeRoleRevoke }
+
+func (b *RoleRevoke) Validate() error { return validRoleChange(b.Address, b.Role) }
+
+func validRoleChange(a Address, role string) error {
+	if a.Validate() != nil {
+		return fieldErr("address", "must be 40 lowercase hex digits")
+	}
+	if !ValidRole(role) {
+		return fieldErr("role", "must be %q, %q or %q", RoleAdmin, RoleTreasurer, RoleMediator)
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package tx_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"errors"
+	"testing"
+
+	"github.com/linli-community/linli/abci/tx"
+)
+
+func testKey() ed25519.PrivateKey {
+	s := sha256.Sum256([]byte("tx-test"))
+	return ed25519.NewKeyFromSeed(s[:])
+}
+
+// sampleBodies has one valid body of every type.
+func sampleBodies() []tx.Body {
+	a := tx.Address("0123456789abcdef0123456789abcdef01234567")
+	return []tx.Body{
+		&tx.UnitRegister{Units: []tx.UnitSpec{{Unit: "3-502", Building: "3栋", Area: 8950, Owner: "O-7"}}},
+		tx.NewBindCodeIssue("3-502", tx.RelationOwner, "12345678", make([]byte, tx.BindCodeSaltSize), 1_800_000_000),
+		&tx.MemberBind{Unit: "3-502", Relation: tx.RelationTenant, Code: "123456"},
+		&tx.MemberRevoke{Address: a, Reason: "搬离 <小区> & 退租"},
+		&tx.RoleGrant{Address: a, Role: tx.RoleTreasurer},
+		&tx.RoleRevoke{Address: a, Role: tx.RoleMediator},
+	}
+}
+
+func TestEveryTypeRoundTrips(t *testing.T) {
+	bodies := sampleBodies()
+	if len(bodies) != len(tx.Types()) {
+		t.Fatalf("sampleBodies covers %d types, tx.Types has %d", len(bodies), len(tx.Types()))
+	}
+	for _, body := range bodies {
+		t.Run(string(body.Type()), func(t *testing.T) {
+			x := tx.New("linli-test", 7, body)
+			x.Sign(testKey())
+			b := x.Encode()
+			got, err := tx.Decode(b)
+			if err != nil {
+				t.Fatalf("Decode: %v\n%s", err, b)
+			}
+			if err := got.Verify(); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if !bytes.Equal(got.Encode(), b) {
+				t.Errorf("re-encoded bytes differ")
+			}
+			if got.SignerAddress() != tx.AddressOf(testKey().Public().(ed25519.PublicKey)) {
+				t.Errorf("signer address = %s", got.SignerAddress())
+			}
+		})
+	}
+}
+
+func TestEncodingIsReadable(t *testing.T) {
+	x := tx.New("c", 1, &tx.MemberRevoke{Address: "0123456789abcdef0123456789abcdef01234567", Reason: "搬离 <小区> & 退租"})
+	x.Sign(testKey())
+	if !bytes.Contains(x.Encode(), []byte(`"reason":"搬离 <小区> & 退租"`)) {
+		t.Errorf("Chinese text or <>& are escaped: %s", x.Encode())
+	}
+}
+
+func TestDecodeBodyAcceptsHandWrittenJSON(t *testing.T) {
+	b, err := tx.DecodeBody(tx.TypeRoleGrant, []byte(" {\n \"role\": \"admin\", \"address\": \"0123456789abcdef0123456789abcdef01234567\" }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := b.(*tx.RoleGrant); g.Role != tx.RoleAdmin {
+		t.Errorf("role = %q", g.Role)
+	}
+	if _, err := tx.DecodeBody(tx.TypeRoleGrant, []byte(`{"role":"admin","address":"0123456789abcdef0123456789abcdef01234567","x":1}`)); !errors.Is(err, tx.ErrMalformed) {
+		t.Errorf("unknown field: err = %v, want ErrMalformed", err)
+	}
+	if _, err := tx.DecodeBody("nope", []byte(`{}`)); !errors.Is(err, tx.ErrUnknownType) {
+		t.Errorf("unknown type: err = %v, want ErrUnknownType", err)
+	}
+}
+
+func TestBindCodeHashDependsOnEverything(t *testing.T) {
+	salt := bytes.Repeat([]byte{1}, tx.BindCodeSaltSize)
+	base := tx.BindCodeHash(salt, "3-502", "12345678")
+	for name, h := range map[string][]byte{
+		"code": tx.BindCodeHash(salt, "3-502", "12345679"),
+		"unit": tx.BindCodeHash(salt, "3-501", "12345678"),
+		"salt": tx.BindCodeHash(make([]byte, tx.BindCodeSaltSize), "3-502", "12345678"),
+	} {
+		if bytes.Equal(h, base) {
+			t.Errorf("changing the %s does not change the hash", name)
+		}
+	}
+}
+
+func TestValidLabel(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"3-502", true}, {"A_1.2", true}, {"3栋", true}, {"", false}, {"3/502", false},
+		{"3 502", false}, {"3-502;DROP", false}, {"\x00", false}, {string([]byte{0xff}), false},
+		{"123456789012345678901234567890123", false},
+	}
+	for _, tt := range tests {
+		if got := tx.ValidLabel(tt.in, tx.MaxLabelBytes); got != tt.want {
+			t.Errorf("ValidLabel(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzDecode feeds arbitrary bytes to the decoder: it must never panic, and
+// whatever it accepts must re-encode to exactly the same bytes.
+func FuzzDecode(f *testing.F) {
+	for _, body := range sampleBodies() {
+		x := tx.New("linli-test", 1, body)
+		x.Sign(testKey())
+		f.Add(x.Encode())
+	}
+	f.Add([]byte(`{"v":1}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, err := tx.Decode(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(x.Encode(), b) {
+			t.Fatalf("accepted non-canonical bytes %q", b)
+		}
+		_ = x.Verify()
+	})
+}
+
+func BenchmarkDecodeAndVerify(b *testing.B) {
+	x := tx.New("linli-test", 1, &tx.MemberBind{Unit: "3-502", Relation: tx.RelationOwner, Code: "12345678"})
+	x.Sign(testKey())
+	raw := x.Encode()
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		t, err := tx.Decode(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := t.Verify(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
