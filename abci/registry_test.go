@@ -60,6 +60,7 @@ func TestUnitRegister(t *testing.T) {
 		{"ErrDuplicateUnitInTx", units(unit("1-1", "1", 100, "O"), unit("1-1", "1", 200, "P")), abci.CodeInvalidBody},
 		{"ErrSlashInUnit", units(unit("1/1", "1", 100, "O")), abci.CodeInvalidBody},
 		{"ErrEmptyOwner", units(unit("1-1", "1", 100, "")), abci.CodeInvalidBody},
+		{"ErrOwnerIsAName", units(unit("1-1", "1", 100, "张三")), abci.CodeInvalidBody},
 		{"ErrNoUnits", units(), abci.CodeInvalidBody},
 	}
 	for _, tt := range tests {

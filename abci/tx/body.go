@@ -95,6 +95,18 @@ func ValidLabel(s string, max int) bool {
 	return true
 }
 
+// ValidOwnerLabel reports whether s may label an owner. Labels are ASCII
+// codes such as "O-0001": the roster is public, and restricting labels to
+// ASCII keeps people from putting owners' names on the ledger.
+func ValidOwnerLabel(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return ValidLabel(s, MaxOwnerBytes)
+}
+
 func validText(field, s string, max int, required bool) error {
 	switch {
 	case required && s == "":
@@ -132,8 +144,8 @@ func (u UnitSpec) Validate() error {
 		return fieldErr("building", "must be 1-%d bytes of letters, digits, '-', '_' or '.'", MaxLabelBytes)
 	case u.Area <= 0 || u.Area > MaxArea:
 		return fieldErr("area", "must be between 1 and %d (0.01 m²)", MaxArea)
-	case !ValidLabel(u.Owner, MaxOwnerBytes):
-		return fieldErr("owner", "must be 1-%d bytes of letters, digits, '-', '_' or '.'", MaxOwnerBytes)
+	case !ValidOwnerLabel(u.Owner):
+		return fieldErr("owner", "must be 1-%d ASCII letters, digits, '-', '_' or '.' (a code, never a name)", MaxOwnerBytes)
 	}
 	return nil
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/abci/tx"
+	"github.com/linli-community/linli/config"
+	"github.com/linli-community/linli/keys"
+	"github.com/linli-community/linli/node"
+)
+
+// defaultCommunity names a community initialised without --community.
+const defaultCommunity = "我的小区"
+
+// initOptions are what `linli init` asks for.
+type initOptions struct {
+	home      home
+	community string
+	chainID   string
+	rpc, p2p  string
+	// timeoutCommit is how long a block waits after commit before the next.
+	timeoutCommit time.Duration
+	// genesisTime is zero for now; tests fix it.
+	genesisTime time.Time
+	// params overrides the default chain parameters (tests, demo).
+	params *abci.Params
+}
+
+func runInit(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "init", "[--home DIR] [--community NAME]")
+	h := homeFlag(fs)
+	o := initOptions{}
+	fs.StringVar(&o.community, "community", defaultCommunity, "the community's name, recorded in genesis")
+	fs.StringVar(&o.chainID, "chain-id", "", "chain id (default: linli- and 6 random hex digits)")
+	fs.StringVar(&o.rpc, "rpc", node.DefaultRPCListen, "CometBFT RPC listen address")
+	fs.StringVar(&o.p2p, "p2p", node.DefaultP2PListen, "CometBFT P2P listen address")
+	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
+	args, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("init takes no arguments, got %q", args)
+	}
+	o.home = home(*h)
+	return initHome(env, o)
+}
+
+// initHome writes whatever of a home is missing and says what it wrote and
+// what it left alone. It never overwrites a key or secret.
+func initHome(env *Env, o initOptions) error {
+	if err := os.MkdirAll(o.home.path("config"), 0o700); err != nil {
+		return err
+	}
+	var created, existing []string
+	note := func(path string, made bool) {
+		rel, _ := filepath.Rel(string(o.home), path)
+		if made {
+			created = append(created, rel)
+		} else {
+			existing = append(existing, rel)
+		}
+	}
+
+	admin, made, err := loadOrCreateKey(o.home.adminKey())
+	if err != nil {
+		return err
+	}
+	note(o.home.adminKey(), made)
+
+	made, err = createIfMissing(o.home.masterSecret(), keys.NewMasterSecret)
+	if err != nil {
+		return err
+	}
+	note(o.home.masterSecret(), made)
+
+	made, err = config.WriteDefault(o.home.linliConfig())
+	if err != nil {
+		return err
+	}
+	note(o.home.linliConfig(), made)
+
+	params := abci.DefaultParams()
+	if o.params != nil {
+		params = *o.params
+	}
+	g := abci.GenesisState{Community: o.community, Admins: []tx.Address{keys.Address(admin)}, Params: params}
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	appState, _ := json.MarshalIndent(g, "", "  ")
+	c, e, err := node.InitHome(node.HomeOptions{
+		Home: string(o.home), ChainID: o.chainID, AppState: appState,
+		RPCListen: o.rpc, P2PListen: o.p2p, TimeoutCommit: o.timeoutCommit, GenesisTime: o.genesisTime,
+	})
+	if err != nil {
+		return err
+	}
+	created, existing = append(created, c...), append(existing, e...)
+
+	if len(created) > 0 {
+		fmt.Fprintf(env.Stderr, "linli: initialised %s in %s\n  wrote: %s\n", o.community, o.home, strings.Join(created, ", "))
+	}
+	if len(existing) > 0 {
+		fmt.Fprintf(env.Stderr, "linli: kept what already exists in %s (nothing is overwritten): %s\n", o.home, strings.Join(existing, ", "))
+	}
+	fmt.Fprintf(env.Stderr, "linli: admin address %s (key in %s, keep it private)\n", keys.Address(admin), o.home.adminKey())
+	return nil
+}
+
+// loadOrCreateKey loads the key at path or, when there is none, creates it.
+func loadOrCreateKey(path string) (k ed25519.PrivateKey, created bool, err error) {
+	created, err = createIfMissing(path, func(p string) error {
+		k, err := keys.Generate()
+		if err != nil {
+			return err
+		}
+		return keys.Save(p, k)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	key, err := keys.Load(path)
+	return key, created, err
+}
+
+// createIfMissing runs create(path) unless path exists.
+func createIfMissing(path string, create func(string) error) (bool, error) {
+	if _, err := os.Stat(path); err == nil {
+		return false, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, create(path)
+}

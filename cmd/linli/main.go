@@ -1,0 +1,121 @@
+// Command linli runs a community's ledger node and the tools around it:
+// init writes a home, start runs CometBFT in-process over the linli app,
+// and query, tx, roster, bindcode and keys talk to a running node.
+//
+// Only this package wires concrete things together and reads config.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := Run(ctx, os.Args[1:], &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	stop()
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "linli:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// Env is the process environment a command runs in, so tests can run
+// commands in-process and read what they print.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// errReported means the command already told the user what went wrong
+// (a rejected tx's receipt, say) and only the exit status remains.
+var errReported = errors.New("reported")
+
+// command is one subcommand: its name, a one-line summary, and its run
+// function, which parses its own flags.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env *Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"init", "write a new home: CometBFT node, genesis, admin key, linli.toml", runInit},
+		{"start", "run the node (initialising an empty home first)", runStart},
+		{"query", "print the JSON answer of a query, e.g. units/3-502", runQuery},
+		{"tx", "sign and submit a tx: linli tx TYPE BODY_JSON", runTx},
+		{"roster", "import or export the unit roster: roster import FILE.csv | roster export [FILE]", runRoster},
+		{"bindcode", "issue a one-time binding code for a unit: bindcode UNIT", runBindCode},
+		{"keys", "show the admin address, or derive a chat user's: keys derive --channel C --user U", runKeys},
+	}
+}
+
+// Run runs the subcommand named by args[0].
+func Run(ctx context.Context, args []string, env *Env) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stderr)
+		if len(args) == 0 {
+			return errReported
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, env, args[1:])
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	usage(env.Stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "linli (邻里): a community's self-governance ledger.\n\nUsage: linli COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun linli COMMAND -h for a command's flags.")
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(env *Env, name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: linli %s %s\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags wherever they appear among the arguments (Go's flag
+// package stops at the first positional one, so `linli query units --home
+// X` would otherwise ignore --home) and returns the positional arguments.
+// Everything after "--" is positional.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+}

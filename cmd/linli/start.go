@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/config"
+	"github.com/linli-community/linli/node"
+	"github.com/linli-community/linli/store"
+)
+
+func runStart(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "start", "[--home DIR]")
+	h := homeFlag(fs)
+	community := fs.String("community", defaultCommunity, "the community's name, if the home must be initialised first")
+	args, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("start takes no arguments, got %q", args)
+	}
+	hm := home(*h)
+	if !hm.exists() {
+		fmt.Fprintf(env.Stderr, "linli: %s has no node yet; initialising it first\n", hm)
+		o := initOptions{home: hm, community: *community, rpc: node.DefaultRPCListen, p2p: node.DefaultP2PListen}
+		if err := initHome(env, o); err != nil {
+			return err
+		}
+	}
+	n, closeAll, err := startNode(ctx, env, hm)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "linli: node running, RPC %s (home %s). Ctrl-C stops it.\n", n.RPCAddr(), hm)
+	<-ctx.Done()
+	fmt.Fprintln(env.Stderr, "linli: stopping")
+	return closeAll()
+}
+
+// startNode opens the app state and starts the in-process CometBFT node
+// over it. closeAll stops the node, then closes the state file, and
+// returns the first error.
+func startNode(ctx context.Context, env *Env, hm home) (*node.Node, func() error, error) {
+	conf, err := config.Load(hm.linliConfig())
+	if err != nil {
+		return nil, nil, err
+	}
+	logger, err := node.NewLogger(env.Stderr, conf.LogLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.OpenAppState(hm.appDB())
+	if err != nil {
+		return nil, nil, err
+	}
+	app, err := abci.New(st)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	n, err := node.Start(ctx, string(hm), app, logger)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	closeAll := func() error {
+		err := n.Close()
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	return n, closeAll, nil
+}

@@ -1,0 +1,273 @@
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// defaultFile is the commented default linli.toml that WriteDefault writes.
+//
+//go:embed default.toml
+var defaultFile []byte
+
+// Config is the content of linli.toml.
+type Config struct {
+	// LogLevel is how much linli logs: "debug", "info" or "error".
+	LogLevel string `toml:"log_level"`
+	// Client holds the settings of the commands that talk to a node.
+	Client Client `toml:"client"`
+	// Roster holds the settings of `linli roster`.
+	Roster Roster `toml:"roster"`
+}
+
+// Client holds the settings of `linli query`, `linli tx` and `linli roster`,
+// which talk to a node over CometBFT RPC.
+type Client struct {
+	// Node is the RPC address of the node, such as "http://127.0.0.1:26657".
+	// Empty means this home's own node, at the RPC address in CometBFT's
+	// config/config.toml.
+	Node string `toml:"node"`
+	// CommitTimeout is how long `linli tx` waits for a commit before it
+	// reports the transaction as pending.
+	CommitTimeout time.Duration `toml:"commit_timeout"`
+}
+
+// Roster holds the settings of `linli roster`.
+type Roster struct {
+	// BatchSize is how many units one registration transaction carries.
+	BatchSize int `toml:"batch_size"`
+}
+
+// Log levels.
+const (
+	LogDebug = "debug"
+	LogInfo  = "info"
+	LogError = "error"
+)
+
+// Limits Validate enforces.
+const (
+	MaxCommitTimeout = time.Hour
+	MaxBatchSize     = 500
+)
+
+// Default returns the default settings, the ones default.toml documents.
+func Default() Config {
+	return Config{
+		LogLevel: LogInfo,
+		Client: Client{
+			Node:          "",
+			CommitTimeout: 15 * time.Second,
+		},
+		Roster: Roster{
+			BatchSize: 100,
+		},
+	}
+}
+
+// KeyError is a problem with one key of linli.toml: a key linli does not
+// know, a value of the wrong type or a value out of range.
+type KeyError struct {
+	// Key is the dotted key, such as "roster.batch_size".
+	Key string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+func (e *KeyError) Error() string {
+	return e.Key + ": " + e.Reason
+}
+
+// Load reads the linli.toml at path. Keys the file leaves out keep their
+// defaults, and a missing file gives Default(). A key Load does not know, a
+// duration not written as a string and a value Validate rejects are
+// reported as *KeyError, all of them joined, each prefixed with path; a
+// value of the wrong type is a TOML decoding error whose message names the
+// line and the key.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Default(), nil
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	c, err := parse(data)
+	if err != nil {
+		return Config{}, inFile(path, err)
+	}
+	return c, nil
+}
+
+// inFile prefixes err, or each error it joins, with the file's path.
+func inFile(path string, err error) error {
+	var errs []error
+	for _, e := range unjoin(err) {
+		errs = append(errs, fmt.Errorf("%s: %w", path, e))
+	}
+	return errors.Join(errs...)
+}
+
+// unjoin returns the errors err joins, or err alone, or nothing for nil.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// parse decodes a linli.toml over the defaults and validates it.
+func parse(data []byte) (Config, error) {
+	c := Default()
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		// The TOML error names the line and the last key read.
+		return Config{}, err
+	}
+	errs := append(unjoin(checkKeys(md, &c)), unjoin(c.Validate())...)
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// checkKeys reports keys the file has but Config does not, and durations
+// written as something other than a string (TOML integers would silently be
+// read as nanoseconds).
+func checkKeys(md toml.MetaData, c *Config) error {
+	var errs []error
+	unknown := make(map[string]bool)
+	for _, k := range md.Undecoded() {
+		unknown[k.String()] = true
+		// Report an unknown table once, not each key inside it.
+		if len(k) > 1 && unknown[k[:len(k)-1].String()] {
+			continue
+		}
+		errs = append(errs, &KeyError{Key: k.String(), Reason: "unknown key"})
+	}
+	for _, k := range durationKeys(reflect.TypeOf(*c), nil) {
+		if md.IsDefined(k...) && md.Type(k...) != "String" {
+			errs = append(errs, &KeyError{
+				Key:    strings.Join(k, "."),
+				Reason: `a duration must be a string such as "15s"`,
+			})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// durationKeys lists the keys of the time.Duration fields of struct type t,
+// so that a duration added to any section is checked without a list to
+// keep up to date.
+func durationKeys(t reflect.Type, prefix []string) [][]string {
+	var keys [][]string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		key := append(append([]string(nil), prefix...), name)
+		switch {
+		case f.Type == reflect.TypeFor[time.Duration]():
+			keys = append(keys, key)
+		case f.Type.Kind() == reflect.Struct:
+			keys = append(keys, durationKeys(f.Type, key)...)
+		}
+	}
+	return keys
+}
+
+// Validate checks every value and returns a *KeyError for each bad one,
+// joined. Load calls it; a caller that changes a loaded Config (from
+// command-line flags, say) calls it again.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &KeyError{Key: key, Reason: fmt.Sprintf(format, args...)})
+	}
+
+	switch c.LogLevel {
+	case LogDebug, LogInfo, LogError:
+	default:
+		bad("log_level", "%q is not one of %q, %q, %q", c.LogLevel, LogDebug, LogInfo, LogError)
+	}
+
+	if reason := checkNode(c.Client.Node); c.Client.Node != "" && reason != "" {
+		bad("client.node", "%q: %s", c.Client.Node, reason)
+	}
+	if d := c.Client.CommitTimeout; d <= 0 || d > MaxCommitTimeout {
+		bad("client.commit_timeout", "%s is not greater than 0 and at most %s", d, MaxCommitTimeout)
+	}
+
+	if n := c.Roster.BatchSize; n < 1 || n > MaxBatchSize {
+		bad("roster.batch_size", "%d is not between 1 and %d", n, MaxBatchSize)
+	}
+	return errors.Join(errs...)
+}
+
+// checkNode says what is wrong with a node address, or returns "".
+func checkNode(node string) string {
+	u, err := url.Parse(node)
+	if err != nil {
+		return "not a URL"
+	}
+	switch u.Scheme {
+	case "http", "https", "tcp":
+		if u.Host == "" || u.Hostname() == "" {
+			return "no host"
+		}
+		if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return "only a scheme, host and port are allowed"
+		}
+	case "unix":
+		if u.Path == "" {
+			return "no socket path"
+		}
+	default:
+		return "the scheme must be http, https, tcp or unix"
+	}
+	return ""
+}
+
+// WriteDefault writes the commented default linli.toml to path with mode
+// 0644, creating its directory if needed. It never overwrites: if path
+// exists, it writes nothing and returns created == false and no error.
+func WriteDefault(path string) (created bool, err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return false, fmt.Errorf("config: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("config: %w", err)
+	}
+	// The umask may have narrowed the mode; a settings file holds no
+	// secrets and is meant to be read.
+	err = f.Chmod(0o644)
+	if _, werr := f.Write(defaultFile); err == nil {
+		err = werr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return false, fmt.Errorf("config: %w", err)
+	}
+	return true, nil
+}

@@ -1,0 +1,13 @@
+// Package node owns linli's CometBFT home directory and runs CometBFT
+// in-process.
+//
+// InitHome writes a home exactly like `cometbft init` would, with linli's
+// defaults and without ever overwriting a file. LoadConfig reads the
+// operator-editable config.toml the way CometBFT's own command line does.
+// Start runs a real CometBFT node that drives an ABCI application through the
+// synchronized local client, and Close stops it and releases its ports and
+// databases so that the same home can be started again.
+//
+// Package node depends on CometBFT only. It must not import bot/, store/,
+// config/ or templates/: cmd/linli passes it the application and the logger.
+package node

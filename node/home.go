@@ -1,0 +1,320 @@
+package node
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/crypto"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/types"
+	cmttime "github.com/cometbft/cometbft/types/time"
+	"github.com/spf13/viper"
+)
+
+// Defaults that InitHome writes into config.toml when HomeOptions leaves a
+// field empty. Everything is bound to the loopback interface: an operator
+// who wants peers or remote clients edits config.toml.
+const (
+	DefaultRPCListen        = "tcp://127.0.0.1:26657"
+	DefaultP2PListen        = "tcp://127.0.0.1:26656"
+	DefaultPrometheusListen = "127.0.0.1:26660"
+	DefaultTimeoutCommit    = 500 * time.Millisecond
+)
+
+// validatorPower is the voting power of the single genesis validator.
+const validatorPower = 10
+
+// Paths of the files InitHome writes, relative to the home directory. They
+// are CometBFT's defaults.
+var (
+	configFile       = filepath.Join(cfg.DefaultConfigDir, cfg.DefaultConfigFileName)
+	genesisFile      = filepath.Join(cfg.DefaultConfigDir, cfg.DefaultGenesisJSONName)
+	nodeKeyFile      = filepath.Join(cfg.DefaultConfigDir, cfg.DefaultNodeKeyName)
+	privValKeyFile   = filepath.Join(cfg.DefaultConfigDir, cfg.DefaultPrivValKeyName)
+	privValStateFile = filepath.Join(cfg.DefaultDataDir, cfg.DefaultPrivValStateName)
+)
+
+// HomeOptions are the choices InitHome makes for a new CometBFT home. Zero
+// values select the defaults above; Prometheus is off unless set.
+type HomeOptions struct {
+	// Home is the directory to initialise. It is created if missing.
+	Home string
+	// ChainID names the chain; empty means "linli-" and 6 random hex digits.
+	ChainID string
+	// Moniker names this node; empty keeps CometBFT's default (the host name).
+	Moniker string
+	// AppState is copied verbatim into the genesis file's app_state.
+	AppState json.RawMessage
+
+	RPCListen        string
+	P2PListen        string
+	TimeoutCommit    time.Duration
+	Prometheus       bool
+	PrometheusListen string
+
+	// GenesisTime is the chain's genesis time; zero means now.
+	GenesisTime time.Time
+}
+
+// InitHome writes a CometBFT home under opts.Home like `cometbft init` does:
+// config/config.toml, config/genesis.json, config/node_key.json,
+// config/priv_validator_key.json and data/priv_validator_state.json. It never
+// overwrites a file: files it wrote are listed in created and files that
+// were already there in existing, both relative to opts.Home. Key files are
+// written with mode 0600. The genesis file names the priv validator key
+// (generated or found) as the only validator, with power 10.
+func InitHome(opts HomeOptions) (created, existing []string, err error) {
+	if opts.Home == "" {
+		return nil, nil, errors.New("node: InitHome: empty home directory")
+	}
+	for _, dir := range []string{opts.Home, filepath.Join(opts.Home, cfg.DefaultConfigDir), filepath.Join(opts.Home, cfg.DefaultDataDir)} {
+		if err := os.MkdirAll(dir, cfg.DefaultDirPerm); err != nil {
+			return nil, nil, fmt.Errorf("node: create home: %w", err)
+		}
+	}
+	note := func(rel string, ok bool) {
+		if ok {
+			created = append(created, rel)
+		} else {
+			existing = append(existing, rel)
+		}
+	}
+
+	// The priv validator key comes first: the genesis file names its public key.
+	pvKey, ok, err := initPrivValKey(filepath.Join(opts.Home, privValKeyFile))
+	if err != nil {
+		return created, existing, err
+	}
+	note(privValKeyFile, ok)
+
+	state, err := cmtjson.MarshalIndent(privval.FilePVLastSignState{}, "", "  ")
+	if err != nil {
+		return created, existing, err
+	}
+	ok, err = writeNew(filepath.Join(opts.Home, privValStateFile), state, 0o600)
+	if err != nil {
+		return created, existing, err
+	}
+	note(privValStateFile, ok)
+
+	nodeKey, err := cmtjson.Marshal(p2p.NodeKey{PrivKey: ed25519.GenPrivKey()})
+	if err != nil {
+		return created, existing, err
+	}
+	ok, err = writeNew(filepath.Join(opts.Home, nodeKeyFile), nodeKey, 0o600)
+	if err != nil {
+		return created, existing, err
+	}
+	note(nodeKeyFile, ok)
+
+	ok, err = initConfig(filepath.Join(opts.Home, configFile), opts)
+	if err != nil {
+		return created, existing, err
+	}
+	note(configFile, ok)
+
+	genesis, err := genesisJSON(opts, pvKey)
+	if err != nil {
+		return created, existing, err
+	}
+	ok, err = writeNew(filepath.Join(opts.Home, genesisFile), genesis, 0o644)
+	if err != nil {
+		return created, existing, err
+	}
+	note(genesisFile, ok)
+	return created, existing, nil
+}
+
+// initPrivValKey writes a new priv validator key to path, or reads the one
+// that is there. It reports whether it wrote the file.
+func initPrivValKey(path string) (crypto.PubKey, bool, error) {
+	if _, err := os.Stat(path); err == nil {
+		key, err := readPrivValKey(path)
+		if err != nil {
+			return nil, false, err
+		}
+		return key.PubKey, false, nil
+	}
+	priv := ed25519.GenPrivKey()
+	pub := priv.PubKey()
+	data, err := cmtjson.MarshalIndent(privval.FilePVKey{Address: pub.Address(), PubKey: pub, PrivKey: priv}, "", "  ")
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err := writeNew(path, data, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		// Another process wrote the key since the Stat above: use that one.
+		key, err := readPrivValKey(path)
+		if err != nil {
+			return nil, false, err
+		}
+		return key.PubKey, false, nil
+	}
+	return pub, true, nil
+}
+
+// readPrivValKey reads a priv validator key file and returns errors that
+// privval.LoadFilePV would turn into os.Exit.
+func readPrivValKey(path string) (privval.FilePVKey, error) {
+	var key privval.FilePVKey
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return key, fmt.Errorf("node: read priv validator key: %w", err)
+	}
+	if err := cmtjson.Unmarshal(data, &key); err != nil {
+		return key, fmt.Errorf("node: read priv validator key %s: %w", path, err)
+	}
+	if key.PrivKey == nil {
+		return key, fmt.Errorf("node: priv validator key %s has no priv_key", path)
+	}
+	key.PubKey = key.PrivKey.PubKey()
+	key.Address = key.PubKey.Address()
+	return key, nil
+}
+
+// initConfig writes config.toml with linli's defaults unless it exists.
+func initConfig(path string, opts HomeOptions) (bool, error) {
+	conf := cfg.DefaultConfig()
+	if opts.Moniker != "" {
+		conf.Moniker = opts.Moniker
+	}
+	conf.RPC.ListenAddress = orDefault(opts.RPCListen, DefaultRPCListen)
+	conf.P2P.ListenAddress = orDefault(opts.P2PListen, DefaultP2PListen)
+	conf.Consensus.TimeoutCommit = DefaultTimeoutCommit
+	if opts.TimeoutCommit > 0 {
+		conf.Consensus.TimeoutCommit = opts.TimeoutCommit
+	}
+	conf.Consensus.CreateEmptyBlocks = true
+	conf.TxIndex.Indexer = "kv"
+	conf.Instrumentation.Prometheus = opts.Prometheus
+	conf.Instrumentation.PrometheusListenAddr = orDefault(opts.PrometheusListen, DefaultPrometheusListen)
+	if err := conf.ValidateBasic(); err != nil {
+		return false, fmt.Errorf("node: config: %w", err)
+	}
+
+	// cfg.WriteConfigFile renders CometBFT's own template but calls os.Exit
+	// when it cannot write. Claiming the file first both keeps an existing
+	// file untouched and proves that the directory is writable.
+	ok, err := writeNew(path, nil, 0o644)
+	if err != nil || !ok {
+		return false, err
+	}
+	cfg.WriteConfigFile(path, conf)
+	return true, nil
+}
+
+// genesisJSON renders the genesis document for a one-validator chain.
+func genesisJSON(opts HomeOptions, pub crypto.PubKey) ([]byte, error) {
+	chainID := opts.ChainID
+	if chainID == "" {
+		var b [3]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		chainID = "linli-" + hex.EncodeToString(b[:])
+	}
+	genesisTime := cmttime.Now()
+	if !opts.GenesisTime.IsZero() {
+		genesisTime = cmttime.Canonical(opts.GenesisTime)
+	}
+	doc := types.GenesisDoc{
+		GenesisTime:     genesisTime,
+		ChainID:         chainID,
+		ConsensusParams: types.DefaultConsensusParams(),
+		Validators: []types.GenesisValidator{{
+			Address: pub.Address(),
+			PubKey:  pub,
+			Power:   validatorPower,
+		}},
+		AppState: opts.AppState,
+	}
+	if err := doc.ValidateAndComplete(); err != nil {
+		return nil, fmt.Errorf("node: genesis: %w", err)
+	}
+	return cmtjson.MarshalIndent(&doc, "", "  ")
+}
+
+// writeNew creates path with data and perm unless it exists, and reports
+// whether it did.
+func writeNew(path string, data []byte, perm os.FileMode) (bool, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("node: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return false, fmt.Errorf("node: %w", err)
+	}
+	return true, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// LoadConfig reads <home>/config/config.toml the way CometBFT's command line
+// does (viper onto the defaults, then SetRoot and ValidateBasic), so that
+// operators can edit the file. Unlike CometBFT it reads no environment
+// variables and writes nothing: a missing file is an error.
+func LoadConfig(home string) (*cfg.Config, error) {
+	home, err := filepath.Abs(home)
+	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	path := filepath.Join(home, configFile)
+	v := viper.New()
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("node: read config %s: %w", path, err)
+	}
+	conf := cfg.DefaultConfig()
+	if err := v.Unmarshal(conf); err != nil {
+		return nil, fmt.Errorf("node: parse config %s: %w", path, err)
+	}
+	conf.SetRoot(home)
+	if err := conf.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("node: error in config file %s: %w", path, err)
+	}
+	return conf, nil
+}
+
+// ReadGenesisAppState returns the chain id and app_state of the genesis file
+// that the home's config.toml names.
+func ReadGenesisAppState(home string) (chainID string, appState json.RawMessage, err error) {
+	conf, err := LoadConfig(home)
+	if err != nil {
+		return "", nil, err
+	}
+	doc, err := types.GenesisDocFromFile(conf.GenesisFile())
+	if err != nil {
+		return "", nil, fmt.Errorf("node: %w", err)
+	}
+	return doc.ChainID, doc.AppState, nil
+}

@@ -1,0 +1,281 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abcitypes "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/blocksync"
+	cfg "github.com/cometbft/cometbft/config"
+	cs "github.com/cometbft/cometbft/consensus"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	mempl "github.com/cometbft/cometbft/mempool"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cometbft/cometbft/rpc/client/local"
+	sm "github.com/cometbft/cometbft/state"
+	"github.com/cometbft/cometbft/statesync"
+)
+
+// Node is a CometBFT node running in this process.
+type Node struct {
+	node   *nm.Node
+	conf   *cfg.Config
+	local  *local.Local
+	logger cmtlog.Logger
+	dbs    *dbTracker
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start loads the CometBFT home at home, starts a node that drives app
+// through the synchronized local client (one mutex over all ABCI
+// connections) and returns once the node listens. Ctx bounds only the
+// start-up (opening databases and the handshake that replays blocks into
+// app); call Close to stop the node. A nil logger discards the node's logs.
+func Start(ctx context.Context, home string, app abcitypes.Application, logger cmtlog.Logger) (*Node, error) {
+	if logger == nil {
+		logger = cmtlog.NewNopLogger()
+	}
+	conf, err := LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	// privval.LoadFilePV calls os.Exit on a missing or malformed file, so
+	// both files are read once here first, returning errors instead.
+	if err := checkPrivVal(conf); err != nil {
+		return nil, err
+	}
+	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("node: load node key %s: %w", conf.NodeKeyFile(), err)
+	}
+
+	dbs := &dbTracker{}
+	n, err := nm.NewNodeWithContext(ctx, conf, pv, nodeKey,
+		proxy.NewLocalClientCreator(app),
+		nm.DefaultGenesisDocProviderFunc(conf),
+		dbs.provider,
+		metricsProvider(conf.Instrumentation, logger),
+		logger,
+	)
+	if err != nil {
+		// CometBFT does not close the databases it opened before failing.
+		dbs.closeAll()
+		return nil, fmt.Errorf("node: create: %w", err)
+	}
+	if err := n.Start(); err != nil {
+		// NewNode already started the ABCI connections, the event bus and
+		// the indexer; OnStop stops what OnStart's own clean-up leaves.
+		n.OnStop()
+		stopProxyApp(n, logger)
+		dbs.closeIndexer()
+		return nil, fmt.Errorf("node: start: %w", err)
+	}
+	return &Node{
+		node:   n,
+		conf:   conf,
+		local:  local.New(n),
+		logger: logger,
+		dbs:    dbs,
+	}, nil
+}
+
+// Close stops the node and waits for it, then releases what CometBFT's own
+// Stop leaves behind: the ABCI connections and the tx index database. After
+// Close the node's ports are free and its home can be started again. Close
+// is safe to call more than once; later calls return the first result.
+//
+// CometBFT closes the RPC listener but never shuts its HTTP server down, so
+// a kept-alive HTTP connection is still answered, with errors such as
+// "leveldb: closed", until it has been idle for 10 seconds. Clients of a node
+// that is restarted in-process should drop their idle connections.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		// The PEX reactor's address book saves itself from a goroutine that
+		// Stop does not wait for; see waitReplaced.
+		book := n.conf.P2P.AddrBookFile()
+		_, pex := n.node.Switch().Reactor("PEX")
+		before, _ := os.Stat(book)
+
+		if err := n.node.Stop(); err != nil {
+			n.closeErr = fmt.Errorf("node: stop: %w", err)
+		}
+		n.node.Wait()
+		if pex && !waitReplaced(book, before, addrBookSaveTimeout) {
+			n.logger.Error("Address book was not saved after stop", "file", book)
+		}
+		stopProxyApp(n.node, n.logger)
+		n.dbs.closeIndexer()
+	})
+	return n.closeErr
+}
+
+// RPCAddr returns the http URL of the node's first TCP RPC listener, such as
+// "http://127.0.0.1:26657", or "" when RPC is off. A wildcard host is
+// reported as 127.0.0.1.
+func (n *Node) RPCAddr() string {
+	for _, addr := range strings.Split(n.conf.RPC.ListenAddress, ",") {
+		u, err := url.Parse(strings.TrimSpace(addr))
+		if err != nil || u.Scheme != "tcp" {
+			continue
+		}
+		host, port, err := net.SplitHostPort(u.Host)
+		if err != nil {
+			continue
+		}
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "127.0.0.1"
+		}
+		return "http://" + net.JoinHostPort(host, port)
+	}
+	return ""
+}
+
+// Local returns a client that calls the node's RPC functions directly,
+// without HTTP. It ignores contexts and must not be used after Close.
+func (n *Node) Local() *local.Local {
+	return n.local
+}
+
+// Config returns the configuration the node runs with.
+func (n *Node) Config() *cfg.Config {
+	return n.conf
+}
+
+// FreeLoopbackAddr returns "tcp://127.0.0.1:PORT" for a TCP port that was
+// free a moment ago, for tests that start nodes side by side.
+func FreeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("node: find free port: %w", err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		return "", fmt.Errorf("node: find free port: %w", err)
+	}
+	return "tcp://" + addr, nil
+}
+
+// addrBookSaveTimeout bounds how long Close waits for the address book.
+const addrBookSaveTimeout = 2 * time.Second
+
+// waitReplaced waits until path exists and is not the file described by
+// before (nil if there was none), and reports whether that happened within
+// timeout. CometBFT's address book saves itself to path, by writing a
+// temporary file and renaming it, once more after it is stopped, from a
+// goroutine that nothing exported waits for. Waiting for that save lets a
+// caller remove or reuse the home as soon as Close returns, and keeps the
+// last save from being cut off when the process exits.
+func waitReplaced(path string, before os.FileInfo, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		now, err := os.Stat(path)
+		if err == nil && (before == nil || !os.SameFile(before, now)) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// checkPrivVal reads the priv validator files the way privval.LoadFilePV
+// will, returning errors where LoadFilePV would exit the process.
+func checkPrivVal(conf *cfg.Config) error {
+	if _, err := readPrivValKey(conf.PrivValidatorKeyFile()); err != nil {
+		return err
+	}
+	path := conf.PrivValidatorStateFile()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("node: read priv validator state: %w", err)
+	}
+	var state privval.FilePVLastSignState
+	if err := cmtjson.Unmarshal(data, &state); err != nil {
+		return fmt.Errorf("node: read priv validator state %s: %w", path, err)
+	}
+	return nil
+}
+
+// stopProxyApp stops the node's ABCI connections, which Node.OnStop leaves
+// running. Stopping the local client reports no error, so CometBFT's
+// "application crashed" watcher exits quietly instead of killing the process.
+func stopProxyApp(n *nm.Node, logger cmtlog.Logger) {
+	if err := n.ProxyApp().Stop(); err != nil {
+		logger.Error("Stopping ABCI connections", "err", err)
+	}
+}
+
+// metricsProvider is CometBFT's DefaultMetricsProvider, except that a second
+// node in one process gets no-op metrics instead of a panic: CometBFT
+// registers its collectors with Prometheus's global registry, which accepts
+// each collector only once per process.
+func metricsProvider(conf *cfg.InstrumentationConfig, logger cmtlog.Logger) nm.MetricsProvider {
+	def := nm.DefaultMetricsProvider(conf)
+	return func(chainID string) (c *cs.Metrics, p *p2p.Metrics, m *mempl.Metrics, s *sm.Metrics, a *proxy.Metrics, b *blocksync.Metrics, ss *statesync.Metrics) {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("Prometheus metrics are already registered in this process; this node reports none", "err", r)
+				c, p, m, s, a, b, ss = cs.NopMetrics(), p2p.NopMetrics(), mempl.NopMetrics(), sm.NopMetrics(), proxy.NopMetrics(), blocksync.NopMetrics(), statesync.NopMetrics()
+			}
+		}()
+		return def(chainID)
+	}
+}
+
+// dbTracker wraps cfg.DefaultDBProvider and remembers the databases it
+// opened, because CometBFT never closes the tx index database and closes
+// nothing when NewNode fails. An open goleveldb database keeps its lock, and
+// the home could not be started again in this process.
+type dbTracker struct {
+	mu  sync.Mutex
+	dbs map[string]dbm.DB
+}
+
+func (t *dbTracker) provider(ctx *cfg.DBContext) (dbm.DB, error) {
+	db, err := cfg.DefaultDBProvider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.dbs == nil {
+		t.dbs = make(map[string]dbm.DB)
+	}
+	t.dbs[ctx.ID] = db
+	return db, nil
+}
+
+// closeIndexer closes the tx index database, the one Node.OnStop leaves open.
+func (t *dbTracker) closeIndexer() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if db, ok := t.dbs["tx_index"]; ok {
+		_ = db.Close()
+		delete(t.dbs, "tx_index")
+	}
+}
+
+// closeAll closes every database opened so far, after NewNode failed.
+func (t *dbTracker) closeAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for id, db := range t.dbs {
+		_ = db.Close()
+		delete(t.dbs, id)
+	}
+}

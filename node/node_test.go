@@ -1,0 +1,223 @@
+package node_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cometbft/cometbft/abci/example/kvstore"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+
+	"github.com/linli-community/linli/node"
+)
+
+func TestStartRestartsFromPreviousHeight(t *testing.T) {
+	home, opts := newTestHome(t)
+	// Prometheus on both runs checks that a second node in one process
+	// starts although CometBFT's metrics are already registered.
+	opts.Prometheus = true
+	opts.PrometheusListen = strings.TrimPrefix(mustFreeAddr(t), "tcp://")
+	if _, _, err := node.InitHome(opts); err != nil {
+		t.Fatal(err)
+	}
+
+	n := mustStart(t, home)
+	if got, want := n.RPCAddr(), "http://"+strings.TrimPrefix(opts.RPCListen, "tcp://"); got != want {
+		t.Errorf("RPCAddr = %q, want %q", got, want)
+	}
+	resp, err := http.Get(n.RPCAddr() + "/health")
+	if err != nil {
+		t.Fatalf("RPC health: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("RPC health status = %d, want 200", resp.StatusCode)
+	}
+	first := waitHeight(t, n, 3)
+
+	if err := n.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	assertClosed(t, opts.RPCListen)
+	assertClosed(t, opts.P2PListen)
+
+	// A fresh in-memory kvstore makes CometBFT replay every block into it.
+	n = mustStart(t, home)
+	if h := waitHeight(t, n, first+1); h <= first {
+		t.Errorf("height after restart = %d, want more than %d", h, first)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatalf("Close after restart: %v", err)
+	}
+	assertClosed(t, opts.RPCListen)
+}
+
+func TestStartFailsCleanlyWhenPortIsTaken(t *testing.T) {
+	home, opts := newTestHome(t)
+	if _, _, err := node.InitHome(opts); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", strings.TrimPrefix(opts.RPCListen, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if n, err := node.Start(ctx, home, kvstore.NewInMemoryApplication(), nil); err == nil {
+		n.Close()
+		t.Fatal("Start with the RPC port taken: got nil error")
+	}
+	l.Close()
+	// The failed start must have released its databases and P2P port.
+	n := mustStart(t, home)
+	waitHeight(t, n, 1)
+}
+
+func TestStartMissingHome(t *testing.T) {
+	_, err := node.Start(context.Background(), t.TempDir(), kvstore.NewInMemoryApplication(), nil)
+	if err == nil {
+		t.Fatal("Start of an empty directory: got nil error")
+	}
+}
+
+func TestStartRejectsBadPrivValidatorState(t *testing.T) {
+	home, opts := newTestHome(t)
+	if _, _, err := node.InitHome(opts); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, home+"/data/priv_validator_state.json", "not json")
+	// privval.LoadFilePV would exit the test binary here.
+	_, err := node.Start(context.Background(), home, kvstore.NewInMemoryApplication(), nil)
+	if err == nil || !strings.Contains(err.Error(), "priv validator state") {
+		t.Fatalf("Start with a corrupt priv validator state: err = %v", err)
+	}
+}
+
+func TestFreeLoopbackAddr(t *testing.T) {
+	addr, err := node.FreeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(addr, "tcp://127.0.0.1:") {
+		t.Fatalf("FreeLoopbackAddr = %q, want tcp://127.0.0.1:PORT", addr)
+	}
+	l, err := net.Listen("tcp", strings.TrimPrefix(addr, "tcp://"))
+	if err != nil {
+		t.Fatalf("listen on %s: %v", addr, err)
+	}
+	l.Close()
+}
+
+// newTestHome returns a home directory and options for a fast node on free
+// loopback ports.
+func newTestHome(tb testing.TB) (string, node.HomeOptions) {
+	tb.Helper()
+	home := tb.TempDir()
+	return home, node.HomeOptions{
+		Home:          home,
+		ChainID:       "linli-test",
+		Moniker:       "test",
+		RPCListen:     mustFreeAddr(tb),
+		P2PListen:     mustFreeAddr(tb),
+		TimeoutCommit: 100 * time.Millisecond,
+	}
+}
+
+// mustStart starts a node on home with a fresh in-memory kvstore. The node
+// logs into a buffer that is printed only if the test fails, and is closed
+// when the test ends.
+func mustStart(tb testing.TB, home string) *node.Node {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	n, err := node.Start(ctx, home, kvstore.NewInMemoryApplication(), testLogger(tb))
+	if err != nil {
+		tb.Fatalf("Start: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return n
+}
+
+// waitHeight waits until the node has committed at least height blocks and
+// returns its latest height.
+func waitHeight(tb testing.TB, n *node.Node, height int64) int64 {
+	tb.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st, err := n.Local().Status(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if h := st.SyncInfo.LatestBlockHeight; h >= height {
+			return h
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("height %d after 15s, want %d", st.SyncInfo.LatestBlockHeight, height)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func assertClosed(tb testing.TB, addr string) {
+	tb.Helper()
+	l, err := net.Listen("tcp", strings.TrimPrefix(addr, "tcp://"))
+	if err != nil {
+		tb.Errorf("%s still in use after Close: %v", addr, err)
+		return
+	}
+	l.Close()
+}
+
+func mustFreeAddr(tb testing.TB) string {
+	tb.Helper()
+	addr, err := node.FreeLoopbackAddr()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return addr
+}
+
+func testLogger(tb testing.TB) cmtlog.Logger {
+	tb.Helper()
+	buf := &syncBuffer{}
+	logger, err := node.NewLogger(buf, "info")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			tb.Logf("node log:\n%s", buf.String())
+		}
+	})
+	return logger
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
