@@ -64,7 +64,7 @@ const (
 // Default returns the default settings, the ones default.toml documents.
 func Default() Config {
 	return Config{
-		LogLevel: LogInfo,
+		LogLevel: LogError,
 		Client: Client{
 			Node:          "",
 			CommitTimeout: 15 * time.Second,

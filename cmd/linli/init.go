@@ -28,6 +28,8 @@ type initOptions struct {
 	community string
 	chainID   string
 	rpc, p2p  string
+	// prometheus turns on CometBFT's metrics endpoint.
+	prometheus bool
 	// timeoutCommit is how long a block waits after commit before the next.
 	timeoutCommit time.Duration
 	// genesisTime is zero for now; tests fix it.
@@ -44,6 +46,7 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.chainID, "chain-id", "", "chain id (default: linli- and 6 random hex digits)")
 	fs.StringVar(&o.rpc, "rpc", node.DefaultRPCListen, "CometBFT RPC listen address")
 	fs.StringVar(&o.p2p, "p2p", node.DefaultP2PListen, "CometBFT P2P listen address")
+	fs.BoolVar(&o.prometheus, "prometheus", false, "serve Prometheus metrics on 127.0.0.1:26660")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
 	args, err := parse(fs, args)
 	if err != nil {
@@ -101,7 +104,7 @@ func initHome(env *Env, o initOptions) error {
 	appState, _ := json.MarshalIndent(g, "", "  ")
 	c, e, err := node.InitHome(node.HomeOptions{
 		Home: string(o.home), ChainID: o.chainID, AppState: appState,
-		RPCListen: o.rpc, P2PListen: o.p2p, TimeoutCommit: o.timeoutCommit, GenesisTime: o.genesisTime,
+		RPCListen: o.rpc, P2PListen: o.p2p, TimeoutCommit: o.timeoutCommit, Prometheus: o.prometheus, GenesisTime: o.genesisTime,
 	})
 	if err != nil {
 		return err
