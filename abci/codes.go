@@ -39,36 +39,71 @@ const (
 	CodeLastAdmin       Code = 28
 	CodeRoleHeld        Code = 29
 	CodeRoleNotHeld     Code = 30
+
+	// Owners' decisions and polls (40-59).
+	CodeProposalNotFound Code = 40
+	CodeNoticeTooShort   Code = 41
+	CodeVotingTooShort   Code = 42
+	CodeVotingTooLong    Code = 43
+	CodeAgendaFrozen     Code = 44
+	CodeProposalCanceled Code = 45
+	CodeCancelTooLate    Code = 46
+	CodeUnknownBuilding  Code = 47
+	CodeVotingNotOpen    Code = 48
+	CodeVotingClosed     Code = 49
+	CodeNotInElectorate  Code = 50
+	CodeTenantCannotVote Code = 51
+	CodeBadChoice        Code = 52
+	CodeAlreadyRequested Code = 53
+	CodeStartInPast      Code = 54
+
+	// Accounts (60-79), sharing (80-99) and community life (100-129) are
+	// numbered in their own ranges.
 )
 
 // codeNames gives each code a stable English name for logs and tests.
 var codeNames = map[Code]string{
-	CodeOK:              "ok",
-	CodeTooLarge:        "tx_too_large",
-	CodeMalformed:       "tx_malformed",
-	CodeNonCanonical:    "tx_non_canonical",
-	CodeVersion:         "tx_version",
-	CodeUnknownType:     "tx_unknown_type",
-	CodeWrongChain:      "tx_wrong_chain",
-	CodeBadSignature:    "tx_bad_signature",
-	CodeNonceStale:      "nonce_stale",
-	CodeNonceFuture:     "nonce_future",
-	CodeInvalidBody:     "invalid_body",
-	CodeUnauthorized:    "unauthorized",
-	CodeNotMember:       "not_member",
-	CodeQueryNotFound:   "query_not_found",
-	CodeQueryBad:        "query_bad_path",
-	CodeUnitNotFound:    "unit_not_found",
-	CodeAlreadyBound:    "already_bound",
-	CodeBindCodeMissing: "bind_code_missing",
-	CodeBindCodeExpired: "bind_code_expired",
-	CodeBindCodeLocked:  "bind_code_locked",
-	CodeBindCodeWrong:   "bind_code_wrong",
-	CodeBindCodeExpiry:  "bind_code_expiry_invalid",
-	CodeMemberNotFound:  "member_not_found",
-	CodeLastAdmin:       "last_admin",
-	CodeRoleHeld:        "role_already_held",
-	CodeRoleNotHeld:     "role_not_held",
+	CodeOK:               "ok",
+	CodeTooLarge:         "tx_too_large",
+	CodeMalformed:        "tx_malformed",
+	CodeNonCanonical:     "tx_non_canonical",
+	CodeVersion:          "tx_version",
+	CodeUnknownType:      "tx_unknown_type",
+	CodeWrongChain:       "tx_wrong_chain",
+	CodeBadSignature:     "tx_bad_signature",
+	CodeNonceStale:       "nonce_stale",
+	CodeNonceFuture:      "nonce_future",
+	CodeInvalidBody:      "invalid_body",
+	CodeUnauthorized:     "unauthorized",
+	CodeNotMember:        "not_member",
+	CodeQueryNotFound:    "query_not_found",
+	CodeQueryBad:         "query_bad_path",
+	CodeUnitNotFound:     "unit_not_found",
+	CodeAlreadyBound:     "already_bound",
+	CodeBindCodeMissing:  "bind_code_missing",
+	CodeBindCodeExpired:  "bind_code_expired",
+	CodeBindCodeLocked:   "bind_code_locked",
+	CodeBindCodeWrong:    "bind_code_wrong",
+	CodeBindCodeExpiry:   "bind_code_expiry_invalid",
+	CodeMemberNotFound:   "member_not_found",
+	CodeLastAdmin:        "last_admin",
+	CodeRoleHeld:         "role_already_held",
+	CodeRoleNotHeld:      "role_not_held",
+	CodeProposalNotFound: "proposal_not_found",
+	CodeNoticeTooShort:   "notice_too_short",
+	CodeVotingTooShort:   "voting_too_short",
+	CodeVotingTooLong:    "voting_too_long",
+	CodeAgendaFrozen:     "agenda_frozen",
+	CodeProposalCanceled: "proposal_canceled",
+	CodeCancelTooLate:    "cancel_too_late",
+	CodeUnknownBuilding:  "unknown_building",
+	CodeVotingNotOpen:    "voting_not_open",
+	CodeVotingClosed:     "voting_closed",
+	CodeNotInElectorate:  "not_in_electorate",
+	CodeTenantCannotVote: "tenant_cannot_vote",
+	CodeBadChoice:        "bad_choice",
+	CodeAlreadyRequested: "already_requested",
+	CodeStartInPast:      "start_in_past",
 }
 
 // String returns the code's stable name.

@@ -43,11 +43,23 @@ type Params struct {
 	// BindCodeMaxTTL is the longest a binding code may stay valid, in
 	// seconds.
 	BindCodeMaxTTL int64 `json:"bind_code_max_ttl"`
+
+	// MinNotice is the shortest time, in seconds, between an owners'
+	// decision being noticed and its voting opening.
+	MinNotice int64 `json:"min_notice"`
+	// MinVoting and MaxVoting bound how long voting on a decision lasts,
+	// in seconds; MaxVoting bounds polls too.
+	MinVoting int64 `json:"min_voting"`
+	MaxVoting int64 `json:"max_voting"`
 }
 
 // DefaultParams returns the parameters a new chain starts with.
 func DefaultParams() Params {
-	return Params{BindCodeMaxFailures: 5, BindCodeMaxTTL: 30 * 24 * 3600}
+	const day = 24 * 3600
+	return Params{
+		BindCodeMaxFailures: 5, BindCodeMaxTTL: 30 * day,
+		MinNotice: 15 * day, MinVoting: 1 * day, MaxVoting: 60 * day,
+	}
 }
 
 // Validate checks that params are usable.
@@ -57,6 +69,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("bind_code_max_failures must be 1-100, got %d", p.BindCodeMaxFailures)
 	case p.BindCodeMaxTTL < 60 || p.BindCodeMaxTTL > 366*24*3600:
 		return fmt.Errorf("bind_code_max_ttl must be 60 s to a year, got %d", p.BindCodeMaxTTL)
+	case p.MinNotice < 0 || p.MinVoting < 1 || p.MaxVoting < p.MinVoting || p.MaxVoting > 366*24*3600:
+		return fmt.Errorf("need 0 <= min_notice, 1 <= min_voting <= max_voting <= a year; got %d, %d, %d", p.MinNotice, p.MinVoting, p.MaxVoting)
 	}
 	return nil
 }

@@ -21,6 +21,13 @@ const (
 	TypeMemberRevoke  Type = "member.revoke"
 	TypeRoleGrant     Type = "role.grant"
 	TypeRoleRevoke    Type = "role.revoke"
+
+	TypeProposalOpen   Type = "proposal.open"
+	TypeProposalAmend  Type = "proposal.amend"
+	TypeProposalCancel Type = "proposal.cancel"
+	TypePollOpen       Type = "poll.open"
+	TypeVoteCast       Type = "vote.cast"
+	TypeMeetingRequest Type = "meeting.request"
 )
 
 // Body is the typed payload of a transaction.
@@ -47,13 +54,28 @@ func NewBody(t Type) Body {
 		return new(RoleGrant)
 	case TypeRoleRevoke:
 		return new(RoleRevoke)
+	case TypeProposalOpen:
+		return new(ProposalOpen)
+	case TypeProposalAmend:
+		return new(ProposalAmend)
+	case TypeProposalCancel:
+		return new(ProposalCancel)
+	case TypePollOpen:
+		return new(PollOpen)
+	case TypeVoteCast:
+		return new(VoteCast)
+	case TypeMeetingRequest:
+		return new(MeetingRequest)
 	}
 	return nil
 }
 
 // Types lists every transaction type, in a fixed order.
 func Types() []Type {
-	return []Type{TypeUnitRegister, TypeBindCodeIssue, TypeMemberBind, TypeMemberRevoke, TypeRoleGrant, TypeRoleRevoke}
+	return []Type{
+		TypeUnitRegister, TypeBindCodeIssue, TypeMemberBind, TypeMemberRevoke, TypeRoleGrant, TypeRoleRevoke,
+		TypeProposalOpen, TypeProposalAmend, TypeProposalCancel, TypePollOpen, TypeVoteCast, TypeMeetingRequest,
+	}
 }
 
 // FieldError says which field of a body is wrong and why.
