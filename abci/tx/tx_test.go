@@ -25,6 +25,12 @@ func sampleBodies() []tx.Body {
 		&tx.MemberRevoke{Address: a, Reason: "搬离 <小区> & 退租"},
 		&tx.RoleGrant{Address: a, Role: tx.RoleTreasurer},
 		&tx.RoleRevoke{Address: a, Role: tx.RoleMediator},
+		&tx.ProposalOpen{Title: "更换电梯", Text: "使用维修资金更换3栋电梯", Class: tx.ClassOrdinary, Buildings: []string{"3"}, NoticeAt: 100, VoteStart: 200, VoteEnd: 300},
+		&tx.ProposalAmend{ID: 1, ProposalOpen: tx.ProposalOpen{Title: "更换电梯", Class: tx.ClassSpecial, NoticeAt: 100, VoteStart: 200, VoteEnd: 300}},
+		&tx.ProposalCancel{ID: 1, Reason: "报价有误"},
+		&tx.PollOpen{Title: "中秋活动日期", Options: []string{"周六", "周日"}, Multi: true, VoteStart: 1, VoteEnd: 2},
+		&tx.VoteCast{Proposal: 1, Choices: []int{0, 2}},
+		&tx.MeetingRequest{Topic: "召开临时业主大会", Text: "讨论物业续聘"},
 	}
 }
 
