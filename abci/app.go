@@ -122,13 +122,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 	c := a.pending
 	blockTime := req.Time.Unix()
 	put(c, keyBlockTime, blockTime)
+	// Work that falls due at this block time runs before its txs, so a
+	// vote closing at time T is tallied in the first block at or after T
+	// and a ballot in that block is already too late.
+	bctx := &Context{Height: req.Height, Time: blockTime, Params: a.params, st: c, keep: map[string][]byte{}}
+	closeDue(bctx)
 	results := make([]*abcitypes.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = execTx(c, a.chain.ChainID, req.Height, blockTime, false, a.params, raw)
 	}
 	a.pendingHeight = req.Height
 	a.pendingHash = chainHash(a.pendingPrev, req.Height, c.sorted())
-	return &abcitypes.ResponseFinalizeBlock{TxResults: results, AppHash: a.pendingHash}, nil
+	return &abcitypes.ResponseFinalizeBlock{TxResults: results, Events: bctx.events, AppHash: a.pendingHash}, nil
 }
 
 // Commit is called after FinalizeBlock once CometBFT has saved the block:

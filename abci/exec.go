@@ -1,6 +1,7 @@
 package abci
 
 import (
+	"encoding/hex"
 	"errors"
 	"strconv"
 
@@ -21,7 +22,10 @@ type Context struct {
 	// failures.
 	Checking bool
 	Signer   tx.Address
-	Params   Params
+	// TxHash is the hex SHA-256 of the tx bytes, as CometBFT indexes it,
+	// so records can point at the tx that made them (receipts).
+	TxHash string
+	Params Params
 
 	st     *cache
 	keep   map[string][]byte
@@ -100,7 +104,8 @@ func execTx(parent *cache, chainID string, height, blockTime int64, checking boo
 
 	ctx := &Context{
 		Height: height, Time: blockTime, Checking: checking, Signer: signer, Params: params,
-		st: newCache(parent), keep: map[string][]byte{},
+		TxHash: hex.EncodeToString(tx.Hash(raw)),
+		st:     newCache(parent), keep: map[string][]byte{},
 	}
 	ctx.emit("tx", "type", string(t.Type), "signer", string(signer), "nonce", strconv.FormatUint(t.Nonce, 10))
 	if err := apply(ctx, t.Body); err != nil {
@@ -136,6 +141,18 @@ func apply(ctx *Context, body tx.Body) error {
 		return execRoleGrant(ctx, b)
 	case *tx.RoleRevoke:
 		return execRoleRevoke(ctx, b)
+	case *tx.ProposalOpen:
+		return execProposalOpen(ctx, b)
+	case *tx.ProposalAmend:
+		return execProposalAmend(ctx, b)
+	case *tx.ProposalCancel:
+		return execProposalCancel(ctx, b)
+	case *tx.PollOpen:
+		return execPollOpen(ctx, b)
+	case *tx.VoteCast:
+		return execVoteCast(ctx, b)
+	case *tx.MeetingRequest:
+		return execMeetingRequest(ctx, b)
 	}
 	// tx.Decode only returns known types, so this is a programming error
 	// that must not split nodes: every node rejects the same way.

@@ -167,3 +167,5 @@ func (c *testChain) issueCode(unit, relation, code string) []byte {
 	salt := sha256.Sum256([]byte(unit + relation + code))
 	return c.sign(c.admin, tx.NewBindCodeIssue(unit, relation, code, salt[:tx.BindCodeSaltSize], c.time.Unix()+86400))
 }
+
+func queryReq(path string) *abcitypes.RequestQuery { return &abcitypes.RequestQuery{Path: path} }

@@ -19,6 +19,7 @@ import (
 //	owners/LABEL          an owner's units and total area
 //	members/ADDR          an address's nonce, roles and binding
 //	roles                 addresses holding each role
+//	proposals...          owners' decisions and polls (see queryGovernance)
 //
 // CometBFT calls it for the abci_query RPC.
 func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
@@ -52,6 +53,8 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 		v, err = queryMember(r, tx.Address(parts[1]))
 	case path == "roles":
 		v = queryRoles(r)
+	case parts[0] == "proposals" || parts[0] == "ballots" || parts[0] == "meetings":
+		v, err = queryGovernance(r, parts, a.lastBlockTime())
 	default:
 		err = reject(CodeQueryBad, "unknown query path %q", req.Path)
 	}
