@@ -1,8 +1,9 @@
 package abci
 
 import (
-	"sort"
 	"strings"
+
+	"github.com/google/btree"
 )
 
 // reader is what state reads go through: the committed store or a cache
@@ -35,10 +36,13 @@ func (r storeReader) scan(prefix string, fn func(string, []byte) bool) {
 type cache struct {
 	parent reader
 	writes map[string][]byte // nil value: deleted
+	// keys orders the written keys, so a scan finds its prefix in
+	// O(log n) instead of walking every write of a busy block.
+	keys *btree.BTreeG[string]
 }
 
 func newCache(parent reader) *cache {
-	return &cache{parent: parent, writes: make(map[string][]byte)}
+	return &cache{parent: parent, writes: make(map[string][]byte), keys: btree.NewOrderedG[string](32)}
 }
 
 func (c *cache) get(key string) ([]byte, bool) {
@@ -52,28 +56,36 @@ func (c *cache) set(key string, value []byte) {
 	if value == nil {
 		value = []byte{}
 	}
-	c.writes[key] = value
+	c.put(key, value)
 }
 
-func (c *cache) delete(key string) { c.writes[key] = nil }
+func (c *cache) delete(key string) { c.put(key, nil) }
+
+func (c *cache) put(key string, value []byte) {
+	if _, ok := c.writes[key]; !ok {
+		c.keys.ReplaceOrInsert(key)
+	}
+	c.writes[key] = value
+}
 
 // scan merges the parent's keys with this cache's writes, in key order.
 func (c *cache) scan(prefix string, fn func(string, []byte) bool) {
 	var own []string
-	for k := range c.writes {
-		if strings.HasPrefix(k, prefix) {
-			own = append(own, k)
+	c.keys.AscendGreaterOrEqual(prefix, func(k string) bool {
+		if !strings.HasPrefix(k, prefix) {
+			return false
 		}
-	}
+		own = append(own, k)
+		return true
+	})
 	if len(own) == 0 {
 		c.parent.scan(prefix, fn)
 		return
 	}
-	sort.Strings(own)
 	i := 0
 	stopped := false
 	// emitOwn yields this cache's live writes that sort before limit (all
-	// of them when limit is empty and all is true).
+	// of them when all is true).
 	emitOwn := func(limit string, all bool) bool {
 		for ; i < len(own) && (all || own[i] < limit); i++ {
 			if v := c.writes[own[i]]; v != nil {
@@ -106,7 +118,7 @@ func (c *cache) scan(prefix string, fn func(string, []byte) bool) {
 // flush moves this cache's writes into its parent cache.
 func (c *cache) flush(into *cache) {
 	for k, v := range c.writes {
-		into.writes[k] = v
+		into.put(k, v)
 	}
 }
 
@@ -114,9 +126,9 @@ func (c *cache) flush(into *cache) {
 // to and the store applies.
 func (c *cache) sorted() []Write {
 	ws := make([]Write, 0, len(c.writes))
-	for k, v := range c.writes {
-		ws = append(ws, Write{Key: k, Value: v})
-	}
-	sort.Slice(ws, func(i, j int) bool { return ws[i].Key < ws[j].Key })
+	c.keys.Ascend(func(k string) bool {
+		ws = append(ws, Write{Key: k, Value: c.writes[k]})
+		return true
+	})
 	return ws
 }

@@ -12,6 +12,9 @@ import (
 type AppState struct {
 	db   *sql.DB
 	path string
+	// Reads are prepared once: parsing SQL for every Get would cost more
+	// than the lookup.
+	get, scanRange, scanFrom *sql.Stmt
 }
 
 var _ abci.Store = (*AppState)(nil)
@@ -23,16 +26,35 @@ func OpenAppState(file string) (*AppState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AppState{db: db, path: file}, nil
+	s := &AppState{db: db, path: file}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&s.get, `SELECT value FROM state WHERE key = ?`},
+		{&s.scanRange, `SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key`},
+		{&s.scanFrom, `SELECT key, value FROM state WHERE key >= ? ORDER BY key`},
+	} {
+		if *p.stmt, err = db.Prepare(p.sql); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
+	}
+	return s, nil
 }
 
 // Close closes the file.
-func (s *AppState) Close() error { return s.db.Close() }
+func (s *AppState) Close() error {
+	s.get.Close()
+	s.scanRange.Close()
+	s.scanFrom.Close()
+	return s.db.Close()
+}
 
 // Get implements abci.Store.
 func (s *AppState) Get(key string) ([]byte, bool, error) {
 	var v []byte
-	err := s.db.QueryRow(`SELECT value FROM state WHERE key = ?`, key).Scan(&v)
+	err := s.get.QueryRow(key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -47,9 +69,9 @@ func (s *AppState) Scan(prefix string, fn func(key string, value []byte) bool) e
 	var rows *sql.Rows
 	var err error
 	if end, ok := prefixEnd(prefix); ok {
-		rows, err = s.db.Query(`SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key`, prefix, end)
+		rows, err = s.scanRange.Query(prefix, end)
 	} else {
-		rows, err = s.db.Query(`SELECT key, value FROM state WHERE key >= ? ORDER BY key`, prefix)
+		rows, err = s.scanFrom.Query(prefix)
 	}
 	if err != nil {
 		return fmt.Errorf("store: scan %q: %w", prefix, err)
