@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,6 +179,16 @@ func TestEndToEnd(t *testing.T) {
 	if m.Unit != "3-502" || m.Owner != "O-7" {
 		t.Errorf("member = %+v, want 3-502 of O-7", m)
 	}
+	now := time.Now().Unix()
+	poll := fmt.Sprintf(`{"title":"中秋活动","options":["周六","周日"],"vote_start":%d,"vote_end":%d}`, now, now+3600)
+	mustRun(t, append([]string{"tx", "poll.open", poll}, cl...)...)
+	mustRun(t, append([]string{"tx", "vote.cast", `{"proposal":1,"choices":[1]}`, "--as", "console:wang"}, cl...)...)
+	if tu := decode[struct {
+		HeadsVoted int64 `json:"heads_voted"`
+	}](t, mustRun(t, append([]string{"query", "proposals/1/turnout"}, cl...)...)); tu.HeadsVoted != 1 {
+		t.Errorf("poll turnout = %+v, want 1 vote", tu)
+	}
+
 	out, _, err = run(t, append([]string{"tx", "unit.register", `{"units":[{"unit":"5-1","building":"5","area":100,"owner":"X"}]}`, "--as", "console:wang"}, cl...)...)
 	if r := decode[receiptJSON](t, out); !errors.Is(err, errReported) || r.Name != "unauthorized" {
 		t.Errorf("resident registering a unit: err %v receipt %+v", err, r)

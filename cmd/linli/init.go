@@ -46,6 +46,7 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.chainID, "chain-id", "", "chain id (default: linli- and 6 random hex digits)")
 	fs.StringVar(&o.rpc, "rpc", node.DefaultRPCListen, "CometBFT RPC listen address")
 	fs.StringVar(&o.p2p, "p2p", node.DefaultP2PListen, "CometBFT P2P listen address")
+	minNotice := fs.Duration("min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter; seconds are fine for a test chain)")
 	fs.BoolVar(&o.prometheus, "prometheus", false, "serve Prometheus metrics on 127.0.0.1:26660")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
 	args, err := parse(fs, args)
@@ -56,6 +57,9 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("init takes no arguments, got %q", args)
 	}
 	o.home = home(*h)
+	p := abci.DefaultParams()
+	p.MinNotice = int64(minNotice.Seconds())
+	o.params = &p
 	return initHome(env, o)
 }
 
