@@ -325,3 +325,19 @@ func TestMeetingRequestBecomesDueAtTwentyPercent(t *testing.T) {
 		t.Errorf("last event %s, want meeting.due", last.Type)
 	}
 }
+
+func TestTallyOfEmptyCommunityFailsQuorum(t *testing.T) {
+	c := newChain(t) // no units at all
+	now := c.time
+	c.mustOK(c.sign(c.admin, &tx.ProposalOpen{Title: "空", Class: tx.ClassOrdinary, NoticeAt: now.Unix(),
+		VoteStart: now.Add(16 * day).Unix(), VoteEnd: now.Add(17 * day).Unix()}))
+	c.at(now.Add(17 * day))
+	c.block()
+	var r struct{ abci.Result }
+	if code := c.query("proposals/1/result", &r); code != 0 {
+		t.Fatalf("result: %v", code)
+	}
+	if r.Outcome != abci.OutcomeFailedQuorum || *r.Tally != (abci.Tally{}) {
+		t.Errorf("empty electorate: %s %+v, want failed_quorum with zero figures", r.Outcome, *r.Tally)
+	}
+}
