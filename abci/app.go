@@ -89,6 +89,7 @@ func (a *App) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*ab
 	}
 	c := newCache(storeReader{a.store})
 	writeGenesis(c, req.ChainId, g)
+	writeGenesisValidators(c, req.Validators)
 	a.chain = ChainInfo{ChainID: req.ChainId, Community: g.Community}
 	a.params = g.Params
 	a.pending = c
@@ -133,7 +134,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 	}
 	a.pendingHeight = req.Height
 	a.pendingHash = chainHash(a.pendingPrev, req.Height, c.sorted())
-	return &abcitypes.ResponseFinalizeBlock{TxResults: results, Events: bctx.events, AppHash: a.pendingHash}, nil
+	return &abcitypes.ResponseFinalizeBlock{TxResults: results, Events: bctx.events, AppHash: a.pendingHash,
+		ValidatorUpdates: validatorUpdates(c, req.Height)}, nil
 }
 
 // Commit is called after FinalizeBlock once CometBFT has saved the block:

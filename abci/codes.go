@@ -59,6 +59,45 @@ const (
 
 	// Accounts (60-79), sharing (80-99) and community life (100-129) are
 	// numbered in their own ranges.
+
+	// Sharing: items and bookings (80-99).
+	CodeItemNotFound         Code = 80
+	CodeItemWithdrawn        Code = 81
+	CodeNotItemOwner         Code = 82
+	CodeBookingNotFound      Code = 83
+	CodeBookingBadRange      Code = 84
+	CodeBookingInPast        Code = 85
+	CodeBookingOverlap       Code = 86
+	CodeBookingOutsideWindow Code = 87
+	CodeBookOwnItem          Code = 88
+	CodeBookingState         Code = 89
+	CodeNotBookingParty      Code = 90
+	CodeBookingNotStarted    Code = 91
+	CodeOwnerPriority        Code = 92
+
+	// Community life: announcements, comments, repairs, disputes
+	// (100-129).
+	CodeAnnouncementNotFound Code = 100
+	CodeExpiryInPast         Code = 101
+	CodeCommentNotFound      Code = 102
+	CodeCommentHidden        Code = 103
+	CodeRepairNotFound       Code = 104
+	CodeRepairState          Code = 105
+	CodeNotFiler             Code = 106
+	CodeDisputeNotFound      Code = 107
+	CodeDisputeState         Code = 108
+	CodeNotMediator          Code = 109
+	CodeMediatorIsParty      Code = 110
+	CodeNotDisputeParty      Code = 111
+	CodeNotAssignedMediator  Code = 112
+
+	// Validator set (130-139).
+	CodeValidatorApproved       Code = 130
+	CodeValidatorNotFound       Code = 131
+	CodeLastValidator           Code = 132
+	CodeValidatorUnchanged      Code = 133
+	CodeValidatorChangeTooLarge Code = 134
+	CodeValidatorBusy           Code = 135
 )
 
 // codeNames gives each code a stable English name for logs and tests.
@@ -104,6 +143,41 @@ var codeNames = map[Code]string{
 	CodeBadChoice:        "bad_choice",
 	CodeAlreadyRequested: "already_requested",
 	CodeStartInPast:      "start_in_past",
+
+	CodeItemNotFound:         "item_not_found",
+	CodeItemWithdrawn:        "item_withdrawn",
+	CodeNotItemOwner:         "not_item_owner",
+	CodeBookingNotFound:      "booking_not_found",
+	CodeBookingBadRange:      "booking_bad_range",
+	CodeBookingInPast:        "booking_in_past",
+	CodeBookingOverlap:       "booking_overlap",
+	CodeBookingOutsideWindow: "booking_outside_window",
+	CodeBookOwnItem:          "book_own_item",
+	CodeBookingState:         "booking_state",
+	CodeNotBookingParty:      "not_booking_party",
+	CodeBookingNotStarted:    "booking_not_started",
+	CodeOwnerPriority:        "parking_owner_priority",
+
+	CodeAnnouncementNotFound: "announcement_not_found",
+	CodeExpiryInPast:         "expiry_in_past",
+	CodeCommentNotFound:      "comment_not_found",
+	CodeCommentHidden:        "comment_already_hidden",
+	CodeRepairNotFound:       "repair_not_found",
+	CodeRepairState:          "repair_state",
+	CodeNotFiler:             "not_filer",
+	CodeDisputeNotFound:      "dispute_not_found",
+	CodeDisputeState:         "dispute_state",
+	CodeNotMediator:          "not_mediator",
+	CodeMediatorIsParty:      "mediator_is_party",
+	CodeNotDisputeParty:      "not_dispute_party",
+	CodeNotAssignedMediator:  "not_assigned_mediator",
+
+	CodeValidatorApproved:       "validator_update_already_approved",
+	CodeValidatorNotFound:       "validator_not_found",
+	CodeLastValidator:           "last_validator",
+	CodeValidatorUnchanged:      "validator_unchanged",
+	CodeValidatorChangeTooLarge: "validator_change_too_large",
+	CodeValidatorBusy:           "validator_changed_this_block",
 }
 
 // String returns the code's stable name.

@@ -153,6 +153,50 @@ func apply(ctx *Context, body tx.Body) error {
 		return execVoteCast(ctx, b)
 	case *tx.MeetingRequest:
 		return execMeetingRequest(ctx, b)
+	case *tx.ItemPost:
+		return execItemPost(ctx, b)
+	case *tx.ItemUpdate:
+		return execItemUpdate(ctx, b)
+	case *tx.ItemWithdraw:
+		return execItemWithdraw(ctx, b)
+	case *tx.BookingRequest:
+		return execBookingRequest(ctx, b)
+	case *tx.BookingAccept:
+		return execBookingAccept(ctx, b)
+	case *tx.BookingDecline:
+		return execBookingDecline(ctx, b)
+	case *tx.BookingCancel:
+		return execBookingCancel(ctx, b)
+	case *tx.BookingReturn:
+		return execBookingReturn(ctx, b)
+	case *tx.BookingNoShow:
+		return execBookingNoShow(ctx, b)
+	case *tx.AnnouncementPost:
+		return execAnnouncementPost(ctx, b)
+	case *tx.CommentPost:
+		return execCommentPost(ctx, b)
+	case *tx.CommentHide:
+		return execCommentHide(ctx, b)
+	case *tx.RepairFile:
+		return execRepairFile(ctx, b)
+	case *tx.RepairUpdate:
+		return execRepairUpdate(ctx, b)
+	case *tx.RepairConfirm:
+		return execRepairConfirm(ctx, b)
+	case *tx.RepairReopen:
+		return execRepairReopen(ctx, b)
+	case *tx.DisputeOpen:
+		return execDisputeOpen(ctx, b)
+	case *tx.DisputeAssign:
+		return execDisputeAssign(ctx, b)
+	case *tx.DisputeStatement:
+		return execDisputeStatement(ctx, b)
+	case *tx.DisputeOutcome:
+		return execDisputeOutcome(ctx, b)
+	case *tx.DisputeEscalate:
+		return execDisputeEscalate(ctx, b)
+	case *tx.ValidatorUpdate:
+		return execValidatorUpdate(ctx, b)
 	}
 	// tx.Decode only returns known types, so this is a programming error
 	// that must not split nodes: every node rejects the same way.

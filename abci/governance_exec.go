@@ -161,6 +161,7 @@ func execVoteCast(ctx *Context, b *tx.VoteCast) error {
 		}
 		put(ctx.st, keyPollVote(p.ID, ctx.Signer), PollVote{Member: ctx.Signer, Unit: m.Unit, Choices: b.Choices, TxHash: ctx.TxHash, Height: ctx.Height})
 		ctx.emit("vote.cast", "proposal", id, "unit", m.Unit)
+		awardPointsOnce(ctx, ctx.Signer, PointsForVote, "proposal/"+id)
 		return nil
 	}
 	if m.Relation != tx.RelationOwner {
@@ -173,6 +174,7 @@ func execVoteCast(ctx *Context, b *tx.VoteCast) error {
 	// The event names the owner, not the choice: how someone voted is
 	// published with the result, after voting closes.
 	ctx.emit("vote.cast", "proposal", id, "owner", unit.Owner)
+	awardPointsOnce(ctx, ctx.Signer, PointsForVote, "proposal/"+id)
 	return nil
 }
 

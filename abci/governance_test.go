@@ -341,3 +341,18 @@ func TestTallyOfEmptyCommunityFailsQuorum(t *testing.T) {
 		t.Errorf("empty electorate: %s %+v, want failed_quorum with zero figures", r.Outcome, *r.Tally)
 	}
 }
+
+func TestVotingEarnsPointsOncePerProposal(t *testing.T) {
+	c := community(t)
+	now := c.time
+	c.mustOK(c.sign(c.admin, &tx.PollOpen{Title: "活动", Options: []string{"a", "b"}, VoteStart: now.Unix(), VoteEnd: now.Add(day).Unix()}))
+	c.mustOK(vote(c, "w1", 1, 0))
+	c.mustOK(vote(c, "w1", 1, 1)) // a changed vote earns nothing more
+	var p struct {
+		Points int64 `json:"points"`
+	}
+	c.query("points/"+string(addr(key("w1"))), &p)
+	if want := abci.DefaultParams().PointsVote; p.Points != want {
+		t.Errorf("points after voting twice on one poll = %d, want %d", p.Points, want)
+	}
+}

@@ -19,7 +19,12 @@ import (
 //	owners/LABEL          an owner's units and total area
 //	members/ADDR          an address's nonce, roles and binding
 //	roles                 addresses holding each role
+//	validators            CometBFT validators and pending validator.update approvals
 //	proposals...          owners' decisions and polls (see queryGovernance)
+//	items..., bookings/ID, members/ADDR/items, members/ADDR/bookings
+//	                      shared items and bookings (see querySharing)
+//	announcements..., proposals/ID/comments, repairs..., disputes..., points...
+//	                      community life (see queryCommunity)
 //
 // CometBFT calls it for the abci_query RPC.
 func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
@@ -53,6 +58,13 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 		v, err = queryMember(r, tx.Address(parts[1]))
 	case path == "roles":
 		v = queryRoles(r)
+	case path == "validators":
+		v = queryValidators(r)
+	case parts[0] == "items" || parts[0] == "bookings" || len(parts) == 3 && parts[0] == "members" && (parts[2] == "items" || parts[2] == "bookings"):
+		v, err = querySharing(r, parts)
+	case parts[0] == "announcements" || parts[0] == "repairs" || parts[0] == "disputes" || parts[0] == "points" ||
+		len(parts) == 3 && parts[0] == "proposals" && parts[2] == "comments":
+		v, err = queryCommunity(r, parts, a.lastBlockTime())
 	case parts[0] == "proposals" || parts[0] == "ballots" || parts[0] == "meetings":
 		v, err = queryGovernance(r, parts, a.lastBlockTime())
 	default:

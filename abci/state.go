@@ -51,6 +51,21 @@ type Params struct {
 	// in seconds; MaxVoting bounds polls too.
 	MinVoting int64 `json:"min_voting"`
 	MaxVoting int64 `json:"max_voting"`
+
+	// ParkingOwnerPriority puts owners first for parking spaces (Civil
+	// Code §276): a tenant's request for a parking space cannot be
+	// accepted while an owner's pending request overlapping it waits for
+	// an answer.
+	ParkingOwnerPriority bool `json:"parking_owner_priority"`
+	// PointsVote, PointsShare, PointsBookingDone and PointsRepairConfirmed
+	// are the participation points (0-1000 each) awarded for a vote, to an
+	// item's poster when a booking of it is returned, to the borrower of a
+	// returned booking, and to the filer who confirms a repair. Points are
+	// never transferable and never voting weight.
+	PointsVote            int64 `json:"points_vote"`
+	PointsShare           int64 `json:"points_share"`
+	PointsBookingDone     int64 `json:"points_booking_done"`
+	PointsRepairConfirmed int64 `json:"points_repair_confirmed"`
 }
 
 // DefaultParams returns the parameters a new chain starts with.
@@ -59,6 +74,8 @@ func DefaultParams() Params {
 	return Params{
 		BindCodeMaxFailures: 5, BindCodeMaxTTL: 30 * day,
 		MinNotice: 15 * day, MinVoting: 1 * day, MaxVoting: 60 * day,
+		ParkingOwnerPriority: true,
+		PointsVote:           1, PointsShare: 2, PointsBookingDone: 1, PointsRepairConfirmed: 1,
 	}
 }
 
@@ -71,6 +88,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("bind_code_max_ttl must be 60 s to a year, got %d", p.BindCodeMaxTTL)
 	case p.MinNotice < 0 || p.MinVoting < 1 || p.MaxVoting < p.MinVoting || p.MaxVoting > 366*24*3600:
 		return fmt.Errorf("need 0 <= min_notice, 1 <= min_voting <= max_voting <= a year; got %d, %d, %d", p.MinNotice, p.MinVoting, p.MaxVoting)
+	case !validPoints(p.PointsVote) || !validPoints(p.PointsShare) || !validPoints(p.PointsBookingDone) || !validPoints(p.PointsRepairConfirmed):
+		return fmt.Errorf("points_vote, points_share, points_booking_done and points_repair_confirmed must be 0-1000")
 	}
 	return nil
 }

@@ -28,6 +28,31 @@ const (
 	TypePollOpen       Type = "poll.open"
 	TypeVoteCast       Type = "vote.cast"
 	TypeMeetingRequest Type = "meeting.request"
+
+	TypeItemPost       Type = "item.post"
+	TypeItemUpdate     Type = "item.update"
+	TypeItemWithdraw   Type = "item.withdraw"
+	TypeBookingRequest Type = "booking.request"
+	TypeBookingAccept  Type = "booking.accept"
+	TypeBookingDecline Type = "booking.decline"
+	TypeBookingCancel  Type = "booking.cancel"
+	TypeBookingReturn  Type = "booking.return"
+	TypeBookingNoShow  Type = "booking.noshow"
+
+	TypeAnnouncementPost Type = "announcement.post"
+	TypeCommentPost      Type = "comment.post"
+	TypeCommentHide      Type = "comment.hide"
+	TypeRepairFile       Type = "repair.file"
+	TypeRepairUpdate     Type = "repair.update"
+	TypeRepairConfirm    Type = "repair.confirm"
+	TypeRepairReopen     Type = "repair.reopen"
+	TypeDisputeOpen      Type = "dispute.open"
+	TypeDisputeAssign    Type = "dispute.assign"
+	TypeDisputeStatement Type = "dispute.statement"
+	TypeDisputeOutcome   Type = "dispute.outcome"
+	TypeDisputeEscalate  Type = "dispute.escalate"
+
+	TypeValidatorUpdate Type = "validator.update"
 )
 
 // Body is the typed payload of a transaction.
@@ -66,6 +91,50 @@ func NewBody(t Type) Body {
 		return new(VoteCast)
 	case TypeMeetingRequest:
 		return new(MeetingRequest)
+	case TypeItemPost:
+		return new(ItemPost)
+	case TypeItemUpdate:
+		return new(ItemUpdate)
+	case TypeItemWithdraw:
+		return new(ItemWithdraw)
+	case TypeBookingRequest:
+		return new(BookingRequest)
+	case TypeBookingAccept:
+		return new(BookingAccept)
+	case TypeBookingDecline:
+		return new(BookingDecline)
+	case TypeBookingCancel:
+		return new(BookingCancel)
+	case TypeBookingReturn:
+		return new(BookingReturn)
+	case TypeBookingNoShow:
+		return new(BookingNoShow)
+	case TypeAnnouncementPost:
+		return new(AnnouncementPost)
+	case TypeCommentPost:
+		return new(CommentPost)
+	case TypeCommentHide:
+		return new(CommentHide)
+	case TypeRepairFile:
+		return new(RepairFile)
+	case TypeRepairUpdate:
+		return new(RepairUpdate)
+	case TypeRepairConfirm:
+		return new(RepairConfirm)
+	case TypeRepairReopen:
+		return new(RepairReopen)
+	case TypeDisputeOpen:
+		return new(DisputeOpen)
+	case TypeDisputeAssign:
+		return new(DisputeAssign)
+	case TypeDisputeStatement:
+		return new(DisputeStatement)
+	case TypeDisputeOutcome:
+		return new(DisputeOutcome)
+	case TypeDisputeEscalate:
+		return new(DisputeEscalate)
+	case TypeValidatorUpdate:
+		return new(ValidatorUpdate)
 	}
 	return nil
 }
@@ -75,6 +144,11 @@ func Types() []Type {
 	return []Type{
 		TypeUnitRegister, TypeBindCodeIssue, TypeMemberBind, TypeMemberRevoke, TypeRoleGrant, TypeRoleRevoke,
 		TypeProposalOpen, TypeProposalAmend, TypeProposalCancel, TypePollOpen, TypeVoteCast, TypeMeetingRequest,
+		TypeItemPost, TypeItemUpdate, TypeItemWithdraw, TypeBookingRequest, TypeBookingAccept, TypeBookingDecline,
+		TypeBookingCancel, TypeBookingReturn, TypeBookingNoShow,
+		TypeAnnouncementPost, TypeCommentPost, TypeCommentHide, TypeRepairFile, TypeRepairUpdate, TypeRepairConfirm,
+		TypeRepairReopen, TypeDisputeOpen, TypeDisputeAssign, TypeDisputeStatement, TypeDisputeOutcome, TypeDisputeEscalate,
+		TypeValidatorUpdate,
 	}
 }
 
