@@ -60,6 +60,25 @@ const (
 	// Accounts (60-79), sharing (80-99) and community life (100-129) are
 	// numbered in their own ranges.
 
+	// Accounts: ledger accounts and entries (60-79).
+	CodeLedgerAccountNotFound Code = 60
+	CodeLedgerAccountExists   Code = 61
+	CodeTooManyAccounts       Code = 62
+	CodeAmountNotPositive     Code = 63
+	CodeAmountTooLarge        Code = 64
+	CodeBalanceOverflow       Code = 65
+	CodeInsufficientFunds     Code = 66
+	CodeSameAccount           Code = 67
+	CodeEntryNotFound         Code = 68
+	CodeEntryNotPending       Code = 69
+	CodeAlreadyApproved       Code = 70
+	CodeSelfApproval          Code = 71
+	CodeReverseReversal       Code = 72
+	CodeAlreadyReversed       Code = 73
+	CodeEntryNotPosted        Code = 74
+	CodeFundNeedsProposal     Code = 75
+	CodeProposalNotPassed     Code = 76
+
 	// Sharing: items and bookings (80-99).
 	CodeItemNotFound         Code = 80
 	CodeItemWithdrawn        Code = 81
@@ -143,6 +162,24 @@ var codeNames = map[Code]string{
 	CodeBadChoice:        "bad_choice",
 	CodeAlreadyRequested: "already_requested",
 	CodeStartInPast:      "start_in_past",
+
+	CodeLedgerAccountNotFound: "ledger_account_not_found",
+	CodeLedgerAccountExists:   "ledger_account_exists",
+	CodeTooManyAccounts:       "too_many_ledger_accounts",
+	CodeAmountNotPositive:     "amount_not_positive",
+	CodeAmountTooLarge:        "amount_too_large",
+	CodeBalanceOverflow:       "balance_overflow",
+	CodeInsufficientFunds:     "insufficient_funds",
+	CodeSameAccount:           "transfer_same_account",
+	CodeEntryNotFound:         "entry_not_found",
+	CodeEntryNotPending:       "entry_not_pending",
+	CodeAlreadyApproved:       "entry_already_approved",
+	CodeSelfApproval:          "entry_self_approval",
+	CodeReverseReversal:       "reverse_reversal",
+	CodeAlreadyReversed:       "entry_already_reversed",
+	CodeEntryNotPosted:        "entry_not_posted",
+	CodeFundNeedsProposal:     "fund_needs_proposal",
+	CodeProposalNotPassed:     "proposal_not_passed",
 
 	CodeItemNotFound:         "item_not_found",
 	CodeItemWithdrawn:        "item_withdrawn",

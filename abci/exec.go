@@ -81,7 +81,7 @@ func decodeErrorCode(err error) Code {
 // own that reaches parent only if the handler succeeds. A tx rejected in a
 // block changes nothing but its signer's nonce (and a wrong binding code's
 // failure count).
-func execTx(parent *cache, chainID string, height, blockTime int64, checking bool, params Params, raw []byte) *abcitypes.ExecTxResult {
+func execTx(parent *cache, chainID string, height, blockTime int64, checking bool, params Params, raw []byte, sigs *sigCache) *abcitypes.ExecTxResult {
 	t, err := tx.Decode(raw)
 	if err != nil {
 		return result(&Error{Code: decodeErrorCode(err), Msg: err.Error()}, nil)
@@ -89,7 +89,7 @@ func execTx(parent *cache, chainID string, height, blockTime int64, checking boo
 	if t.ChainID != chainID {
 		return result(reject(CodeWrongChain, "tx is for chain %q, this is %q", t.ChainID, chainID), nil)
 	}
-	if err := t.Verify(); err != nil {
+	if err := sigs.verify(raw, t); err != nil {
 		return result(reject(CodeBadSignature, "%v", err), nil)
 	}
 	signer := t.SignerAddress()
@@ -197,6 +197,18 @@ func apply(ctx *Context, body tx.Body) error {
 		return execDisputeEscalate(ctx, b)
 	case *tx.ValidatorUpdate:
 		return execValidatorUpdate(ctx, b)
+	case *tx.AccountOpen:
+		return execAccountOpen(ctx, b)
+	case *tx.AccountThreshold:
+		return execAccountThreshold(ctx, b)
+	case *tx.EntryRecord:
+		return execEntryRecord(ctx, b)
+	case *tx.EntryApprove:
+		return execEntryApprove(ctx, b)
+	case *tx.EntryReverse:
+		return execEntryReverse(ctx, b)
+	case *tx.EntryWithdraw:
+		return execEntryWithdraw(ctx, b)
 	}
 	// tx.Decode only returns known types, so this is a programming error
 	// that must not split nodes: every node rejects the same way.

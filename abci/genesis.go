@@ -60,4 +60,5 @@ func writeGenesis(c *cache, chainID string, g GenesisState) {
 	for _, a := range g.Admins {
 		c.set(keyRole(tx.RoleAdmin, a), marker)
 	}
+	writeGenesisAccounts(c, g.Params)
 }

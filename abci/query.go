@@ -25,6 +25,7 @@ import (
 //	                      shared items and bookings (see querySharing)
 //	announcements..., proposals/ID/comments, repairs..., disputes..., points...
 //	                      community life (see queryCommunity)
+//	accounts...           the community's accounts and entries (see queryAccounts)
 //
 // CometBFT calls it for the abci_query RPC.
 func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
@@ -67,6 +68,8 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 		v, err = queryCommunity(r, parts, a.lastBlockTime())
 	case parts[0] == "proposals" || parts[0] == "ballots" || parts[0] == "meetings":
 		v, err = queryGovernance(r, parts, a.lastBlockTime())
+	case parts[0] == "accounts":
+		v, err = queryAccounts(r, parts)
 	default:
 		err = reject(CodeQueryBad, "unknown query path %q", req.Path)
 	}

@@ -66,6 +66,18 @@ type Params struct {
 	PointsShare           int64 `json:"points_share"`
 	PointsBookingDone     int64 `json:"points_booking_done"`
 	PointsRepairConfirmed int64 `json:"points_repair_confirmed"`
+
+	// AccountApprovals is how many distinct admins, never the entry's
+	// recorder, must approve a guarded ledger entry before it moves a
+	// balance (1-20): an expense or transfer out of an account above the
+	// account's threshold, a reversal taking money out of an account above
+	// its threshold, and an emergency expense from the maintenance fund.
+	AccountApprovals int64 `json:"account_approvals"`
+	// AccountThreshold is the approval threshold, in fen, that the standard
+	// accounts start with at genesis, except the maintenance fund, which
+	// starts at 0 (every expense from it is approved). Admins change an
+	// account's threshold with account.threshold.
+	AccountThreshold int64 `json:"account_threshold"`
 }
 
 // DefaultParams returns the parameters a new chain starts with.
@@ -76,6 +88,7 @@ func DefaultParams() Params {
 		MinNotice: 15 * day, MinVoting: 1 * day, MaxVoting: 60 * day,
 		ParkingOwnerPriority: true,
 		PointsVote:           1, PointsShare: 2, PointsBookingDone: 1, PointsRepairConfirmed: 1,
+		AccountApprovals: 2, AccountThreshold: 500_000,
 	}
 }
 
@@ -90,6 +103,10 @@ func (p Params) Validate() error {
 		return fmt.Errorf("need 0 <= min_notice, 1 <= min_voting <= max_voting <= a year; got %d, %d, %d", p.MinNotice, p.MinVoting, p.MaxVoting)
 	case !validPoints(p.PointsVote) || !validPoints(p.PointsShare) || !validPoints(p.PointsBookingDone) || !validPoints(p.PointsRepairConfirmed):
 		return fmt.Errorf("points_vote, points_share, points_booking_done and points_repair_confirmed must be 0-1000")
+	case p.AccountApprovals < 1 || p.AccountApprovals > 20:
+		return fmt.Errorf("account_approvals must be 1-20, got %d", p.AccountApprovals)
+	case p.AccountThreshold < 0 || p.AccountThreshold > tx.MaxAmount:
+		return fmt.Errorf("account_threshold must be 0-%d fen, got %d", int64(tx.MaxAmount), p.AccountThreshold)
 	}
 	return nil
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +30,9 @@ type Config struct {
 	Client Client `toml:"client"`
 	// Roster holds the settings of `linli roster`.
 	Roster Roster `toml:"roster"`
+	// Wechat holds the settings of the WeChat official account gateway
+	// that `linli start` serves.
+	Wechat Wechat `toml:"wechat"`
 }
 
 // Client holds the settings of `linli query`, `linli tx` and `linli roster`,
@@ -48,6 +53,71 @@ type Roster struct {
 	BatchSize int `toml:"batch_size"`
 }
 
+// Wechat holds the settings of the WeChat official account (公众号)
+// gateway: the webhook `linli start` serves when Enabled, and the
+// notifications it pushes. Secrets are never here: they are in SecretFile.
+type Wechat struct {
+	// Enabled makes `linli start` serve the webhook.
+	Enabled bool `toml:"enabled"`
+	// Listen is the webhook's listen address, such as ":8080".
+	Listen string `toml:"listen"`
+	// Path is the URL path WeChat posts to, such as "/wechat".
+	Path string `toml:"path"`
+	// AppID is the official account's AppID (not a secret).
+	AppID string `toml:"app_id"`
+	// SecretFile names the TOML file (mode 0600, relative to the home)
+	// holding app_secret, token and encoding_aes_key.
+	SecretFile string `toml:"secret_file"`
+	// Budget is how long the webhook may take to write its passive reply;
+	// WeChat gives up after 5 seconds.
+	Budget time.Duration `toml:"budget"`
+	// TimestampWindow is how far a request's signed timestamp may be from
+	// now before the request is refused as a replay.
+	TimestampWindow time.Duration `toml:"timestamp_window"`
+	// MaxBody is the largest request body accepted, in bytes.
+	MaxBody int `toml:"max_body"`
+	// MenuFile names the custom menu file (TOML or JSON, relative to the
+	// home) that `linli wechat menu` creates the menu from.
+	MenuFile string `toml:"menu_file"`
+	// APIURL replaces https://api.weixin.qq.com (an egress proxy); empty
+	// means WeChat's own.
+	APIURL string `toml:"api_url"`
+	// APITimeout bounds each call to WeChat's API.
+	APITimeout time.Duration `toml:"api_timeout"`
+	// Notify turns on notifications (new proposals, reminders, results,
+	// bookings and repairs).
+	Notify bool `toml:"notify"`
+	// NotifyInterval is how often the chain is read for notifications.
+	NotifyInterval time.Duration `toml:"notify_interval"`
+	// SendRate is how many messages a second are sent to WeChat at most.
+	SendRate int `toml:"send_rate"`
+	// QueueSize is how many outgoing messages may wait; more are dropped
+	// and logged.
+	QueueSize int `toml:"queue_size"`
+	// Templates names the template messages used outside the 48-hour
+	// customer-service window, by notification kind (see
+	// WechatTemplateKinds); a kind without one is only sent inside it.
+	Templates map[string]WechatTemplate `toml:"templates"`
+}
+
+// WechatTemplate is a template message the operator added to the official
+// account.
+type WechatTemplate struct {
+	// ID is the template id WeChat assigned.
+	ID string `toml:"id"`
+	// Fields maps each of the template's keys (such as "thing1") to the
+	// value it shows (see WechatTemplateValues).
+	Fields map[string]string `toml:"fields"`
+}
+
+// WechatTemplateKinds are the notification kinds a template may be set for:
+// a proposal noticed, the reminder a day before a vote closes, results, a
+// booking and a repair request that changed.
+var WechatTemplateKinds = []string{"proposal", "reminder", "result", "booking", "repair"}
+
+// WechatTemplateValues are the values a template field may show.
+var WechatTemplateValues = []string{"title", "status", "time", "detail", "community"}
+
 // Log levels.
 const (
 	LogDebug = "debug"
@@ -59,6 +129,12 @@ const (
 const (
 	MaxCommitTimeout = time.Hour
 	MaxBatchSize     = 500
+
+	MaxWechatBudget = 4500 * time.Millisecond
+	MinWechatWindow = 30 * time.Second
+	MaxWechatWindow = time.Hour
+	MinWechatBody   = 1 << 10
+	MaxWechatBody   = 1 << 20
 )
 
 // Default returns the default settings, the ones default.toml documents.
@@ -71,6 +147,23 @@ func Default() Config {
 		},
 		Roster: Roster{
 			BatchSize: 100,
+		},
+		Wechat: Wechat{
+			Enabled:         false,
+			Listen:          ":8080",
+			Path:            "/wechat",
+			AppID:           "",
+			SecretFile:      "config/wechat_secret.toml",
+			Budget:          4 * time.Second,
+			TimestampWindow: 5 * time.Minute,
+			MaxBody:         64 << 10,
+			MenuFile:        "config/wechat_menu.toml",
+			APIURL:          "",
+			APITimeout:      10 * time.Second,
+			Notify:          true,
+			NotifyInterval:  30 * time.Second,
+			SendRate:        10,
+			QueueSize:       1000,
 		},
 	}
 }
@@ -215,7 +308,84 @@ func (c Config) Validate() error {
 	if n := c.Roster.BatchSize; n < 1 || n > MaxBatchSize {
 		bad("roster.batch_size", "%d is not between 1 and %d", n, MaxBatchSize)
 	}
+	c.Wechat.validate(bad)
 	return errors.Join(errs...)
+}
+
+func (w Wechat) validate(bad func(key, format string, args ...any)) {
+	if _, port, err := net.SplitHostPort(w.Listen); err != nil || port == "" {
+		bad("wechat.listen", "%q is not host:port (such as \":8080\")", w.Listen)
+	}
+	if !strings.HasPrefix(w.Path, "/") || strings.ContainsAny(w.Path, "?# ") {
+		bad("wechat.path", "%q is not a URL path starting with /", w.Path)
+	}
+	if w.Enabled && w.AppID == "" {
+		bad("wechat.app_id", "is empty; the gateway needs the official account's AppID")
+	}
+	for _, r := range w.AppID {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			bad("wechat.app_id", "%q has characters an AppID never has", w.AppID)
+			break
+		}
+	}
+	if w.Enabled && w.SecretFile == "" {
+		bad("wechat.secret_file", "is empty; the gateway needs its token and AppSecret")
+	}
+	if d := w.Budget; d <= 0 || d > MaxWechatBudget {
+		bad("wechat.budget", "%s is not greater than 0 and at most %s (WeChat waits 5s)", d, MaxWechatBudget)
+	}
+	if d := w.TimestampWindow; d < MinWechatWindow || d > MaxWechatWindow {
+		bad("wechat.timestamp_window", "%s is not between %s and %s", d, MinWechatWindow, MaxWechatWindow)
+	}
+	if n := w.MaxBody; n < MinWechatBody || n > MaxWechatBody {
+		bad("wechat.max_body", "%d is not between %d and %d", n, MinWechatBody, MaxWechatBody)
+	}
+	if w.APIURL != "" {
+		if u, err := url.Parse(w.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			bad("wechat.api_url", "%q is not an http:// or https:// URL", w.APIURL)
+		}
+	}
+	if d := w.APITimeout; d <= 0 || d > time.Minute {
+		bad("wechat.api_timeout", "%s is not greater than 0 and at most 1m", d)
+	}
+	if d := w.NotifyInterval; d < time.Second || d > time.Hour {
+		bad("wechat.notify_interval", "%s is not between 1s and 1h", d)
+	}
+	if n := w.SendRate; n < 1 || n > 1000 {
+		bad("wechat.send_rate", "%d is not between 1 and 1000", n)
+	}
+	if n := w.QueueSize; n < 1 || n > 100_000 {
+		bad("wechat.queue_size", "%d is not between 1 and 100000", n)
+	}
+	kinds := make([]string, 0, len(w.Templates))
+	for k := range w.Templates {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	for _, kind := range kinds {
+		t := w.Templates[kind]
+		key := "wechat.templates." + kind
+		if !slices.Contains(WechatTemplateKinds, kind) {
+			bad(key, "unknown notification kind; the kinds are %s", strings.Join(WechatTemplateKinds, ", "))
+			continue
+		}
+		if t.ID == "" {
+			bad(key+".id", "is empty")
+		}
+		if len(t.Fields) == 0 {
+			bad(key+".fields", "is empty; map the template's keys to %s", strings.Join(WechatTemplateValues, ", "))
+		}
+		fields := make([]string, 0, len(t.Fields))
+		for f := range t.Fields {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		for _, f := range fields {
+			if v := t.Fields[f]; f == "" || !slices.Contains(WechatTemplateValues, v) {
+				bad(key+".fields."+f, "%q is not one of %s", v, strings.Join(WechatTemplateValues, ", "))
+			}
+		}
+	}
 }
 
 // checkNode says what is wrong with a node address, or returns "".

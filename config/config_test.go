@@ -55,8 +55,8 @@ func TestDefaultFileDocumentsEveryKey(t *testing.T) {
 		}
 		prev = line
 	}
-	if keys != 4 {
-		t.Errorf("found %d keys in default.toml, want 4", keys)
+	if keys != 19 {
+		t.Errorf("found %d keys in default.toml, want 19", keys)
 	}
 }
 
@@ -89,6 +89,22 @@ batch_size = 500
 		{"SmallestBatch", "[roster]\nbatch_size = 1\n", func(c *Config) { c.Roster.BatchSize = 1 }},
 		{"SubSecondTimeout", "[client]\ncommit_timeout = \"500ms\"\n", func(c *Config) {
 			c.Client.CommitTimeout = 500 * time.Millisecond
+		}},
+		{"WechatEnabled", `
+[wechat]
+enabled = true
+app_id = "wx1234567890abcdef"
+listen = "127.0.0.1:9000"
+budget = "3500ms"
+[wechat.templates.reminder]
+id = "tmpl-1"
+fields = { thing1 = "title", time2 = "time" }
+`, func(c *Config) {
+			c.Wechat.Enabled = true
+			c.Wechat.AppID = "wx1234567890abcdef"
+			c.Wechat.Listen = "127.0.0.1:9000"
+			c.Wechat.Budget = 3500 * time.Millisecond
+			c.Wechat.Templates = map[string]WechatTemplate{"reminder": {ID: "tmpl-1", Fields: map[string]string{"thing1": "title", "time2": "time"}}}
 		}},
 	}
 	for _, tt := range tests {
@@ -124,7 +140,21 @@ func TestLoadRejectsWithKeyNamed(t *testing.T) {
 	}{
 		{"ErrUnknownTopLevelKey", "loglevel = \"info\"\n", []string{"loglevel"}},
 		{"ErrUnknownKeyInSection", "[client]\nnodes = \"http://x:1\"\n", []string{"client.nodes"}},
-		{"ErrUnknownSectionReportedOnce", "[wechat]\nappid = \"x\"\ntoken = \"y\"\n", []string{"wechat"}},
+		{"ErrUnknownSectionReportedOnce", "[telegram]\nappid = \"x\"\ntoken = \"y\"\n", []string{"telegram"}},
+		{"ErrSecretInWechatSection", "[wechat]\napp_secret = \"x\"\ntoken = \"y\"\n", []string{"wechat.app_secret", "wechat.token"}},
+		{"ErrWechatEnabledWithoutAppID", "[wechat]\nenabled = true\n", []string{"wechat.app_id"}},
+		{"ErrWechatBudgetPastWeChatsWait", "[wechat]\nbudget = \"5s\"\n", []string{"wechat.budget"}},
+		{"ErrWechatBudgetAsInteger", "[wechat]\nbudget = 4\n", []string{"wechat.budget"}},
+		{"ErrWechatListen", "[wechat]\nlisten = \"8080\"\n", []string{"wechat.listen"}},
+		{"ErrWechatPath", "[wechat]\npath = \"wechat\"\n", []string{"wechat.path"}},
+		{"ErrWechatAppIDCharacters", "[wechat]\napp_id = \"wx 123\"\n", []string{"wechat.app_id"}},
+		{"ErrWechatWindowTooShort", "[wechat]\ntimestamp_window = \"5s\"\n", []string{"wechat.timestamp_window"}},
+		{"ErrWechatBodyTooLarge", "[wechat]\nmax_body = 10485760\n", []string{"wechat.max_body"}},
+		{"ErrWechatAPIURL", "[wechat]\napi_url = \"ftp://x\"\n", []string{"wechat.api_url"}},
+		{"ErrWechatSendRate", "[wechat]\nsend_rate = 0\n", []string{"wechat.send_rate"}},
+		{"ErrWechatTemplateKind", "[wechat.templates.birthday]\nid = \"T\"\nfields = { thing1 = \"title\" }\n", []string{"wechat.templates.birthday"}},
+		{"ErrWechatTemplateWithoutID", "[wechat.templates.result]\nfields = { thing1 = \"title\" }\n", []string{"wechat.templates.result.id"}},
+		{"ErrWechatTemplateValue", "[wechat.templates.result]\nid = \"T\"\nfields = { thing1 = \"name\" }\n", []string{"wechat.templates.result.fields.thing1"}},
 		{"ErrUnknownSubTable", "[client.tls]\nca = \"x\"\n", []string{"client.tls"}},
 		{"ErrEveryUnknownKey", "a = 1\n[roster]\nb = 2\n", []string{"a", "roster.b"}},
 		{"ErrDurationAsInteger", "[client]\ncommit_timeout = 15\n", []string{"client.commit_timeout"}},
@@ -216,7 +246,9 @@ func TestValidate(t *testing.T) {
 		keys []string
 	}{
 		{"DefaultIsValid", func(*Config) {}, nil},
-		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size"}},
+		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size",
+			"wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
+			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size"}},
 		{"ErrBatchSizeTooLarge", func(c *Config) { c.Roster.BatchSize = MaxBatchSize + 1 }, []string{"roster.batch_size"}},
 		{"LargestBatchIsValid", func(c *Config) { c.Roster.BatchSize = MaxBatchSize }, nil},
 		{"LongestTimeoutIsValid", func(c *Config) { c.Client.CommitTimeout = MaxCommitTimeout }, nil},

@@ -7,7 +7,10 @@
 // it and returns a Receipt; a transaction that outlives the caller's context
 // is reported with ErrPending so that Wait can pick it up later.
 //
-// Package ledger depends on CometBFT only. It must not import bot/, store/,
-// config/ or templates/; bot declares the interface it needs and cmd/linli
-// passes it a Client.
+// A Custodian signs for chat users with keys derived from the gateway's
+// master secret and keeps each signer's nonces in order.
+//
+// Package ledger depends on CometBFT, abci (result codes, query answers),
+// abci/tx and keys. It must not import bot/, store/, config/ or templates/;
+// bot declares the interface it needs and cmd/linli passes it a Custodian.
 package ledger

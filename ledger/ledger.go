@@ -159,6 +159,19 @@ func Hash(tx []byte) string {
 // error wrapping ErrPending and a Receipt with only Hash set. Submitting a
 // transaction that the node has already seen waits for that one.
 func (c *Client) Submit(ctx context.Context, tx []byte) (Receipt, error) {
+	r, err := c.Broadcast(ctx, tx)
+	if err != nil || r.Code != abcitypes.CodeTypeOK {
+		return r, err
+	}
+	return c.Wait(ctx, r.Hash)
+}
+
+// Broadcast hands tx to the node's mempool and returns after CheckTx,
+// without waiting for a block: a Receipt with Height 0 and CheckTx's code
+// and log. A transaction the node has already seen passes. Pass the
+// Receipt's Hash to Wait for the outcome. A signer's transactions
+// broadcast one after another to one node reach blocks in that order.
+func (c *Client) Broadcast(ctx context.Context, tx []byte) (Receipt, error) {
 	hash := Hash(tx)
 	res, err := c.rpc.BroadcastTxSync(ctx, tx)
 	switch {
@@ -169,7 +182,7 @@ func (c *Client) Submit(ctx context.Context, tx []byte) (Receipt, error) {
 	case res.Code != abcitypes.CodeTypeOK:
 		return Receipt{Hash: hash, Code: res.Code, Log: res.Log}, nil
 	}
-	return c.Wait(ctx, hash)
+	return Receipt{Hash: hash}, nil
 }
 
 // Wait polls the node's transaction index every PollInterval until a block

@@ -33,7 +33,11 @@ const (
 )
 
 // validatorPower is the voting power of the single genesis validator.
-const validatorPower = 10
+const validatorPower = DefaultValidatorPower
+
+// DefaultValidatorPower is the voting power InitHome gives a validator, and
+// a testnet gives each of its validators.
+const DefaultValidatorPower = 10
 
 // Paths of the files InitHome writes, relative to the home directory. They
 // are CometBFT's defaults.
@@ -65,6 +69,36 @@ type HomeOptions struct {
 
 	// GenesisTime is the chain's genesis time; zero means now.
 	GenesisTime time.Time
+
+	// Validators, when not empty, are the genesis validators instead of
+	// this home's own priv validator key: several homes written with the
+	// same Validators, ChainID, AppState and GenesisTime share one genesis
+	// file, byte for byte.
+	Validators []Validator
+	// Genesis, when not empty, is an existing chain's genesis file, written
+	// verbatim: the home joins that chain. ChainID, AppState, GenesisTime and
+	// Validators are then ignored.
+	Genesis []byte
+
+	// PersistentPeers is CometBFT's p2p.persistent_peers, a comma-separated
+	// list of ID@host:port (see PeerAddress).
+	PersistentPeers string
+	// LocalNetwork lets several nodes on one host peer with each other:
+	// CometBFT's p2p.addr_book_strict off and p2p.allow_duplicate_ip on.
+	LocalNetwork bool
+	// MempoolSize is the mempool's capacity in txs; zero keeps CometBFT's
+	// default (5000).
+	MempoolSize int
+	// NoIndexer turns CometBFT's tx indexer off ("null"); the default is
+	// "kv", which receipts (tx?hash=) need.
+	NoIndexer bool
+}
+
+// Validator is a genesis validator.
+type Validator struct {
+	PubKey crypto.PubKey
+	Power  int64
+	Name   string
 }
 
 // InitHome writes a CometBFT home under opts.Home like `cometbft init` does:
@@ -73,7 +107,9 @@ type HomeOptions struct {
 // overwrites a file: files it wrote are listed in created and files that
 // were already there in existing, both relative to opts.Home. Key files are
 // written with mode 0600. The genesis file names the priv validator key
-// (generated or found) as the only validator, with power 10.
+// (generated or found) as the only validator, with power 10, unless
+// opts.Validators lists the validators or opts.Genesis is a whole genesis
+// file to join.
 func InitHome(opts HomeOptions) (created, existing []string, err error) {
 	if opts.Home == "" {
 		return nil, nil, errors.New("node: InitHome: empty home directory")
@@ -108,11 +144,7 @@ func InitHome(opts HomeOptions) (created, existing []string, err error) {
 	}
 	note(privValStateFile, ok)
 
-	nodeKey, err := cmtjson.Marshal(p2p.NodeKey{PrivKey: ed25519.GenPrivKey()})
-	if err != nil {
-		return created, existing, err
-	}
-	ok, err = writeNew(filepath.Join(opts.Home, nodeKeyFile), nodeKey, 0o600)
+	_, ok, err = initNodeKey(filepath.Join(opts.Home, nodeKeyFile))
 	if err != nil {
 		return created, existing, err
 	}
@@ -124,8 +156,12 @@ func InitHome(opts HomeOptions) (created, existing []string, err error) {
 	}
 	note(configFile, ok)
 
-	genesis, err := genesisJSON(opts, pvKey)
-	if err != nil {
+	genesis := opts.Genesis
+	if len(genesis) > 0 {
+		if _, err := types.GenesisDocFromJSON(genesis); err != nil {
+			return created, existing, fmt.Errorf("node: genesis: %w", err)
+		}
+	} else if genesis, err = genesisJSON(opts, pvKey); err != nil {
 		return created, existing, err
 	}
 	ok, err = writeNew(filepath.Join(opts.Home, genesisFile), genesis, 0o644)
@@ -134,6 +170,68 @@ func InitHome(opts HomeOptions) (created, existing []string, err error) {
 	}
 	note(genesisFile, ok)
 	return created, existing, nil
+}
+
+// ValidatorKey returns the public key of the home's priv validator key,
+// writing a new key file (mode 0600) first if there is none. A testnet
+// writes every home's key this way before it writes the genesis file that
+// names them all.
+func ValidatorKey(home string) (crypto.PubKey, error) {
+	if err := os.MkdirAll(filepath.Join(home, cfg.DefaultConfigDir), cfg.DefaultDirPerm); err != nil {
+		return nil, fmt.Errorf("node: create home: %w", err)
+	}
+	pub, _, err := initPrivValKey(filepath.Join(home, privValKeyFile))
+	return pub, err
+}
+
+// NodeID returns the P2P id of the home's node key, writing a new key file
+// (mode 0600) first if there is none. Peers name a node by it
+// (see PeerAddress).
+func NodeID(home string) (string, error) {
+	if err := os.MkdirAll(filepath.Join(home, cfg.DefaultConfigDir), cfg.DefaultDirPerm); err != nil {
+		return "", fmt.Errorf("node: create home: %w", err)
+	}
+	key, _, err := initNodeKey(filepath.Join(home, nodeKeyFile))
+	if err != nil {
+		return "", err
+	}
+	return string(key.ID()), nil
+}
+
+// PeerAddress returns the persistent_peers entry ID@host:port of a node
+// with the given id whose P2P listens at listen ("tcp://host:port" or
+// "host:port").
+func PeerAddress(id, listen string) string {
+	return p2p.IDAddressString(p2p.ID(id), listen)
+}
+
+// initNodeKey writes a new node key to path, or reads the one that is
+// there. It reports whether it wrote the file.
+func initNodeKey(path string) (*p2p.NodeKey, bool, error) {
+	if _, err := os.Stat(path); err == nil {
+		key, err := p2p.LoadNodeKey(path)
+		if err != nil {
+			return nil, false, fmt.Errorf("node: read node key %s: %w", path, err)
+		}
+		return key, false, nil
+	}
+	key := &p2p.NodeKey{PrivKey: ed25519.GenPrivKey()}
+	data, err := cmtjson.Marshal(key)
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err := writeNew(path, data, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		// Another process wrote the key since the Stat above: use that one.
+		key, err = p2p.LoadNodeKey(path)
+		if err != nil {
+			return nil, false, fmt.Errorf("node: read node key %s: %w", path, err)
+		}
+	}
+	return key, ok, nil
 }
 
 // initPrivValKey writes a new priv validator key to path, or reads the one
@@ -200,6 +298,17 @@ func initConfig(path string, opts HomeOptions) (bool, error) {
 	}
 	conf.Consensus.CreateEmptyBlocks = true
 	conf.TxIndex.Indexer = "kv"
+	if opts.NoIndexer {
+		conf.TxIndex.Indexer = "null"
+	}
+	if opts.MempoolSize > 0 {
+		conf.Mempool.Size = opts.MempoolSize
+	}
+	conf.P2P.PersistentPeers = opts.PersistentPeers
+	if opts.LocalNetwork {
+		conf.P2P.AddrBookStrict = false
+		conf.P2P.AllowDuplicateIP = true
+	}
 	conf.Instrumentation.Prometheus = opts.Prometheus
 	conf.Instrumentation.PrometheusListenAddr = orDefault(opts.PrometheusListen, DefaultPrometheusListen)
 	if err := conf.ValidateBasic(); err != nil {
@@ -217,7 +326,8 @@ func initConfig(path string, opts HomeOptions) (bool, error) {
 	return true, nil
 }
 
-// genesisJSON renders the genesis document for a one-validator chain.
+// genesisJSON renders the genesis document: opts.Validators, or pub as the
+// only validator.
 func genesisJSON(opts HomeOptions, pub crypto.PubKey) ([]byte, error) {
 	chainID := opts.ChainID
 	if chainID == "" {
@@ -241,6 +351,14 @@ func genesisJSON(opts HomeOptions, pub crypto.PubKey) ([]byte, error) {
 			Power:   validatorPower,
 		}},
 		AppState: opts.AppState,
+	}
+	if len(opts.Validators) > 0 {
+		doc.Validators = nil
+		for _, v := range opts.Validators {
+			doc.Validators = append(doc.Validators, types.GenesisValidator{
+				Address: v.PubKey.Address(), PubKey: v.PubKey, Power: v.Power, Name: v.Name,
+			})
+		}
 	}
 	if err := doc.ValidateAndComplete(); err != nil {
 		return nil, fmt.Errorf("node: genesis: %w", err)
@@ -303,6 +421,16 @@ func LoadConfig(home string) (*cfg.Config, error) {
 		return nil, fmt.Errorf("node: error in config file %s: %w", path, err)
 	}
 	return conf, nil
+}
+
+// ParseGenesis checks a genesis file's content and returns its chain id and
+// app_state.
+func ParseGenesis(data []byte) (chainID string, appState json.RawMessage, err error) {
+	doc, err := types.GenesisDocFromJSON(data)
+	if err != nil {
+		return "", nil, fmt.Errorf("node: genesis: %w", err)
+	}
+	return doc.ChainID, doc.AppState, nil
 }
 
 // ReadGenesisAppState returns the chain id and app_state of the genesis file

@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -283,5 +284,89 @@ func writeFile(tb testing.TB, path, data string) {
 	tb.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+func TestInitHomeSharedGenesis(t *testing.T) {
+	dir := t.TempDir()
+	homes := []string{filepath.Join(dir, "node0"), filepath.Join(dir, "node1"), filepath.Join(dir, "node2")}
+	var vals []node.Validator
+	var ids []string
+	for i, h := range homes {
+		pub, err := node.ValidatorKey(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := node.ValidatorKey(h)
+		if err != nil || !again.Equals(pub) {
+			t.Fatalf("ValidatorKey twice: %v, same key %v", err, again.Equals(pub))
+		}
+		vals = append(vals, node.Validator{PubKey: pub, Power: node.DefaultValidatorPower, Name: fmt.Sprintf("node%d", i)})
+		id, err := node.NodeID(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	genesisTime := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	peers := node.PeerAddress(ids[1], "tcp://127.0.0.1:1001") + "," + node.PeerAddress(ids[2], "127.0.0.1:1002")
+	var genesis []byte
+	for i, h := range homes {
+		opts := node.HomeOptions{Home: h, ChainID: "linli-net", AppState: json.RawMessage(`{}`), GenesisTime: genesisTime,
+			Validators: vals, LocalNetwork: true, MempoolSize: 9000, NoIndexer: i == 2}
+		if i == 0 {
+			opts.PersistentPeers = peers
+		}
+		if _, _, err := node.InitHome(opts); err != nil {
+			t.Fatal(err)
+		}
+		g, err := os.ReadFile(filepath.Join(h, "config/genesis.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && !bytes.Equal(g, genesis) {
+			t.Errorf("genesis of %s differs from node0's", h)
+		}
+		genesis = g
+	}
+	doc, err := types.GenesisDocFromJSON(genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Validators) != 3 || doc.Validators[1].Name != "node1" || !doc.Validators[1].PubKey.Equals(vals[1].PubKey) || doc.Validators[1].Power != 10 {
+		t.Errorf("genesis validators = %+v, want the three homes' keys with power 10", doc.Validators)
+	}
+	if key := readKey(t, homes[2]); !bytes.Equal(key.Address, vals[2].PubKey.Address()) {
+		t.Errorf("InitHome replaced node2's validator key")
+	}
+	conf, err := node.LoadConfig(homes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conf.P2P.PersistentPeers != ids[1]+"@127.0.0.1:1001,"+ids[2]+"@127.0.0.1:1002" {
+		t.Errorf("persistent_peers = %q", conf.P2P.PersistentPeers)
+	}
+	if conf.P2P.AddrBookStrict || !conf.P2P.AllowDuplicateIP || conf.Mempool.Size != 9000 || conf.TxIndex.Indexer != "kv" {
+		t.Errorf("addr_book_strict = %v, allow_duplicate_ip = %v, mempool size = %d, indexer = %q; want false, true, 9000, kv",
+			conf.P2P.AddrBookStrict, conf.P2P.AllowDuplicateIP, conf.Mempool.Size, conf.TxIndex.Indexer)
+	}
+	if conf, err := node.LoadConfig(homes[2]); err != nil || conf.TxIndex.Indexer != "null" {
+		t.Errorf("NoIndexer: indexer = %q, err %v; want null", conf.TxIndex.Indexer, err)
+	}
+
+	// A fourth home joins the chain with its genesis file as it is.
+	joiner := filepath.Join(dir, "audit")
+	if _, _, err := node.InitHome(node.HomeOptions{Home: joiner, Genesis: genesis, PersistentPeers: peers}); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := os.ReadFile(filepath.Join(joiner, "config/genesis.json")); !bytes.Equal(g, genesis) {
+		t.Error("joining home's genesis differs from the chain's")
+	}
+	chainID, _, err := node.ParseGenesis(genesis)
+	if err != nil || chainID != "linli-net" {
+		t.Errorf("ParseGenesis = %q, %v; want linli-net", chainID, err)
+	}
+	if _, _, err := node.InitHome(node.HomeOptions{Home: filepath.Join(dir, "bad"), Genesis: []byte(`{"chain_id":""}`)}); err == nil {
+		t.Error("InitHome with an invalid genesis: got nil error")
 	}
 }

@@ -41,7 +41,8 @@ type Node struct {
 
 // Start loads the CometBFT home at home, starts a node that drives app
 // through the synchronized local client (one mutex over all ABCI
-// connections) and returns once the node listens. Ctx bounds only the
+// connections; see PreChecker for the work an app can do outside it) and
+// returns once the node listens. Ctx bounds only the
 // start-up (opening databases and the handshake that replays blocks into
 // app); call Close to stop the node. A nil logger discards the node's logs.
 func Start(ctx context.Context, home string, app abcitypes.Application, logger cmtlog.Logger) (*Node, error) {
@@ -65,7 +66,7 @@ func Start(ctx context.Context, home string, app abcitypes.Application, logger c
 
 	dbs := &dbTracker{}
 	n, err := nm.NewNodeWithContext(ctx, conf, pv, nodeKey,
-		proxy.NewLocalClientCreator(app),
+		clientCreator(app),
 		nm.DefaultGenesisDocProviderFunc(conf),
 		dbs.provider,
 		metricsProvider(conf.Instrumentation, logger),

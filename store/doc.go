@@ -1,8 +1,9 @@
 // Package store keeps linli's data in SQLite files (modernc.org/sqlite, no
 // cgo): the replicated application state (app.db), which only the abci
 // package writes, through the abci.Store interface that AppState
-// implements. Gateway-local data (sessions, dedup) will live in a separate
-// file; the two never mix.
+// implements; and the chat gateway's local data (gateway.db: sessions, later
+// message dedup and pending receipts), through Gateway. The two files have
+// their own migrations and never mix.
 //
 // Package store imports abci (for the interface it implements) and nothing
 // else of linli's.

@@ -53,6 +53,13 @@ const (
 	TypeDisputeEscalate  Type = "dispute.escalate"
 
 	TypeValidatorUpdate Type = "validator.update"
+
+	TypeAccountOpen      Type = "account.open"
+	TypeAccountThreshold Type = "account.threshold"
+	TypeEntryRecord      Type = "entry.record"
+	TypeEntryApprove     Type = "entry.approve"
+	TypeEntryReverse     Type = "entry.reverse"
+	TypeEntryWithdraw    Type = "entry.withdraw"
 )
 
 // Body is the typed payload of a transaction.
@@ -135,6 +142,18 @@ func NewBody(t Type) Body {
 		return new(DisputeEscalate)
 	case TypeValidatorUpdate:
 		return new(ValidatorUpdate)
+	case TypeAccountOpen:
+		return new(AccountOpen)
+	case TypeAccountThreshold:
+		return new(AccountThreshold)
+	case TypeEntryRecord:
+		return new(EntryRecord)
+	case TypeEntryApprove:
+		return new(EntryApprove)
+	case TypeEntryReverse:
+		return new(EntryReverse)
+	case TypeEntryWithdraw:
+		return new(EntryWithdraw)
 	}
 	return nil
 }
@@ -149,6 +168,7 @@ func Types() []Type {
 		TypeAnnouncementPost, TypeCommentPost, TypeCommentHide, TypeRepairFile, TypeRepairUpdate, TypeRepairConfirm,
 		TypeRepairReopen, TypeDisputeOpen, TypeDisputeAssign, TypeDisputeStatement, TypeDisputeOutcome, TypeDisputeEscalate,
 		TypeValidatorUpdate,
+		TypeAccountOpen, TypeAccountThreshold, TypeEntryRecord, TypeEntryApprove, TypeEntryReverse, TypeEntryWithdraw,
 	}
 }
 

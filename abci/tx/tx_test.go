@@ -54,6 +54,13 @@ func sampleBodies() []tx.Body {
 		&tx.DisputeOutcome{Dispute: 1, Text: "双方各承担一半维修费"},
 		&tx.DisputeEscalate{Dispute: 1, Options: []string{"同意调解结果", "不同意"}, VoteEnd: 1_800_000_000},
 		&tx.ValidatorUpdate{PubKey: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", Power: 10},
+		&tx.AccountOpen{ID: "parking", Name: "停车费", Threshold: 100_000},
+		&tx.AccountThreshold{Account: "fund", Threshold: 0},
+		&tx.EntryRecord{Kind: tx.EntryExpense, Account: "mgmt", Amount: 12_345, Category: "保洁", Counterparty: "某某保洁公司",
+			Memo: "3月保洁费", Evidence: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Proposal: 1},
+		&tx.EntryApprove{Entry: 1},
+		&tx.EntryReverse{Entry: 1, Memo: "金额记错，冲销后重记"},
+		&tx.EntryWithdraw{Entry: 1, Reason: "重复登记"},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,10 +37,27 @@ type initOptions struct {
 	genesisTime time.Time
 	// params overrides the default chain parameters (tests, demo).
 	params *abci.Params
+
+	// admins are the genesis admins; empty means this home's own admin key.
+	admins []tx.Address
+	// validators are the genesis validators; empty means this home's own
+	// validator key.
+	validators []node.Validator
+	// genesis is an existing chain's genesis file: the home joins that
+	// chain as a non-validator (audit) node, without an admin key.
+	genesis []byte
+	// peers is CometBFT's persistent_peers: ID@host:port,...
+	peers string
+	// localNet lets several nodes on one host peer with each other.
+	localNet bool
+	// mempoolSize and noIndexer tune CometBFT for benchmarks; zero values
+	// keep linli's defaults.
+	mempoolSize int
+	noIndexer   bool
 }
 
 func runInit(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "init", "[--home DIR] [--community NAME]")
+	fs := newFlags(env, "init", "[--home DIR] [--community NAME] | --genesis FILE --peers ID@HOST:PORT,...")
 	h := homeFlag(fs)
 	o := initOptions{}
 	fs.StringVar(&o.community, "community", defaultCommunity, "the community's name, recorded in genesis")
@@ -49,6 +67,8 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	minNotice := fs.Duration("min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter; seconds are fine for a test chain)")
 	fs.BoolVar(&o.prometheus, "prometheus", false, "serve Prometheus metrics on 127.0.0.1:26660")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
+	genesisFile := fs.String("genesis", "", "join an existing chain with its genesis.json: an audit node that re-executes every block")
+	fs.StringVar(&o.peers, "peers", "", "nodes to connect to, ID@HOST:PORT,... (CometBFT persistent_peers; `linli testnet` prints them)")
 	args, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -57,6 +77,16 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("init takes no arguments, got %q", args)
 	}
 	o.home = home(*h)
+	if err := checkPeers(o.peers); err != nil {
+		return err
+	}
+	o.localNet = loopbackPeers(o.peers)
+	if *genesisFile != "" {
+		if o.genesis, err = os.ReadFile(*genesisFile); err != nil {
+			return err
+		}
+		return initHome(env, o)
+	}
 	p := abci.DefaultParams()
 	p.MinNotice = int64(minNotice.Seconds())
 	o.params = &p
@@ -79,13 +109,17 @@ func initHome(env *Env, o initOptions) error {
 		}
 	}
 
-	admin, made, err := loadOrCreateKey(o.home.adminKey())
-	if err != nil {
-		return err
+	var admin ed25519.PrivateKey
+	if o.genesis == nil {
+		k, made, err := loadOrCreateKey(o.home.adminKey())
+		if err != nil {
+			return err
+		}
+		note(o.home.adminKey(), made)
+		admin = k
 	}
-	note(o.home.adminKey(), made)
 
-	made, err = createIfMissing(o.home.masterSecret(), keys.NewMasterSecret)
+	made, err := createIfMissing(o.home.masterSecret(), keys.NewMasterSecret)
 	if err != nil {
 		return err
 	}
@@ -97,18 +131,37 @@ func initHome(env *Env, o initOptions) error {
 	}
 	note(o.home.linliConfig(), made)
 
-	params := abci.DefaultParams()
-	if o.params != nil {
-		params = *o.params
+	var appState []byte
+	if o.genesis != nil {
+		chainID, state, err := node.ParseGenesis(o.genesis)
+		if err != nil {
+			return err
+		}
+		g, err := abci.ParseGenesis(state)
+		if err != nil {
+			return fmt.Errorf("not a linli chain's genesis: %w", err)
+		}
+		o.community, o.chainID = g.Community, chainID
+	} else {
+		params := abci.DefaultParams()
+		if o.params != nil {
+			params = *o.params
+		}
+		admins := o.admins
+		if len(admins) == 0 {
+			admins = []tx.Address{keys.Address(admin)}
+		}
+		g := abci.GenesisState{Community: o.community, Admins: admins, Params: params}
+		if err := g.Validate(); err != nil {
+			return err
+		}
+		appState, _ = json.MarshalIndent(g, "", "  ")
 	}
-	g := abci.GenesisState{Community: o.community, Admins: []tx.Address{keys.Address(admin)}, Params: params}
-	if err := g.Validate(); err != nil {
-		return err
-	}
-	appState, _ := json.MarshalIndent(g, "", "  ")
 	c, e, err := node.InitHome(node.HomeOptions{
 		Home: string(o.home), ChainID: o.chainID, AppState: appState,
 		RPCListen: o.rpc, P2PListen: o.p2p, TimeoutCommit: o.timeoutCommit, Prometheus: o.prometheus, GenesisTime: o.genesisTime,
+		Validators: o.validators, Genesis: o.genesis, PersistentPeers: o.peers, LocalNetwork: o.localNet,
+		MempoolSize: o.mempoolSize, NoIndexer: o.noIndexer,
 	})
 	if err != nil {
 		return err
@@ -121,8 +174,42 @@ func initHome(env *Env, o initOptions) error {
 	if len(existing) > 0 {
 		fmt.Fprintf(env.Stderr, "linli: kept what already exists in %s (nothing is overwritten): %s\n", o.home, strings.Join(existing, ", "))
 	}
+	if admin == nil {
+		fmt.Fprintf(env.Stderr, "linli: %s follows chain %s (%s) as an audit node: it re-executes every block and answers the same queries\n",
+			o.home, o.chainID, o.community)
+		return nil
+	}
 	fmt.Fprintf(env.Stderr, "linli: admin address %s (key in %s, keep it private)\n", keys.Address(admin), o.home.adminKey())
 	return nil
+}
+
+// checkPeers checks a persistent_peers list: ID@HOST:PORT, comma-separated,
+// where ID is a node id (40 hex digits, `linli testnet` prints them).
+func checkPeers(peers string) error {
+	if peers == "" {
+		return nil
+	}
+	for _, p := range strings.Split(peers, ",") {
+		id, hostPort, ok := strings.Cut(strings.TrimSpace(p), "@")
+		_, port, err := net.SplitHostPort(hostPort)
+		if !ok || len(id) != 40 || strings.Trim(strings.ToLower(id), "0123456789abcdef") != "" || err != nil || port == "" {
+			return fmt.Errorf("--peers: %q is not ID@HOST:PORT with a 40-hex-digit node id", p)
+		}
+	}
+	return nil
+}
+
+// loopbackPeers reports whether some peer is on this host, where CometBFT
+// must allow several peers with one IP address.
+func loopbackPeers(peers string) bool {
+	for _, p := range strings.Split(peers, ",") {
+		_, hostPort, _ := strings.Cut(strings.TrimSpace(p), "@")
+		host, _, _ := net.SplitHostPort(hostPort)
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			return true
+		}
+	}
+	return false
 }
 
 // loadOrCreateKey loads the key at path or, when there is none, creates it.

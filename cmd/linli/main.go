@@ -54,7 +54,13 @@ func commands() []command {
 		{"tx", "sign and submit a tx: linli tx TYPE BODY_JSON", runTx},
 		{"roster", "import or export the unit roster: roster import FILE.csv | roster export [FILE]", runRoster},
 		{"bindcode", "issue a one-time binding code for a unit: bindcode UNIT", runBindCode},
+		{"accounts", "print the accounts' balances, or export a statement: accounts export --from YYYY-MM [--to YYYY-MM] [FILE]", runAccounts},
 		{"keys", "show the admin address, or derive a chat user's: keys derive --channel C --user U", runKeys},
+		{"testnet", "write the homes of a local network: testnet --validators 4 [--full 1] --out DIR", runTestnet},
+		{"bench", "measure committed tx/s and latency, optionally beside CometBFT's kvstore: bench [--app kvstore]", runBench},
+		{"chat", "talk to the chat engine as a console user: chat --as NAME (reads stdin line by line)", runChat},
+		{"demo", "try it: a throwaway community with a node, chatting as an elderly resident", runDemo},
+		{"wechat", "the WeChat official account: wechat menu (create the custom menu) | wechat check", runWechat},
 	}
 }
 

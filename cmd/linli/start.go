@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/linli-community/linli/abci"
@@ -33,10 +34,15 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopWechat, err := startWechat(ctx, env, hm, n)
+	if err != nil {
+		closeAll()
+		return err
+	}
 	fmt.Fprintf(env.Stderr, "linli: node running, RPC %s (home %s). Ctrl-C stops it.\n", n.RPCAddr(), hm)
 	<-ctx.Done()
 	fmt.Fprintln(env.Stderr, "linli: stopping")
-	return closeAll()
+	return errors.Join(stopWechat(), closeAll())
 }
 
 // startNode opens the app state and starts the in-process CometBFT node

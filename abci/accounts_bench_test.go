@@ -1,0 +1,95 @@
+package abci_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/linli-community/linli/abci/tx"
+)
+
+// ledgerBlock signs n entries by the treasurer: income first, then
+// expenses small enough to post at once (below the threshold and the
+// balance), over four accounts and eight categories.
+func ledgerBlock(c *testChain, rng *rand.Rand, n int) [][]byte {
+	accounts := []string{"mgmt", "public", "committee", "fund"}
+	income := []string{"物业费", "停车费", "广告", "场地"}
+	expense := []string{"保洁", "绿化", "电费", "办公"}
+	txs := make([][]byte, n)
+	for i := range txs {
+		a := accounts[rng.IntN(3)] // the fund needs decisions to spend: income only
+		if i < n*6/10 {
+			txs[i] = record(c, "treasurer", tx.EntryIncome, accounts[rng.IntN(4)], 10_000+rng.Int64N(490_000), income[rng.IntN(4)])
+			continue
+		}
+		txs[i] = record(c, "treasurer", tx.EntryExpense, a, 1_000+rng.Int64N(49_000), expense[rng.IntN(4)])
+	}
+	return txs
+}
+
+// BenchmarkLedgerEntries measures recording entries: blocks of 1,000
+// signed entry.record txs, each block 36 days after the last, through
+// FinalizeBlock and Commit on SQLite (signature checks, the handlers with
+// their balance, posting and monthly-total writes, the app hash and the
+// commit).
+func BenchmarkLedgerEntries(b *testing.B) {
+	c := ledgerChain(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	const perBlock = 1000
+	for b.Loop() {
+		b.StopTimer()
+		txs := ledgerBlock(c, rng, perBlock)
+		c.time = c.time.Add(36 * day)
+		b.StartTimer()
+		c.mustOK(txs...)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*perBlock), "µs/entry")
+}
+
+// ledgerOf10000 is a chain holding 10,000 posted entries over the year
+// from March 2026: ten blocks of 1,000, 36 days apart.
+func ledgerOf10000(b *testing.B) *testChain {
+	c := ledgerChain(b)
+	rng := rand.New(rand.NewPCG(2, 2))
+	for range 10 {
+		c.mustOK(ledgerBlock(c, rng, 1000)...)
+		c.time = c.time.Add(36 * day)
+	}
+	return c
+}
+
+// BenchmarkMonthlySummary measures the accounts/monthly query for the
+// twelve months holding 10,000 entries: it reads the totals kept as the
+// entries posted, not the entries.
+func BenchmarkMonthlySummary(b *testing.B) {
+	c := ledgerOf10000(b)
+	for _, bb := range []struct{ name, path string }{
+		{"Year", "accounts/monthly/2026-03/2027-02"},
+		{"OneMonth", "accounts/monthly/2026-06"},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			for b.Loop() {
+				res, err := c.app.Query(context.Background(), queryReq(bb.path))
+				if err != nil || res.Code != 0 {
+					b.Fatalf("%s: %v code %d %s", bb.path, err, res.Code, res.Log)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStatement10000 measures the statement query that `linli
+// accounts export` reads, over a year of 10,000 entries: every posting with
+// its entry.
+func BenchmarkStatement10000(b *testing.B) {
+	c := ledgerOf10000(b)
+	var size int
+	for b.Loop() {
+		res, err := c.app.Query(context.Background(), queryReq("accounts/statement/2026-03/2027-02"))
+		if err != nil || res.Code != 0 {
+			b.Fatalf("statement: %v code %d %s", err, res.Code, res.Log)
+		}
+		size = len(res.Value)
+	}
+	b.ReportMetric(float64(size)/1e6, "MB/answer")
+}

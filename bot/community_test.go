@@ -1,0 +1,186 @@
+package bot
+
+import (
+	"testing"
+	"time"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/abci/tx"
+)
+
+func (f *fixture) addr(user string) tx.Address {
+	a, _ := f.l.Address(UserRef{Channel: "console", ID: user})
+	return a
+}
+
+// sharingFixture has wang (3-502) sharing a drill (item 5) that li (3-501)
+// has asked to borrow (booking 9).
+func sharingFixture(t *testing.T) *fixture {
+	f := newFixture(t)
+	f.bind("wang")
+	li := f.addr("li")
+	f.l.set("members/"+string(li), abci.MemberView{Address: li, Nonce: 3, Roles: []string{}, Unit: "3-501", Relation: tx.RelationOwner, Owner: "O-1"})
+	drill := abci.Item{ID: 5, Kind: tx.ItemTool, Title: "电钻", Text: "带三个钻头", Poster: f.addr("wang"), Unit: "3-502", Version: 1, Status: abci.ItemOpen}
+	tomorrow := time.Date(2026, 3, 11, 8, 0, 0, 0, f.e.Location).Unix()
+	bk := abci.Booking{ID: 9, Item: 5, Borrower: li, Unit: "3-501", Relation: tx.RelationOwner, Start: tomorrow, End: tomorrow + 4*3600, Status: abci.BookingPending}
+	f.l.set("items", []abci.Item{drill})
+	f.l.set("items/5", itemDetail{drill, []abci.Booking{bk}})
+	f.l.set("bookings/9", bk)
+	f.l.set("members/"+string(li)+"/bookings", []abci.Booking{bk})
+	f.l.set("members/"+string(f.addr("wang"))+"/items", []struct {
+		abci.Item
+		Pending int `json:"pending"`
+	}{{drill, 1}})
+	return f
+}
+
+func TestSharingBorrowWithDigits(t *testing.T) {
+	f := sharingFixture(t)
+	contains(t, "list", f.run("li", "菜单", "3", "1"), "1 【工具】电钻（免费）· 3-502")
+	contains(t, "item", f.say("li", "1"), "【工具】电钻\n带三个钻头\n费用：免费\n共享人：3-502\n1 申请借用")
+	contains(t, "day", f.say("li", "1"), "【电钻】哪天用？\n1 今天（3月10日）\n2 明天（3月11日）")
+	contains(t, "slot", f.say("li", "2"), "1 上午 8:00–12:00")
+	if got := f.say("li", "1"); got != "您将申请借用【电钻】，3月11日 08:00–12:00，确认请回复 1，重选请回复 2" {
+		t.Errorf("confirmation = %q", got)
+	}
+	contains(t, "receipt", f.say("li", "1"), "✅ 已记录：申请借用【电钻】", "对方同意后就可以用了")
+	subs := f.l.submitted()
+	want := tx.BookingRequest{Item: 5, Start: time.Date(2026, 3, 11, 8, 0, 0, 0, f.e.Location).Unix(), End: time.Date(2026, 3, 11, 12, 0, 0, 0, f.e.Location).Unix()}
+	if len(subs) != 1 || *subs[0].(*tx.BookingRequest) != want {
+		t.Errorf("submitted %v, want %+v", subs, want)
+	}
+	contains(t, "own item", f.run("wang", "共享", "1", "1"), "这是您共享的")
+}
+
+func TestSharingCancelMyBooking(t *testing.T) {
+	f := sharingFixture(t)
+	contains(t, "my bookings", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月11日 08:00–12:00 · 等待对方答复")
+	contains(t, "booking", f.say("li", "1"), "状态：等待对方答复\n1 取消预约")
+	contains(t, "confirm", f.say("li", "1"), "您将取消预约【电钻】，3月11日 08:00–12:00")
+	f.say("li", "1")
+	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.BookingCancel) != (tx.BookingCancel{Booking: 9}) {
+		t.Errorf("submitted %v", subs)
+	}
+}
+
+func TestSharingAnswerARequest(t *testing.T) {
+	f := sharingFixture(t)
+	contains(t, "posted", f.run("wang", "共享", "4"), "1 【工具】电钻（免费） · 1 个申请待处理")
+	contains(t, "requests", f.say("wang", "1"), "1 3-501 · 3月11日 08:00–12:00")
+	contains(t, "request", f.say("wang", "1"), "3-501 想借【电钻】", "1 同意\n2 婉拒")
+	contains(t, "decline", f.say("wang", "2"), "您将婉拒 3-501 借用【电钻】的申请")
+	f.say("wang", "2") // 重选
+	contains(t, "accept", f.say("wang", "1"), "您将同意 3-501 借用【电钻】，3月11日 08:00–12:00")
+	f.say("wang", "1")
+	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.BookingAccept) != (tx.BookingAccept{Booking: 9}) {
+		t.Errorf("submitted %v", subs)
+	}
+}
+
+func TestSharingPostAnItem(t *testing.T) {
+	f := sharingFixture(t)
+	contains(t, "kind", f.run("wang", "共享", "3"), "要共享什么？")
+	contains(t, "title", f.say("wang", "1"), "请用一句话说说是什么")
+	contains(t, "text", f.say("wang", "B2-051 车位"), "还有什么要说明的")
+	contains(t, "price", f.say("wang", "工作日白天空着"), "收费吗？")
+	contains(t, "bad price", f.say("wang", "便宜点"), "没看懂价格")
+	if got := f.say("wang", "2.5元/小时"); got != "您将共享【车位】B2-051 车位，2.50元/小时，确认请回复 1，重选请回复 2" {
+		t.Errorf("confirmation = %q", got)
+	}
+	f.say("wang", "1")
+	want := tx.ItemPost{Kind: tx.ItemParking, Title: "B2-051 车位", Text: "工作日白天空着", Terms: tx.Terms{Price: 250, Per: tx.PerHour}}
+	if subs := f.l.submitted(); len(subs) != 1 || subs[0].(*tx.ItemPost).Title != want.Title || subs[0].(*tx.ItemPost).Terms != want.Terms || subs[0].(*tx.ItemPost).Kind != want.Kind {
+		t.Errorf("submitted %v, want %+v", subs, want)
+	}
+	contains(t, "unbound", f.run("nobody", "共享", "3"), "这项需要先绑定房屋")
+}
+
+func TestParsePrice(t *testing.T) {
+	for _, tc := range []struct {
+		in  string
+		fen int64
+		per string
+		ok  bool
+	}{
+		{"0", 0, "", true}, {"免费", 0, "", true}, {"5元/小时", 500, tx.PerHour, true}, {"5/时", 500, tx.PerHour, true},
+		{"20元每天", 2000, tx.PerDay, true}, {"2.5元一天", 250, tx.PerDay, true}, {"0.05元/小时", 5, tx.PerHour, true},
+		{"5元", 0, "", false}, {"-5元/天", 0, "", false}, {"0元/天", 0, "", false}, {"999999元/天", 0, "", false},
+	} {
+		fen, per, ok := parsePrice(tc.in)
+		if fen != tc.fen || per != tc.per || ok != tc.ok {
+			t.Errorf("parsePrice(%q) = %d %q %v, want %d %q %v", tc.in, fen, per, ok, tc.fen, tc.per, tc.ok)
+		}
+	}
+}
+
+func TestNotices(t *testing.T) {
+	f := newFixture(t)
+	n := abci.Announcement{ID: 3, Title: "停水通知", Text: "3月12日 9:00–15:00 停水，请提前储水。", Time: fixedNow.Unix(), Height: 88, TxHash: "1a2b3c4d5e"}
+	f.l.set("announcements", []abci.Announcement{n})
+	f.l.set("announcements/3", n)
+	contains(t, "list before binding", f.run("li", "菜单", "4"), "1 停水通知（3月10日 10:00）")
+	contains(t, "notice", f.say("li", "1"), "【停水通知】\n3月12日 9:00–15:00 停水，请提前储水。\n发布于 3月10日 10:00 · 区块 #88 · 凭证 1a2b3c4d")
+	r, err := f.e.Handle(t.Context(), &Request{Channel: "wxgroup", User: "li", Group: "g", Text: "公告"})
+	if err != nil || r == nil {
+		t.Fatal(err)
+	}
+	contains(t, "group", r.Text(), "· 停水通知（3月10日 10:00）")
+}
+
+func TestAdminPostsANotice(t *testing.T) {
+	f := newFixture(t)
+	f.admin("boss")
+	got := f.say("boss", "管理 公告 停水通知 3月12日白天停水，请提前储水。")
+	if want := "您将发布公告【停水通知】：3月12日白天停水，请提前储水，确认请回复 1，重选请回复 2"; got != want {
+		t.Errorf("confirmation = %q, want %q", got, want)
+	}
+	f.say("boss", "1")
+	contains(t, "guided", f.run("boss", "管理", "5", "电梯检修"), "请回复公告正文")
+	contains(t, "empty text", f.say("boss", "  "), "内容不能为空")
+	f.run("boss", "周五上午电梯检修", "1")
+	subs := f.l.submitted()
+	if len(subs) != 2 || *subs[0].(*tx.AnnouncementPost) != (tx.AnnouncementPost{Title: "停水通知", Text: "3月12日白天停水，请提前储水。"}) ||
+		*subs[1].(*tx.AnnouncementPost) != (tx.AnnouncementPost{Title: "电梯检修", Text: "周五上午电梯检修"}) {
+		t.Errorf("submitted %v", subs)
+	}
+	f.bind("wang")
+	contains(t, "resident", f.say("wang", "管理 公告 x y"), "只有业委会的管理人员才能办理")
+}
+
+func TestRepairs(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang")
+	contains(t, "title", f.run("wang", "菜单", "6", "1"), "哪里坏了？")
+	contains(t, "text", f.say("wang", "3栋电梯按钮失灵"), "还有什么要补充的")
+	if got := f.say("wang", "无"); got != "您将报修：3栋电梯按钮失灵，确认请回复 1，重选请回复 2" {
+		t.Errorf("confirmation = %q", got)
+	}
+	f.say("wang", "1")
+	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.RepairFile) != (tx.RepairFile{Kind: tx.RepairKindRepair, Title: "3栋电梯按钮失灵"}) {
+		t.Errorf("submitted %v", subs)
+	}
+
+	r := abci.Repair{ID: 4, Kind: tx.RepairKindRepair, Title: "3栋电梯按钮失灵", Filer: f.addr("wang"), Unit: "3-502", Status: tx.RepairDone}
+	f.l.set("repairs", []abci.Repair{r})
+	f.l.set("repairs/4", repairDetail{r, []abci.RepairStep{{N: 1, Status: tx.RepairOpen}, {N: 2, Status: tx.RepairDone, Reason: "已更换按钮"}}})
+	contains(t, "mine", f.run("wang", "菜单", "6", "3"), "1 【报修】3栋电梯按钮失灵 · 已处理，请确认")
+	contains(t, "detail", f.say("wang", "1"), "· 已处理，请确认（已更换按钮）\n1 确认已经解决\n2 还没解决，重新提交")
+	contains(t, "confirm", f.say("wang", "1"), "您将确认【3栋电梯按钮失灵】已经解决")
+	f.say("wang", "1")
+	contains(t, "reopen", f.run("wang", "0", "2"), "还有什么问题？")
+	contains(t, "reopen confirm", f.say("wang", "按钮还是不亮"), "您将重新提交【3栋电梯按钮失灵】：按钮还是不亮")
+	f.say("wang", "1")
+	subs := f.l.submitted()
+	if len(subs) != 3 || *subs[1].(*tx.RepairConfirm) != (tx.RepairConfirm{Repair: 4}) || *subs[2].(*tx.RepairReopen) != (tx.RepairReopen{Repair: 4, Reason: "按钮还是不亮"}) {
+		t.Errorf("submitted %v", subs)
+	}
+	contains(t, "unbound", f.run("nobody", "报修", "1"), "这项需要先绑定房屋")
+}
+
+func TestPoints(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang")
+	f.l.set("points/"+string(f.addr("wang")), abci.PointsView{MemberPoints: abci.MemberPoints{Address: f.addr("wang"), Unit: "3-502", Points: 12}, UnitPoints: 30})
+	f.l.set("points", []abci.UnitPoints{{Unit: "1-101", Points: 40}, {Unit: "3-502", Points: 30}})
+	contains(t, "points", f.say("wang", "积分"), "我的积分：12 分\n3-502 全家：30 分", "· 1-101 40 分")
+}

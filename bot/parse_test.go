@@ -1,0 +1,155 @@
+package bot
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []int
+	}{
+		{"1", []int{1}},
+		{" 1 ", []int{1}},
+		{"1。", []int{1}},
+		{"1.", []int{1}},
+		{"1！", []int{1}},
+		{"１", []int{1}},
+		{"１２", []int{12}},
+		{"①", []int{1}},
+		{"⑨", []int{9}},
+		{"❸", []int{3}},
+		{"一", []int{1}},
+		{"三", []int{3}},
+		{"十", []int{10}},
+		{"十二", []int{12}},
+		{"二十", []int{20}},
+		{"三十五", []int{35}},
+		{"壹", []int{1}},
+		{"贰", []int{2}},
+		{"叁", []int{3}},
+		{"貳", []int{2}},
+		{"两", []int{2}},
+		{"零", []int{0}},
+		{"0", []int{0}},
+		{"第一个", []int{1}},
+		{"第1个", []int{1}},
+		{"第一個", []int{1}},
+		{"选1", []int{1}},
+		{"選二", []int{2}},
+		{"1号", []int{1}},
+		{"一号", []int{1}},
+		{"第3项", []int{3}},
+		{"1 3", []int{1, 3}},
+		{"1、3", []int{1, 3}},
+		{"1,3", []int{1, 3}},
+		{"1，3", []int{1, 3}},
+		{"一和三", []int{1, 3}},
+		{"①③", nil}, // two numbers need a separator
+		{"1\u200b", []int{1}},
+		{"\u30001\u3000", []int{1}},
+		{"1\n", []int{1}},
+		{"1\x00", []int{1}},
+		{"👍1", []int{1}},
+	} {
+		got := Parse(tc.in)
+		if tc.want == nil {
+			if got.Kind == KindNumber {
+				t.Errorf("Parse(%q) = number %v, want not a number", tc.in, got.Nums)
+			}
+			continue
+		}
+		if got.Kind != KindNumber || !slices.Equal(got.Nums, tc.want) {
+			t.Errorf("Parse(%q) = kind %d nums %v, want %v", tc.in, got.Kind, got.Nums, tc.want)
+		}
+	}
+}
+
+func TestParseCommands(t *testing.T) {
+	for _, tc := range []struct {
+		in, cmd string
+		args    []string
+		rest    string
+	}{
+		{"菜单", "菜单", nil, ""},
+		{"菜單", "菜单", nil, ""},
+		{"菜单。", "菜单", nil, ""},
+		{" 主菜单 ", "菜单", nil, ""},
+		{"返回", "返回", nil, ""},
+		{"投票", "投票", nil, ""},
+		{"表決", "投票", nil, ""},
+		{"账目", "账目", nil, ""},
+		{"查賬", "账目", nil, ""},
+		{"共享", "共享", nil, ""},
+		{"公告", "公告", nil, ""},
+		{"回執", "回执", nil, ""},
+		{"積分", "积分", nil, ""},
+		{"幫助", "帮助", nil, ""},
+		{"?", "帮助", nil, ""},
+		{"？", "帮助", nil, ""},
+		{"我的", "我的", nil, ""},
+		{"報修", "报修", nil, ""},
+		{"同意", "同意", nil, ""},
+		{"贊成", "同意", nil, ""},
+		{"赞成！", "同意", nil, ""},
+		{"反對", "反对", nil, ""},
+		{"不同意", "反对", nil, ""},
+		{"棄權", "弃权", nil, ""},
+		{"确认", "确认", nil, ""},
+		{"確認", "确认", nil, ""},
+		{"MENU", "菜单", nil, ""},
+		{"绑定", "绑定", nil, ""},
+		{"绑定 3-502 123456", "绑定", []string{"3-502", "123456"}, "3-502 123456"},
+		{"綁定３－５０２　１２３４５６", "绑定", []string{"3-502", "123456"}, "３－５０２　１２３４５６"},
+		{"绑定3-502 123456", "绑定", []string{"3-502", "123456"}, "3-502 123456"},
+		{"管理", "管理", nil, ""},
+		{"管理 发码 3-502", "管理", []string{"发码", "3-502"}, "发码 3-502"},
+		{"管理 發碼 3-502", "管理", []string{"发码", "3-502"}, "發碼 3-502"},
+		{"管理 公告 明天停水，請注意", "管理", []string{"公告", "明天停水,请注意"}, "公告 明天停水，請注意"},
+	} {
+		got := Parse(tc.in)
+		if got.Kind != KindCommand || got.Cmd != tc.cmd || !slices.Equal(got.Args, tc.args) || got.Rest != tc.rest {
+			t.Errorf("Parse(%q) = kind %d cmd %q args %q rest %q; want command %q args %q rest %q",
+				tc.in, got.Kind, got.Cmd, got.Args, got.Rest, tc.cmd, tc.args, tc.rest)
+		}
+	}
+}
+
+func TestParseOther(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		kind Kind
+	}{
+		{"", KindEmpty},
+		{"   ", KindEmpty},
+		{"。。。", KindEmpty},
+		{"\x00\x01\x7f", KindEmpty},
+		{"😀😀", KindEmpty},
+		{"绑定码", KindText},
+		{"3-502", KindText},
+		{"100", KindText},
+		{"-1", KindNumber}, // the dash is punctuation around a 1
+		{"'; DROP TABLE sessions; --", KindText},
+		{"{{.Secret}}", KindText},
+		{"菜单菜单", KindText},
+		{"管理员", KindText},
+		{"\xff\xfe1", KindNumber},
+	} {
+		if got := Parse(tc.in); got.Kind != tc.kind {
+			t.Errorf("Parse(%q).Kind = %d, want %d", tc.in, got.Kind, tc.kind)
+		}
+	}
+}
+
+func TestParseKeepsTextAndIsBounded(t *testing.T) {
+	in := Parse("  中秋活动\x07 在 3 号楼  ")
+	if in.Text != "中秋活动 在 3 号楼" {
+		t.Errorf("Text = %q, want control characters and outer spaces gone", in.Text)
+	}
+	long := Parse(strings.Repeat("字", 10_000))
+	if len(long.Text) > MaxInputBytes {
+		t.Errorf("Parse kept %d bytes, want at most %d", len(long.Text), MaxInputBytes)
+	}
+}

@@ -1,0 +1,307 @@
+package bot
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"text/template"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/NAME, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./bot -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from golden file (go test ./bot -update rewrites it; read the diff):\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+// botTemplateNames lists the templates the bot_*.tmpl files define.
+func botTemplateNames(t *testing.T) []string {
+	t.Helper()
+	tm, err := template.ParseGlob(filepath.Join("..", "templates", "zh", "bot_*.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, x := range tm.Templates() {
+		if strings.HasPrefix(x.Name(), "bot.") {
+			names = append(names, x.Name())
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// templateSamples gives every bot template the data it is rendered with,
+// one or more cases each.
+var templateSamples = map[string][]any{
+	"bot.footer":            {nil},
+	"bot.word.relation":     {"owner", "tenant"},
+	"bot.word.role":         {"admin", "treasurer", "mediator"},
+	"bot.word.outcome":      {"passed", "rejected", "failed_quorum"},
+	"bot.word.feature":      {"accounts", "sharing", "notices", "repairs", "points", "ledger", "approve", "notice"},
+	"bot.hint":              {hintData{Max: 3}, hintData{}},
+	"bot.expired":           {nil},
+	"bot.ratelimited":       {nil},
+	"bot.toolong":           {nil},
+	"bot.error":             {nil},
+	"bot.busy":              {nil},
+	"bot.notfound":          {nil},
+	"bot.done":              {nil},
+	"bot.coming":            {comingData{Feature: "accounts"}},
+	"bot.confirm":           {confirmData{Summary: "对【更换电梯】投 同意"}, confirmData{Summary: "发起投票【聚餐】\n选项：1 周六  2 周日", Multiline: true}},
+	"bot.receipt":           {receiptData{What: "对【更换电梯】投 同意", Height: 1234, Hash: "1a2b3c4d", Check: "ballots/1/O-7"}, receiptData{What: "为 3-502 的业主发一个绑定码", Height: 7, Hash: "deadbeef", Secret: "12345678"}},
+	"bot.pending":           {pendingData{What: "对【更换电梯】投 同意"}},
+	"bot.rejected":          {rejectedData{Message: "投票已经结束，不能再投或改票。"}},
+	"bot.group.menu":        {struct{ Community string }{"阳光花园"}},
+	"bot.group.votes":       {votesData{Items: []listItem{{1, "【表决】更换电梯（投票中，3月16日 10:00 截止）"}}, More: 2}, votesData{}},
+	"bot.group.private":     {nil},
+	"bot.home":              {homeData{Community: "阳光花园", Bound: true, Unit: "3-502", Relation: "owner", Admin: true}, homeData{Community: "阳光花园"}},
+	"bot.help":              {nil},
+	"bot.mine":              {mineData{Bound: true, Unit: "3-502", Relation: "owner", Owner: "O-7", Roles: []string{"admin", "treasurer"}, Address: "ab12cd34"}, mineData{Address: "ab12cd34"}},
+	"bot.unbind":            {nil},
+	"bot.receipts":          {receiptsData{Items: []noteLine{{When: "3月10日 10:00", What: "对【更换电梯】投 同意", Height: 12, Hash: "1a2b3c4d"}, {When: "3月10日 10:05", What: "对【聚餐】投 周六", Pending: true}, {When: "3月10日 10:06", What: "绑定房屋 3-502（业主）", Failed: "绑定码不对。"}}}, receiptsData{}},
+	"bot.bind.ask.unit":     {struct{ Unit string }{""}},
+	"bot.bind.ask.relation": {struct{ Unit string }{"3-502"}},
+	"bot.bind.ask.code":     {struct{ Unit string }{"3-502"}},
+	"bot.bind.nounit":       {struct{ Unit string }{"9-999"}},
+	"bot.bind.badcode":      {nil},
+	"bot.bind.already":      {struct{ Unit, Relation string }{"3-502", "tenant"}},
+	"bot.bind.summary":      {struct{ Unit, Relation, Code string }{"3-502", "owner", "12****78"}},
+	"bot.bind.done":         {nil},
+	"bot.need.bind":         {nil},
+	"bot.votes":             {votesData{Items: []listItem{{1, "【表决】更换电梯（投票中，3月16日 10:00 截止）"}, {2, "【投票】聚餐（已结束）"}}, More: 1}, votesData{}},
+	"bot.votes.line": {
+		lineData{Decision: true, Title: "更换电梯", Phase: "voting", End: "3月16日 10:00"},
+		lineData{Title: "聚餐", Phase: "noticed", Start: "3月12日 10:00"},
+		lineData{Decision: true, Title: "续聘物业", Phase: "closed", Outcome: "failed_quorum"},
+		lineData{Title: "聚餐", Phase: "closing"},
+		lineData{Title: "聚餐", Phase: "canceled"},
+		lineData{Title: "聚餐", Phase: "draft"},
+	},
+	"bot.item": {
+		itemData{Decision: true, Title: "更换电梯", Class: "ordinary", Text: "3栋两部电梯已运行18年…", Clipped: true, Phase: "voting", Start: "3月9日 10:00", End: "3月16日 10:00",
+			Turnout: &turnoutData{Decision: true, Heads: 40, HeadsTotal: 118, AreaPct: "34%"}, Mine: "同意",
+			Options: []listItem{{1, "同意"}, {2, "反对"}, {3, "弃权"}}},
+		itemData{Title: "聚餐", Buildings: "3、5", Phase: "voting", End: "3月16日 10:00", Turnout: &turnoutData{Heads: 12}, Multi: true, Options: []listItem{{1, "周六"}, {2, "周日"}}},
+		itemData{Decision: true, Title: "筹集维修资金", Class: "special", OwnersOnly: true, Phase: "noticed", Start: "3月25日 11:00", End: "4月1日 11:00", Turnout: &turnoutData{Decision: true, HeadsTotal: 118, AreaPct: "0%"}},
+		itemData{Decision: true, Title: "续聘物业", Class: "ordinary", Phase: "closed", Outcome: "passed",
+			Counts: []countData{{"同意", 80, "7000.00㎡"}, {"反对", 10, "1500.00㎡"}}, Tally: &tallyData{Heads: 95, HeadsTotal: 118, AreaPct: "81%"}},
+		itemData{Decision: true, Title: "续聘物业", Class: "ordinary", Phase: "closed", Outcome: "failed_quorum"},
+		itemData{Title: "聚餐", Phase: "closed", Winners: "周六、周日", Counts: []countData{{"周六", 5, ""}, {"周日", 5, ""}}},
+		itemData{Title: "聚餐", Phase: "canceled", Reason: "改期"},
+		itemData{Title: "聚餐", Phase: "closing", Turnout: &turnoutData{Heads: 3}},
+	},
+	"bot.turnout":            {turnoutData{Decision: true, Heads: 40, HeadsTotal: 118, AreaPct: "34%"}, turnoutData{Heads: 12}},
+	"bot.vote.summary":       {struct{ Title, Choice string }{"更换电梯", "同意"}},
+	"bot.vote.one":           {nil},
+	"bot.fulltext":           {struct{ Title, Text string }{"更换电梯", "全文。"}},
+	"bot.admin.menu":         {nil},
+	"bot.admin.refused":      {nil},
+	"bot.admin.unknown":      {nil},
+	"bot.admin.ask.title":    {askData{}},
+	"bot.admin.ask.text":     {askData{}},
+	"bot.admin.ask.options":  {askData{}},
+	"bot.admin.ask.multi":    {askData{}},
+	"bot.admin.ask.class":    {askData{}},
+	"bot.admin.ask.scope":    {askData{}},
+	"bot.admin.ask.days":     {askData{MinDays: 1, MaxDays: 60}},
+	"bot.admin.ask.unit":     {askData{}},
+	"bot.admin.ask.relation": {askData{Form: map[string]string{"unit": "3-502"}}},
+	"bot.admin.ask.member":   {askData{Form: map[string]string{"unit": "3-502"}, Members: []memberLine{{1, "owner", "ab12cd34"}, {2, "tenant", "ef56ab78"}}}},
+	"bot.admin.ask.role":     {askData{}},
+	"bot.admin.ask.op":       {askData{}},
+	"bot.admin.bad": {struct{ Reason string }{"empty"}, struct{ Reason string }{"title_long"}, struct{ Reason string }{"text_long"},
+		struct{ Reason string }{"options_count"}, struct{ Reason string }{"option_long"}, struct{ Reason string }{"option_twice"},
+		struct{ Reason string }{"scope"}, struct{ Reason string }{"days"}, struct{ Reason string }{"unit"}, struct{ Reason string }{"no_member"},
+		struct{ Reason string }{"pick"}},
+	"bot.admin.summary.poll":     {pollSummary{Title: "聚餐", Options: []listItem{{1, "周六"}, {2, "周日"}}, Days: "7"}, pollSummary{Title: "聚餐", Options: []listItem{{1, "周六"}, {2, "周日"}}, Multi: true, Days: "3"}},
+	"bot.admin.summary.decision": {decisionSummary{Title: "更换电梯", Class: "ordinary", Days: "7", Start: "3月25日 11:00", End: "4月1日 11:00"}, decisionSummary{Title: "筹集维修资金", Class: "special", Buildings: "3、5", Days: "10", Start: "3月25日 11:00", End: "4月4日 11:00"}},
+	"bot.admin.summary.code":     {struct{ Unit, Relation string }{"3-502", "tenant"}},
+	"bot.word.kind":              {"parking", "tool", "room", "other"},
+	"bot.word.price":             {priceData{Free: true}, priceData{Yuan: "5", Per: "hour"}, priceData{Yuan: "20.50", Per: "day"}},
+	"bot.word.booking":           {"pending", "accepted", "declined", "canceled", "returned", "no_show"},
+	"bot.word.repair":            {"open", "accepted", "done", "rejected", "confirmed"},
+	"bot.word.repairkind":        {"repair", "feedback"},
+	"bot.share.menu":             {nil},
+	"bot.share.list.items":       {shareListData{Items: []shareLine{{N: 1, Kind: "parking", Title: "B2-051 车位", Price: priceData{Yuan: "5", Per: "hour"}, Unit: "3-502"}, {N: 2, Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "1-101"}}, More: 3}, shareListData{}},
+	"bot.share.list.bookings":    {shareListData{Items: []shareLine{{N: 1, Kind: "tool", Title: "电钻", When: "3月11日 08:00–12:00", Status: "pending"}}}, shareListData{}},
+	"bot.share.list.posted":      {shareListData{Items: []shareLine{{N: 1, Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Status: "open", Pending: 2}, {N: 2, Kind: "room", Title: "活动室", Price: priceData{Yuan: "20", Per: "day"}, Status: "withdrawn"}}}, shareListData{}},
+	"bot.share.item":             {shareItemData{Kind: "parking", Title: "B2-051 车位", Text: "工作日白天空着", Price: priceData{Yuan: "5", Per: "hour"}, Unit: "3-502", Windows: []string{"3月11日 08:00–18:00"}, Open: true}, shareItemData{Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "3-502", Open: true, Own: true}, shareItemData{Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "3-502"}},
+	"bot.share.booking":          {bookingData{Title: "电钻", When: "3月11日 08:00–12:00", Status: "pending", Cost: priceData{Free: true}, Cancel: true}, bookingData{Title: "车位", When: "3月11日 08:00–12:00", Status: "declined", Reason: "那天自己用", Cost: priceData{Yuan: "20"}}},
+	"bot.share.requests": {struct {
+		Title string
+		shareListData
+	}{"电钻", shareListData{Items: []shareLine{{N: 1, Unit: "3-501", When: "3月11日 08:00–12:00"}}}}, struct {
+		Title string
+		shareListData
+	}{"电钻", shareListData{}}},
+	"bot.share.request":         {bookingData{Title: "电钻", When: "3月11日 08:00–12:00", Unit: "3-501", Status: "pending", Cost: priceData{Free: true}}, bookingData{Title: "车位", When: "3月11日 08:00–12:00", Unit: "3-501", Status: "accepted", Cost: priceData{Yuan: "20"}}},
+	"bot.ask.form.item.kind":    {askData{}},
+	"bot.ask.form.item.title":   {askData{}},
+	"bot.ask.form.item.text":    {askData{}},
+	"bot.ask.form.item.price":   {askData{}},
+	"bot.ask.form.booking.day":  {askData{Form: map[string]string{"title": "电钻"}, Days: []string{"3月10日", "3月11日", "3月12日"}}},
+	"bot.ask.form.booking.slot": {askData{Slots: []string{"8:00–12:00", "13:00–18:00", "18:00–22:00", "8:00–22:00"}}},
+	"bot.share.summary.booking": {struct{ Title, When string }{"电钻", "3月11日 08:00–12:00"}},
+	"bot.share.summary.item": {struct {
+		Kind, Title string
+		Price       priceData
+	}{"tool", "电钻", priceData{Free: true}}},
+	"bot.share.summary.cancel":  {struct{ Title, When string }{"电钻", "3月11日 08:00–12:00"}},
+	"bot.share.summary.accept":  {struct{ Title, When, Unit string }{"电钻", "3月11日 08:00–12:00", "3-501"}},
+	"bot.share.summary.decline": {struct{ Title, When, Unit string }{"电钻", "3月11日 08:00–12:00", "3-501"}},
+	"bot.share.requested":       {nil},
+	"bot.notices": {struct {
+		Items []noticeLine
+		More  int
+	}{[]noticeLine{{1, "停水通知", "3月10日 10:00"}}, 2}, struct {
+		Items []noticeLine
+		More  int
+	}{}},
+	"bot.notice": {struct {
+		Title, Text, When string
+		Height            int64
+		Hash              string
+		Comments          int
+	}{"停水通知", "3月12日 9:00–15:00 停水，请提前储水。", "3月10日 10:00", 88, "1a2b3c4d", 2}},
+	"bot.group.notices":          {struct{ Items []noticeLine }{[]noticeLine{{1, "停水通知", "3月10日 10:00"}}}, struct{ Items []noticeLine }{}},
+	"bot.ask.admin.notice.text":  {askData{}},
+	"bot.admin.summary.notice":   {struct{ Title, Text string }{"停水通知", "3月12日 9:00–15:00 停水…"}},
+	"bot.repairs":                {nil},
+	"bot.ask.form.repair.title":  {askData{Form: map[string]string{"kind": "repair"}}, askData{Form: map[string]string{"kind": "feedback"}}},
+	"bot.ask.form.repair.text":   {askData{}},
+	"bot.ask.form.reopen.reason": {askData{}},
+	"bot.repairs.summary":        {struct{ Kind, Title string }{"repair", "电梯按钮失灵"}, struct{ Kind, Title string }{"feedback", "加装减速带"}},
+	"bot.repairs.summary.ok":     {struct{ Title string }{"电梯按钮失灵"}},
+	"bot.repairs.summary.reopen": {struct{ Title, Reason string }{"电梯按钮失灵", "还是不亮"}},
+	"bot.repairs.mine": {struct {
+		Items []repairLine
+		More  int
+	}{[]repairLine{{1, "repair", "电梯按钮失灵", "accepted"}}, 0}, struct {
+		Items []repairLine
+		More  int
+	}{}},
+	"bot.repair": {struct {
+		Kind, Title, Text, Status string
+		Steps                     []struct{ Status, Reason string }
+		Confirm, Reopen           bool
+	}{"repair", "电梯按钮失灵", "3栋1单元", "done", []struct{ Status, Reason string }{{"open", ""}, {"accepted", ""}, {"done", "已更换按钮"}}, true, true}, struct {
+		Kind, Title, Text, Status string
+		Steps                     []struct{ Status, Reason string }
+		Confirm, Reopen           bool
+	}{"feedback", "加装减速带", "", "rejected", []struct{ Status, Reason string }{{"open", ""}, {"rejected", "道路归市政管理"}}, false, true}},
+	"bot.points": {struct {
+		Points, UnitPoints int64
+		Unit               string
+		Board              []abci.UnitPoints
+	}{12, 30, "3-502", []abci.UnitPoints{{Unit: "1-101", Points: 40}, {Unit: "3-502", Points: 30}}}, struct {
+		Points, UnitPoints int64
+		Unit               string
+		Board              []abci.UnitPoints
+	}{}},
+	"bot.need.bind.other":  {nil},
+	"bot.word.entrykind":   {"income", "expense", "transfer", "reversal"},
+	"bot.word.entrystatus": {"pending", "posted", "withdrawn"},
+	"bot.accounts": {accountsData{Items: []accountLine{{1, "物业费", "128,000.00", false}, {2, "维修资金", "1,560,000.00", true}}, Month: "3月", Income: "131,200.00", Expense: "22,560.20"},
+		accountsData{Items: []accountLine{{1, "物业费", "0.00", false}}, Month: "3月"}},
+	"bot.account": {accountData{Name: "物业费", Balance: "105,439.80", Items: []entryLine{{1, "3月9日", "expense", "4,560.20", false, "电费 · 供电局", "105,439.80"}, {2, "3月2日", "income", "128,000.00", true, "物业费", "110,000.00"}}, More: 4},
+		accountData{Name: "维修资金", Balance: "0.00", Fund: true}},
+	"bot.entry": {entryData{ID: 7, Kind: "expense", Account: "维修资金", Amount: "460,000.00", Category: "电梯", Counterparty: "某电梯公司", Memo: "更换3栋电梯", Evidence: "1a2b3c4d", Proposal: 1, Status: "pending", Required: 2, Approvals: 1, Height: 99, Hash: "abcdef12", CanApprove: true},
+		entryData{ID: 8, Kind: "transfer", Account: "公共收益", To: "维修资金", Amount: "3,200.00", Category: "转入", Status: "posted", Height: 100, Hash: "12345678", ReversedBy: 9},
+		entryData{ID: 9, Kind: "reversal", Account: "公共收益", Amount: "3,200.00", Category: "转入", Status: "posted", Height: 101, Hash: "87654321", Reverses: 8, Emergency: true}},
+	"bot.group.accounts":                {struct{ Items []accountLine }{[]accountLine{{1, "物业费", "128,000.00", false}}}},
+	"bot.ledger.pending":                {pendingListData{Items: []pendingLine{{1, "expense", "维修资金", "460,000.00", "电梯 · 某电梯公司", 1, 2}}, More: 1}, pendingListData{}},
+	"bot.ask.admin.ledger.kind":         {askData{}},
+	"bot.ask.admin.ledger.account":      {askData{Form: map[string]string{"kind": "income"}, Accounts: []accountLine{{1, "物业费", "128,000.00", false}}}, askData{Form: map[string]string{"kind": "expense"}, Accounts: []accountLine{{1, "物业费", "128,000.00", false}}}},
+	"bot.ask.admin.ledger.to":           {askData{Accounts: []accountLine{{1, "维修资金", "0.00", true}}}},
+	"bot.ask.admin.ledger.proposal":     {askData{}},
+	"bot.ask.admin.ledger.amount":       {askData{}},
+	"bot.ask.admin.ledger.category":     {askData{}},
+	"bot.ask.admin.ledger.counterparty": {askData{}},
+	"bot.ask.admin.ledger.memo":         {askData{}},
+	"bot.ledger.summary": {ledgerSummary{Kind: "income", Account: "公共收益", Amount: "3,200.00", Category: "停车费"},
+		ledgerSummary{Kind: "expense", Account: "维修资金", Amount: "460,000.00", Category: "电梯", Counterparty: "某电梯公司", Proposal: "1"},
+		ledgerSummary{Kind: "transfer", Account: "公共收益", To: "维修资金", Amount: "3,200.00", Category: "转入"}},
+	"bot.ledger.summary.approve":  {approveSummary{7, "460,000.00", "电梯"}},
+	"bot.ledger.posted":           {nil},
+	"bot.ledger.waiting":          {nil},
+	"bot.ledger.approved.posted":  {nil},
+	"bot.ledger.approved.waiting": {nil},
+	"bot.admin.summary.role":      {struct{ Unit, Address, Role, Op string }{"3-502", "ab12cd34", "treasurer", "grant"}, struct{ Unit, Address, Role, Op string }{"3-502", "ab12cd34", "admin", "revoke"}},
+}
+
+// TestEveryBotTemplateRenders renders every bot template with its samples
+// into one golden file, and fails for a template without samples.
+func TestEveryBotTemplateRenders(t *testing.T) {
+	s := templates.MustLoad()
+	var b strings.Builder
+	for _, name := range botTemplateNames(t) {
+		samples, ok := templateSamples[name]
+		if !ok {
+			t.Errorf("template %s has no sample in templateSamples", name)
+			continue
+		}
+		for i, data := range samples {
+			got, err := s.Render(name, data)
+			if err != nil {
+				t.Errorf("%s sample %d: %v", name, i, err)
+				continue
+			}
+			if strings.Contains(got, "<no value>") || strings.Contains(got, "{{") || strings.TrimSpace(got) == "" {
+				t.Errorf("%s sample %d renders %q", name, i, got)
+			}
+			for _, part := range Split(got, MaxPartBytes) {
+				if len(part) > MaxPartBytes {
+					t.Errorf("%s sample %d is too long", name, i)
+				}
+			}
+			fmt.Fprintf(&b, "=== %s #%d\n%s\n", name, i, got)
+		}
+	}
+	for name := range templateSamples {
+		if !s.Has(name) {
+			t.Errorf("sample for %s, which no template defines", name)
+		}
+	}
+	golden(t, "templates.golden", b.String())
+}
+
+// TestOperatorOverridesAWord shows that an override directory replaces one
+// template everywhere it is used.
+func TestOperatorOverridesAWord(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mine.tmpl"), []byte(`{{define "bot.footer"}}0 上一步 / 菜单 首页{{end}}`), 0o644)
+	s, err := templates.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	f.e.Templates = s
+	if got := f.run("wang", "菜单", "1"); !strings.HasSuffix(got, "0 上一步 / 菜单 首页") {
+		t.Errorf("list with an overridden footer:\n%s", got)
+	}
+}

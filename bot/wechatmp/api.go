@@ -1,0 +1,280 @@
+package wechatmp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/silenceper/wechat/v2/officialaccount"
+	oaconfig "github.com/silenceper/wechat/v2/officialaccount/config"
+	"github.com/silenceper/wechat/v2/officialaccount/menu"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+	"github.com/silenceper/wechat/v2/util"
+)
+
+// apiHost is the host of WeChat's API, which every SDK call names.
+const apiHost = "api.weixin.qq.com"
+
+// DefaultAPITimeout bounds one call to WeChat's API.
+const DefaultAPITimeout = 10 * time.Second
+
+// APIConfig is what API needs to call WeChat.
+type APIConfig struct {
+	AppID, AppSecret string
+	// BaseURL replaces https://api.weixin.qq.com (an egress proxy, or a
+	// test's fake server); empty means WeChat's own.
+	BaseURL string
+	// Timeout bounds each call (DefaultAPITimeout when 0).
+	Timeout time.Duration
+}
+
+// API calls WeChat's API for the official account through the SDK: the
+// stable access token, customer-service and template messages, the menu.
+// Make one per process and share it: it is the one token refresher (the
+// stable-token API, whose token stays valid while another is fetched),
+// caching the token in a thread-safe cache of its own. The token is never
+// logged, and errors have it removed. An API is safe for concurrent use.
+type API struct {
+	oa    *officialaccount.OfficialAccount
+	cache *tokenCache
+}
+
+var installMu sync.Mutex
+
+// NewAPI returns an API for the account. The SDK sends every request
+// through one process-wide HTTP client (util.DefaultHTTPClient); NewAPI
+// replaces it with one that has timeouts and, with a BaseURL, sends
+// WeChat's requests there instead.
+func NewAPI(c APIConfig) (*API, error) {
+	if c.AppID == "" || c.AppSecret == "" {
+		return nil, errors.New("wechatmp: the API needs the AppID and AppSecret")
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultAPITimeout
+	}
+	var base *url.URL
+	if c.BaseURL != "" {
+		u, err := url.Parse(strings.TrimSuffix(c.BaseURL, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("wechatmp: API base URL %q is not an http(s) URL", c.BaseURL)
+		}
+		base = u
+	}
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: c.Timeout,
+		MaxIdleConnsPerHost:   8,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	installMu.Lock()
+	util.DefaultHTTPClient = &http.Client{Timeout: c.Timeout, Transport: &rebase{base: base, next: t}}
+	installMu.Unlock()
+
+	cache := &tokenCache{m: map[string]cacheEntry{}}
+	oa := officialaccount.NewOfficialAccount(&oaconfig.Config{
+		AppID: c.AppID, AppSecret: c.AppSecret, Cache: cache, UseStableAK: true,
+	})
+	return &API{oa: oa, cache: cache}, nil
+}
+
+// rebase sends requests for WeChat's API host to base.
+type rebase struct {
+	base *url.URL
+	next http.RoundTripper
+}
+
+func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	if r.base != nil && req.URL.Host == apiHost {
+		req = req.Clone(req.Context())
+		req.URL.Scheme, req.URL.Host = r.base.Scheme, r.base.Host
+		req.URL.Path = r.base.Path + req.URL.Path
+		req.Host = ""
+	}
+	return r.next.RoundTrip(req)
+}
+
+// APIError is a failed call to WeChat's API. Its message never contains
+// the access token.
+type APIError struct {
+	// Op names the call ("send text", …).
+	Op string
+	// Code is WeChat's errcode, or 0 when the call failed before WeChat
+	// answered (network, timeout).
+	Code int
+	msg  string
+}
+
+func (e *APIError) Error() string { return "wechat API: " + e.Op + ": " + e.msg }
+
+// Permanent reports whether trying again cannot help: the user
+// unfollowed, is outside the 48-hour window, refused, or the request
+// itself is wrong.
+func (e *APIError) Permanent() bool {
+	switch e.Code {
+	case 40003, // invalid openid
+		40037, // invalid template id
+		43004, // the user does not follow the account
+		43101, // the user refused
+		45015, // outside the 48-hour customer-service window
+		45047, // too many customer-service messages without a reply
+		47003, // template data does not fit the template
+		48001: // the account may not use this API
+		return true
+	}
+	return false
+}
+
+// tokenInvalid reports an access token WeChat no longer accepts.
+func (e *APIError) tokenInvalid() bool {
+	return e.Code == 40001 || e.Code == 40014 || e.Code == 42001
+}
+
+var (
+	tokenInText = regexp.MustCompile(`access_token=[^&\s"']*`)
+	errcodeText = regexp.MustCompile(`errcode\s*=\s*(-?\d+)`)
+)
+
+// apiError turns an SDK error into an *APIError without the token, and
+// forgets the token when WeChat says it is no longer valid.
+func (a *API) apiError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := tokenInText.ReplaceAllString(err.Error(), "access_token=REDACTED")
+	e := &APIError{Op: op, msg: msg}
+	if m := errcodeText.FindStringSubmatch(msg); m != nil {
+		e.Code, _ = strconv.Atoi(m[1])
+	}
+	if e.tokenInvalid() {
+		a.cache.clear()
+	}
+	return e
+}
+
+// CheckToken fetches an access token (or finds it cached), which proves
+// the AppID and AppSecret right and this server's IP allowed.
+func (a *API) CheckToken(ctx context.Context) error {
+	_, err := a.oa.GetAccessTokenContext(ctx)
+	return a.apiError("get access token", err)
+}
+
+// SendText sends a customer-service text message.
+func (a *API) SendText(_ context.Context, openid, text string) error {
+	return a.apiError("send text", a.oa.GetCustomerMessageManager().Send(message.NewCustomerTextMessage(openid, text)))
+}
+
+// SendTemplate sends a template message with data filling the
+// template's keys.
+func (a *API) SendTemplate(_ context.Context, openid, templateID string, data map[string]string) error {
+	m := &message.TemplateMessage{ToUser: openid, TemplateID: templateID, Data: map[string]*message.TemplateDataItem{}}
+	for k, v := range data {
+		m.Data[k] = &message.TemplateDataItem{Value: v}
+	}
+	_, err := a.oa.GetTemplate().Send(m)
+	return a.apiError("send template", err)
+}
+
+// TemplateIDs lists the template ids the account has.
+func (a *API) TemplateIDs(_ context.Context) ([]string, error) {
+	list, err := a.oa.GetTemplate().List()
+	if err != nil {
+		return nil, a.apiError("list templates", err)
+	}
+	ids := make([]string, 0, len(list))
+	for _, t := range list {
+		ids = append(ids, t.TemplateID)
+	}
+	return ids, nil
+}
+
+// SetMenu creates the account's custom menu, replacing the one it has.
+func (a *API) SetMenu(_ context.Context, m Menu) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return a.apiError("create menu", a.oa.GetMenu().SetMenu(m.buttons()))
+}
+
+func (m Menu) buttons() []*menu.Button {
+	var out []*menu.Button
+	for _, b := range m.Buttons {
+		out = append(out, b.button())
+	}
+	return out
+}
+
+func (b MenuButton) button() *menu.Button {
+	x := &menu.Button{}
+	switch {
+	case len(b.Sub) > 0:
+		var subs []*menu.Button
+		for _, s := range b.Sub {
+			subs = append(subs, s.button())
+		}
+		x.SetSubButton(b.Name, subs)
+	case b.URL != "":
+		x.SetViewButton(b.Name, b.URL)
+	default:
+		x.SetClickButton(b.Name, b.Key)
+	}
+	return x
+}
+
+// tokenCache is the SDK's cache.Cache, safe for concurrent use (the SDK's
+// own memory cache reads its map without the lock). It only ever holds
+// the access token.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]cacheEntry
+}
+
+type cacheEntry struct {
+	v       any
+	expires time.Time
+}
+
+func (c *tokenCache) Get(key string) any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok {
+		return nil
+	}
+	if !time.Now().Before(e.expires) {
+		delete(c.m, key)
+		return nil
+	}
+	return e.v
+}
+
+func (c *tokenCache) Set(key string, v any, ttl time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[key] = cacheEntry{v: v, expires: time.Now().Add(ttl)}
+	return nil
+}
+
+func (c *tokenCache) IsExist(key string) bool { return c.Get(key) != nil }
+
+func (c *tokenCache) Delete(key string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
+	return nil
+}
+
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+}

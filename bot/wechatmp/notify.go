@@ -1,0 +1,690 @@
+package wechatmp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/ledger"
+	"github.com/linli-community/linli/templates"
+)
+
+// Querier is how the notifier reads the chain: *ledger.Custodian.
+type Querier interface {
+	Query(ctx context.Context, path string) (ledger.QueryResult, error)
+}
+
+// Poster queues outgoing messages without blocking: *Outbox.
+type Poster interface {
+	Push(openid string, texts []string) bool
+	PushTemplate(openid, templateID string, data map[string]string) bool
+}
+
+// TemplateSpec is a template message for one notification kind: its id,
+// and for each of its keys the value shown (title, status, time, detail or
+// community).
+type TemplateSpec struct {
+	ID     string
+	Fields map[string]string
+}
+
+// Notification kinds, which TemplateSpecs are given for.
+const (
+	KindProposal = "proposal" // a decision or poll was noticed
+	KindReminder = "reminder" // a decision closes within a day and the owner has not voted
+	KindResult   = "result"   // results were published
+	KindBooking  = "booking"  // a booking request was made, or changed
+	KindRepair   = "repair"   // a repair request changed
+)
+
+// Defaults of NewNotifier.
+const (
+	DefaultNotifyInterval = 30 * time.Second
+	// DefaultServiceWindow is how long after a user's last message
+	// customer-service messages are sent (WeChat allows 48 hours).
+	DefaultServiceWindow = 47 * time.Hour
+	reminderLead         = 24 * 3600 // seconds before a vote closes
+	maxNewBookings       = 500       // bookings discovered per scan
+	templateValueRunes   = 20        // WeChat's limit for a thing field
+)
+
+// Notifier tells users what concerns them: a proposal noticed, a vote
+// closing within a day (to owners who have not voted), results published,
+// a booking request made or answered, a repair request moving on. It reads
+// the chain every Interval (when a new block has come), compares with what
+// it remembered in the Store, and pushes customer-service messages to the
+// users the gateway has seen whose addresses are bound, within WeChat's
+// window; outside it, template messages where Templates has one. Its first
+// scan only remembers, so that starting it on an old chain sends nothing.
+// Configure it between NewNotifier and Open.
+type Notifier struct {
+	// Interval is how often the chain is read.
+	Interval time.Duration
+	// ServiceWindow is how long after a user's last message customer-
+	// service messages may be sent.
+	ServiceWindow time.Duration
+	// Templates gives the template message of each kind.
+	Templates map[string]TemplateSpec
+	// Community fills the "community" template value.
+	Community string
+	// Location is where times are shown (China Standard Time).
+	Location *time.Location
+	// Now is the wall clock, for the service window.
+	Now func() time.Time
+	// Logger receives failures; openids appear only hashed.
+	Logger *slog.Logger
+
+	q   Querier
+	st  Store
+	out Poster
+	tpl *templates.Set
+
+	lastHeight int64
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+}
+
+// NewNotifier returns a notifier with the defaults set.
+func NewNotifier(q Querier, st Store, out Poster, t *templates.Set) *Notifier {
+	return &Notifier{
+		Interval: DefaultNotifyInterval, ServiceWindow: DefaultServiceWindow,
+		Location: time.FixedZone("CST", 8*3600), Now: time.Now,
+		Logger: slog.New(slog.DiscardHandler),
+		q:      q, st: st, out: out, tpl: t,
+	}
+}
+
+// Open starts scanning.
+func (n *Notifier) Open() error {
+	if n.Interval <= 0 {
+		return errors.New("wechatmp: notifier interval must be positive")
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.wg.Go(func() {
+		t := time.NewTicker(n.Interval)
+		defer t.Stop()
+		for {
+			if err := n.Scan(n.ctx); err != nil && n.ctx.Err() == nil {
+				n.Logger.Error("wechat: notifications", "err", err)
+			}
+			select {
+			case <-n.ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return nil
+}
+
+// Close stops scanning and waits.
+func (n *Notifier) Close() error {
+	if n.cancel != nil {
+		n.cancel()
+	}
+	n.wg.Wait()
+	return nil
+}
+
+// Scan reads the chain once and queues the notifications due. It is not
+// safe for concurrent use (Open runs it from one goroutine).
+func (n *Notifier) Scan(ctx context.Context) error {
+	var chain struct {
+		Height    int64  `json:"height"`
+		BlockTime int64  `json:"block_time"`
+		Community string `json:"community"`
+	}
+	if _, err := query(ctx, n.q, "chain", &chain); err != nil {
+		return err
+	}
+	if chain.Height == n.lastHeight {
+		return nil
+	}
+	_, known, err := n.st.GetState(ctx, "baseline")
+	if err != nil {
+		return err
+	}
+	s := &scan{n: n, ctx: ctx, chainTime: chain.BlockTime, silent: !known,
+		members: map[string]*abci.MemberView{}, ballots: map[string]bool{}}
+	if n.Community == "" {
+		n.Community = chain.Community
+	}
+	errs := []error{s.proposals(), s.repairs(), s.bookings()}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if s.silent {
+		if err := n.st.PutState(ctx, "baseline", strconv.FormatInt(chain.Height, 10), n.Now()); err != nil {
+			return err
+		}
+	}
+	n.lastHeight = chain.Height
+	return nil
+}
+
+// scan is one pass over the chain.
+type scan struct {
+	n         *Notifier
+	ctx       context.Context
+	chainTime int64
+	// silent only remembers: the first scan of a gateway.db.
+	silent bool
+
+	users     []user
+	usersRead bool
+	byAddress map[string]*user
+	members   map[string]*abci.MemberView // by address
+	units     map[string]abci.Unit
+	ballots   map[string]bool // proposal/owner -> voted
+}
+
+type user struct {
+	openid, address string
+	subscribed      bool
+	lastSeen        time.Time
+}
+
+// query runs a query and decodes its answer; found is false for
+// CodeQueryNotFound.
+func query(ctx context.Context, q Querier, path string, v any) (found bool, err error) {
+	res, err := q.Query(ctx, path)
+	if err != nil {
+		return false, err
+	}
+	switch abci.Code(res.Code) {
+	case abci.CodeOK:
+	case abci.CodeQueryNotFound:
+		return false, nil
+	default:
+		return false, fmt.Errorf("query %s: code %d: %s", path, res.Code, res.Log)
+	}
+	if err := json.Unmarshal(res.Value, v); err != nil {
+		return false, fmt.Errorf("query %s: %w", path, err)
+	}
+	return true, nil
+}
+
+func (s *scan) query(path string, v any) (bool, error) { return query(s.ctx, s.n.q, path, v) }
+
+func (s *scan) loadUsers() error {
+	if s.usersRead {
+		return nil
+	}
+	s.byAddress = map[string]*user{}
+	err := s.n.st.EachUser(s.ctx, func(openid, address string, subscribed bool, lastSeen time.Time) error {
+		s.users = append(s.users, user{openid, address, subscribed, lastSeen})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range s.users {
+		if a := s.users[i].address; a != "" {
+			s.byAddress[a] = &s.users[i]
+		}
+	}
+	s.usersRead = true
+	return nil
+}
+
+// member returns what the chain knows of a user's address (nil for an
+// address it has never seen).
+func (s *scan) member(address string) (*abci.MemberView, error) {
+	if m, ok := s.members[address]; ok {
+		return m, nil
+	}
+	var m abci.MemberView
+	found, err := s.query("members/"+address, &m)
+	if err != nil {
+		return nil, err
+	}
+	var p *abci.MemberView
+	if found {
+		p = &m
+	}
+	s.members[address] = p
+	return p, nil
+}
+
+func (s *scan) building(unit string) (string, error) {
+	if s.units == nil {
+		var list []abci.Unit
+		if _, err := s.query("units", &list); err != nil {
+			return "", err
+		}
+		s.units = map[string]abci.Unit{}
+		for _, u := range list {
+			s.units[u.Unit] = u
+		}
+	}
+	return s.units[unit].Building, nil
+}
+
+// notice is one notification: its kind, the text pushed inside the
+// service window, and the template values outside it.
+type notice struct {
+	kind   string
+	text   string
+	values map[string]string
+}
+
+// deliver pushes a notice to a user who follows the account: as a
+// customer-service message inside the window, as a template message
+// outside it where one is configured, else not at all.
+func (s *scan) deliver(u *user, nt notice) {
+	if s.silent || !u.subscribed || nt.text == "" {
+		return
+	}
+	if s.n.Now().Sub(u.lastSeen) < s.n.ServiceWindow {
+		s.n.out.Push(u.openid, []string{nt.text})
+		return
+	}
+	spec, ok := s.n.Templates[nt.kind]
+	if !ok || spec.ID == "" {
+		return
+	}
+	data := map[string]string{}
+	for key, value := range spec.Fields {
+		data[key] = clipRunes(nt.values[value], templateValueRunes)
+	}
+	s.n.out.PushTemplate(u.openid, spec.ID, data)
+}
+
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func (s *scan) render(name string, data any) string {
+	out, err := s.n.tpl.Render(name, data)
+	if err != nil {
+		s.n.Logger.Error("wechat: render", "template", name, "err", err)
+		return ""
+	}
+	return strings.TrimSpace(out)
+}
+
+func (s *scan) date(unix int64) string {
+	return time.Unix(unix, 0).In(s.n.Location).Format("1月2日 15:04")
+}
+
+func (s *scan) values(title, status, when, text string) map[string]string {
+	return map[string]string{"title": title, "status": status, "time": when, "detail": text, "community": s.n.Community}
+}
+
+type proposalRow struct {
+	abci.Proposal
+	Phase string `json:"phase"`
+}
+
+// Flags remembered per proposal.
+const (
+	flagOpen   = "open"
+	flagRemind = "remind"
+	flagResult = "result"
+)
+
+func (s *scan) proposals() error {
+	var list []proposalRow
+	if _, err := s.query("proposals", &list); err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range list {
+		if err := s.proposal(p); err != nil {
+			errs = append(errs, fmt.Errorf("proposal %d: %w", p.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *scan) proposal(p proposalRow) error {
+	key := "proposal/" + strconv.FormatUint(p.ID, 10)
+	v, _, err := s.n.st.GetState(s.ctx, key)
+	if err != nil {
+		return err
+	}
+	flags := strings.Split(v, ",")
+	has := func(f string) bool { return slices.Contains(flags, f) }
+	var add []string
+	switch p.Phase {
+	case "noticed", "voting", "closing":
+		remind := p.Kind == abci.KindDecision && p.Phase == "voting" && p.VoteEnd-s.chainTime <= reminderLead && !has(flagRemind)
+		switch {
+		case remind:
+			// A reminder says all a first notice would.
+			if err := s.remind(p); err != nil {
+				return err
+			}
+			add = append(add, flagOpen, flagRemind)
+		case !has(flagOpen):
+			if err := s.announce(p); err != nil {
+				return err
+			}
+			add = append(add, flagOpen)
+		}
+	case abci.StatusClosed:
+		if !has(flagResult) {
+			if err := s.result(p); err != nil {
+				return err
+			}
+			add = append(add, flagOpen, flagRemind, flagResult)
+		}
+	case abci.StatusCanceled:
+		if !has(flagResult) {
+			add = append(add, flagOpen, flagRemind, flagResult)
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	for _, f := range add {
+		if !has(f) && f != "" {
+			flags = append(flags, f)
+		}
+	}
+	flags = slices.DeleteFunc(flags, func(f string) bool { return f == "" })
+	return s.n.st.PutState(s.ctx, key, strings.Join(flags, ","), s.n.Now())
+}
+
+// eligible calls fn for each known user who may take part in p.
+func (s *scan) eligible(p proposalRow, fn func(u *user, m *abci.MemberView) error) error {
+	if s.silent {
+		return nil
+	}
+	if err := s.loadUsers(); err != nil {
+		return err
+	}
+	for i := range s.users {
+		u := &s.users[i]
+		if !u.subscribed || u.address == "" {
+			continue
+		}
+		m, err := s.member(u.address)
+		if err != nil {
+			return err
+		}
+		if m == nil || m.Unit == "" {
+			continue
+		}
+		if (p.Kind == abci.KindDecision || p.OwnersOnly) && m.Relation != "owner" {
+			continue
+		}
+		if len(p.Buildings) > 0 {
+			b, err := s.building(m.Unit)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(p.Buildings, b) {
+				continue
+			}
+		}
+		if err := fn(u, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type proposalData struct {
+	Kind, Title, Start, End string
+	Started                 bool
+}
+
+func (s *scan) announce(p proposalRow) error {
+	d := proposalData{Kind: p.Kind, Title: p.Title, Start: s.date(p.VoteStart), End: s.date(p.VoteEnd), Started: p.Phase != "noticed"}
+	text := s.render("wechat.notify.proposal", d)
+	nt := notice{KindProposal, text, s.values(p.Title, s.render("wechat.word.proposal", p.Kind), d.End, text)}
+	return s.eligible(p, func(u *user, _ *abci.MemberView) error {
+		s.deliver(u, nt)
+		return nil
+	})
+}
+
+func (s *scan) remind(p proposalRow) error {
+	d := proposalData{Kind: p.Kind, Title: p.Title, Start: s.date(p.VoteStart), End: s.date(p.VoteEnd), Started: true}
+	text := s.render("wechat.notify.reminder", d)
+	nt := notice{KindReminder, text, s.values(p.Title, "未投票", d.End, text)}
+	return s.eligible(p, func(u *user, m *abci.MemberView) error {
+		key := strconv.FormatUint(p.ID, 10) + "/" + m.Owner
+		voted, ok := s.ballots[key]
+		if !ok {
+			var b json.RawMessage
+			found, err := s.query("ballots/"+key, &b)
+			if err != nil {
+				return err
+			}
+			voted, s.ballots[key] = found, found
+		}
+		if !voted {
+			s.deliver(u, nt)
+		}
+		return nil
+	})
+}
+
+type resultData struct {
+	Kind, Title, Outcome string
+	Winners              []string
+}
+
+func (s *scan) result(p proposalRow) error {
+	if s.silent {
+		return nil
+	}
+	d := resultData{Kind: p.Kind, Title: p.Title, Outcome: p.Outcome}
+	if p.Kind != abci.KindDecision {
+		var res abci.Result
+		if _, err := s.query("proposals/"+strconv.FormatUint(p.ID, 10)+"/result", &res); err != nil {
+			return err
+		}
+		d.Winners = res.Winners
+	}
+	text := s.render("wechat.notify.result", d)
+	nt := notice{KindResult, text, s.values(p.Title, s.render("wechat.word.result", d), s.date(s.chainTime), text)}
+	return s.eligible(p, func(u *user, _ *abci.MemberView) error {
+		s.deliver(u, nt)
+		return nil
+	})
+}
+
+// repairs notifies the filer of a repair request when staff move it on
+// (accepted, done, rejected); what filers do themselves is not news to
+// them.
+func (s *scan) repairs() error {
+	var list []abci.Repair
+	if _, err := s.query("repairs", &list); err != nil {
+		return err
+	}
+	seen := map[string]string{}
+	if err := s.getJSON("repairs", &seen); err != nil {
+		return err
+	}
+	changed := false
+	for _, r := range list {
+		id := strconv.FormatUint(r.ID, 10)
+		cur := r.Status + "/" + strconv.FormatInt(r.Steps, 10)
+		prev, ok := seen[id]
+		if prev == cur {
+			continue
+		}
+		seen[id], changed = cur, true
+		if !ok || (r.Status != "accepted" && r.Status != "done" && r.Status != "rejected") || s.silent {
+			continue
+		}
+		if err := s.loadUsers(); err != nil {
+			return err
+		}
+		u := s.byAddress[string(r.Filer)]
+		if u == nil {
+			continue
+		}
+		text := s.render("wechat.notify.repair", r)
+		s.deliver(u, notice{KindRepair, text, s.values(r.Title, s.render("bot.word.repair", r.Status), s.date(r.Updated), text)})
+	}
+	if !changed {
+		return nil
+	}
+	return s.putJSON("repairs", seen)
+}
+
+// bookingState is what the notifier remembers of bookings: the next id
+// not yet seen, and the status of each one still open.
+type bookingState struct {
+	Next uint64            `json:"next"`
+	Open map[string]string `json:"open"`
+}
+
+func openBooking(status string) bool { return status == "pending" || status == "accepted" }
+
+type bookingData struct {
+	Title, Status, Reason string
+	Request               bool
+}
+
+// bookings notifies an item's poster of a new request, and the borrower
+// when someone else answers or closes their request.
+func (s *scan) bookings() error {
+	st := bookingState{Next: 1, Open: map[string]string{}}
+	if err := s.getJSON("bookings", &st); err != nil {
+		return err
+	}
+	if st.Open == nil {
+		st.Open = map[string]string{}
+	}
+	changed := false
+	var errs []error
+	// Requests made since the last scan.
+	for range maxNewBookings {
+		var bk abci.Booking
+		found, err := s.query("bookings/"+strconv.FormatUint(st.Next, 10), &bk)
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		if !found {
+			break
+		}
+		st.Next++
+		changed = true
+		if openBooking(bk.Status) {
+			st.Open[strconv.FormatUint(bk.ID, 10)] = bk.Status
+		}
+		if bk.Status == "pending" {
+			if err := s.bookingRequested(bk); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	// Requests that were open.
+	ids := make([]string, 0, len(st.Open))
+	for id := range st.Open {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		var bk abci.Booking
+		found, err := s.query("bookings/"+id, &bk)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !found || bk.Status == st.Open[id] {
+			continue
+		}
+		changed = true
+		if openBooking(bk.Status) {
+			st.Open[id] = bk.Status
+		} else {
+			delete(st.Open, id)
+		}
+		if bk.ClosedBy != bk.Borrower {
+			if err := s.bookingChanged(bk); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if changed {
+		errs = append(errs, s.putJSON("bookings", st))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *scan) item(id uint64) (abci.Item, error) {
+	var it abci.Item
+	_, err := s.query("items/"+strconv.FormatUint(id, 10), &it)
+	return it, err
+}
+
+func (s *scan) bookingRequested(bk abci.Booking) error {
+	if s.silent {
+		return nil
+	}
+	it, err := s.item(bk.Item)
+	if err != nil {
+		return err
+	}
+	if err := s.loadUsers(); err != nil {
+		return err
+	}
+	u := s.byAddress[string(it.Poster)]
+	if u == nil {
+		return nil
+	}
+	text := s.render("wechat.notify.booking", bookingData{Title: it.Title, Request: true})
+	s.deliver(u, notice{KindBooking, text, s.values(it.Title, s.render("bot.word.booking", bk.Status), s.date(bk.Start), text)})
+	return nil
+}
+
+func (s *scan) bookingChanged(bk abci.Booking) error {
+	if s.silent {
+		return nil
+	}
+	if err := s.loadUsers(); err != nil {
+		return err
+	}
+	u := s.byAddress[string(bk.Borrower)]
+	if u == nil {
+		return nil
+	}
+	it, err := s.item(bk.Item)
+	if err != nil {
+		return err
+	}
+	text := s.render("wechat.notify.booking", bookingData{Title: it.Title, Status: bk.Status, Reason: bk.Reason})
+	s.deliver(u, notice{KindBooking, text, s.values(it.Title, s.render("bot.word.booking", bk.Status), s.date(bk.Start), text)})
+	return nil
+}
+
+func (s *scan) getJSON(key string, v any) error {
+	raw, ok, err := s.n.st.GetState(s.ctx, key)
+	if err != nil || !ok {
+		return err
+	}
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		// Unreadable memory: start afresh rather than stop notifying.
+		s.n.Logger.Warn("wechat: discarding unreadable notifier state", "key", key, "err", err)
+	}
+	return nil
+}
+
+func (s *scan) putJSON(key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.n.st.PutState(s.ctx, key, string(b), s.n.Now())
+}

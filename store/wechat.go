@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Wechat returns the WeChat official account gateway's tables.
+func (g *Gateway) Wechat() *Wechat { return &Wechat{db: g.db} }
+
+// Wechat is the official account gateway's local data in gateway.db: the
+// messages WeChat delivered (so that its retries are handled once, across
+// restarts too), the users it has seen with the chain address of their
+// custodial key (the only place an openid is tied to an address), and the
+// notifier's memory of what it has already told users. Every value reaches
+// SQL as a bound parameter. It is safe for concurrent use.
+type Wechat struct {
+	db *sql.DB
+}
+
+// BeginMessage records that the message with dedup key arrived from openid
+// (whose custodial key has address) at at. fresh reports that the key is new:
+// the caller handles the message and then calls FinishMessage. Otherwise
+// answered reports whether the first delivery has been answered, and reply
+// is the passive reply it wrote. A fresh message also marks the user as
+// seen at at (and following the account), which opens WeChat's 48-hour
+// window for customer-service messages.
+func (w *Wechat) BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (fresh, answered bool, reply string, err error) {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, false, "", fmt.Errorf("store: begin message: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO wechat_messages (msg_key, created_at) VALUES (?, ?)
+		ON CONFLICT (msg_key) DO NOTHING`, key, at.UnixMilli())
+	if err != nil {
+		return false, false, "", fmt.Errorf("store: begin message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var a int
+		if err := tx.QueryRowContext(ctx, `SELECT answered, reply FROM wechat_messages WHERE msg_key = ?`, key).Scan(&a, &reply); err != nil {
+			return false, false, "", fmt.Errorf("store: begin message: %w", err)
+		}
+		return false, a != 0, reply, nil
+	}
+	if openid != "" {
+		if err := touchUser(ctx, tx, openid, address, true, at); err != nil {
+			return false, false, "", err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, false, "", fmt.Errorf("store: begin message: %w", err)
+	}
+	return true, false, "", nil
+}
+
+// FinishMessage records the passive reply written to the message key.
+func (w *Wechat) FinishMessage(ctx context.Context, key, reply string) error {
+	if _, err := w.db.ExecContext(ctx, `UPDATE wechat_messages SET answered = 1, reply = ? WHERE msg_key = ?`, reply, key); err != nil {
+		return fmt.Errorf("store: finish message: %w", err)
+	}
+	return nil
+}
+
+// PruneMessages forgets messages that arrived before before (WeChat stops
+// retrying within a minute) and returns how many.
+func (w *Wechat) PruneMessages(ctx context.Context, before time.Time) (int64, error) {
+	res, err := w.db.ExecContext(ctx, `DELETE FROM wechat_messages WHERE created_at < ?`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("store: prune messages: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// SetSubscribed records that openid followed (or unfollowed) the account at
+// at. Following also counts as being seen.
+func (w *Wechat) SetSubscribed(ctx context.Context, openid, address string, subscribed bool, at time.Time) error {
+	return touchUser(ctx, w.db, openid, address, subscribed, at)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func touchUser(ctx context.Context, db execer, openid, address string, subscribed bool, at time.Time) error {
+	sub := 0
+	if subscribed {
+		sub = 1
+	}
+	ms := at.UnixMilli()
+	// An unfollow is not a message: it does not open the 48-hour window.
+	_, err := db.ExecContext(ctx, `INSERT INTO wechat_users (openid, address, subscribed, first_seen, last_seen)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (openid) DO UPDATE SET address = excluded.address, subscribed = excluded.subscribed,
+			last_seen = CASE WHEN excluded.subscribed = 1 THEN max(last_seen, excluded.last_seen) ELSE last_seen END`,
+		openid, address, sub, ms, ms)
+	if err != nil {
+		return fmt.Errorf("store: record wechat user: %w", err)
+	}
+	return nil
+}
+
+// WechatUser is what the gateway knows about one openid.
+type WechatUser struct {
+	OpenID     string
+	Address    string
+	Subscribed bool
+	FirstSeen  time.Time
+	LastSeen   time.Time
+}
+
+// EachUser calls fn for every user the gateway has seen, in openid order,
+// until fn returns an error, which EachUser returns.
+func (w *Wechat) EachUser(ctx context.Context, fn func(openid, address string, subscribed bool, lastSeen time.Time) error) error {
+	rows, err := w.db.QueryContext(ctx, `SELECT openid, address, subscribed, last_seen FROM wechat_users ORDER BY openid`)
+	if err != nil {
+		return fmt.Errorf("store: list wechat users: %w", err)
+	}
+	type row struct {
+		openid, address string
+		sub             bool
+		last            int64
+	}
+	// Read everything first: fn may use the database too.
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.openid, &r.address, &r.sub, &r.last); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: list wechat users: %w", err)
+		}
+		all = append(all, r)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("store: list wechat users: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: list wechat users: %w", err)
+	}
+	for _, r := range all {
+		if err := fn(r.openid, r.address, r.sub, time.UnixMilli(r.last)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// User returns what the gateway knows about openid; ok is false when it
+// has never seen it.
+func (w *Wechat) User(ctx context.Context, openid string) (u WechatUser, ok bool, err error) {
+	var first, last int64
+	err = w.db.QueryRowContext(ctx, `SELECT openid, address, subscribed, first_seen, last_seen FROM wechat_users WHERE openid = ?`, openid).
+		Scan(&u.OpenID, &u.Address, &u.Subscribed, &first, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return WechatUser{}, false, nil
+	}
+	if err != nil {
+		return WechatUser{}, false, fmt.Errorf("store: get wechat user: %w", err)
+	}
+	u.FirstSeen, u.LastSeen = time.UnixMilli(first), time.UnixMilli(last)
+	return u, true, nil
+}
+
+// GetState returns the notifier's value for key; ok is false when there is
+// none.
+func (w *Wechat) GetState(ctx context.Context, key string) (value string, ok bool, err error) {
+	err = w.db.QueryRowContext(ctx, `SELECT value FROM wechat_state WHERE key = ?`, key).Scan(&value)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: get wechat state: %w", err)
+	}
+	return value, true, nil
+}
+
+// PutState stores value for key, replacing what was there.
+func (w *Wechat) PutState(ctx context.Context, key, value string, at time.Time) error {
+	_, err := w.db.ExecContext(ctx, `INSERT INTO wechat_state (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: put wechat state: %w", err)
+	}
+	return nil
+}
