@@ -2,8 +2,6 @@ package cluster_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -140,26 +138,16 @@ func TestKillNineUnderLoad(t *testing.T) {
 }
 
 // validatorPubKey returns the hex ed25519 public key of a home's
-// priv_validator_key.json.
+// validator key, as `linli keys` prints it for validator.update.
 func validatorPubKey(tb testing.TB, home string) string {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(home, "config", "priv_validator_key.json"))
-	if err != nil {
-		tb.Fatal(err)
+	var out struct {
+		Validator string `json:"validator_pub_key"`
 	}
-	var key struct {
-		PubKey struct {
-			Value string `json:"value"`
-		} `json:"pub_key"`
+	if err := json.Unmarshal([]byte(linli(tb, "keys", "--home", home)), &out); err != nil || len(out.Validator) != 64 {
+		tb.Fatalf("linli keys: %v, validator_pub_key %q", err, out.Validator)
 	}
-	if err := json.Unmarshal(b, &key); err != nil {
-		tb.Fatal(err)
-	}
-	pk, err := base64.StdEncoding.DecodeString(key.PubKey.Value)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return hex.EncodeToString(pk)
+	return out.Validator
 }
 
 // votingPower returns the voting power the node at url reports for itself.

@@ -323,7 +323,7 @@ func setup(tb testing.TB, lc *ledger.Client, home string, members int) *workload
 }
 
 // checkReceipts checks that every op of the load committed with code 0,
-// and that every op kind of the mix occurred.
+// and that the load had registry txs, ballots, entries and bookings.
 func checkReceipts(tb testing.TB, rs []workload.Receipt) {
 	tb.Helper()
 	ops := map[string]int{}
@@ -333,9 +333,9 @@ func checkReceipts(tb testing.TB, rs []workload.Receipt) {
 		}
 		ops[r.Op]++
 	}
-	for _, op := range workload.DefaultMix() {
-		if ops[op.Name] == 0 {
-			tb.Errorf("the load committed no %s tx (ops %v)", op.Name, ops)
+	for _, op := range []string{"unit", "ballot", "entry", "booking"} {
+		if ops[op] == 0 {
+			tb.Errorf("the load committed no %s tx (ops %v)", op, ops)
 		}
 	}
 }

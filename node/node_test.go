@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cometbft/cometbft/abci/example/kvstore"
+	abcitypes "github.com/cometbft/cometbft/abci/types"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 
 	"github.com/linli-community/linli/node"
@@ -220,4 +222,55 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// preCheckingKV is a kvstore that records which txs PreCheckTx saw before
+// CheckTx.
+type preCheckingKV struct {
+	*kvstore.Application
+	mu      sync.Mutex
+	pre     map[string]bool
+	ordered bool // every CheckTx so far came after its PreCheckTx
+	checks  int
+}
+
+func (a *preCheckingKV) PreCheckTx(tx []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.pre[string(tx)] = true
+}
+
+func (a *preCheckingKV) CheckTx(ctx context.Context, req *abcitypes.RequestCheckTx) (*abcitypes.ResponseCheckTx, error) {
+	a.mu.Lock()
+	a.ordered = a.ordered && a.pre[string(req.Tx)]
+	a.checks++
+	a.mu.Unlock()
+	return a.Application.CheckTx(ctx, req)
+}
+
+func TestStartCallsPreCheckTxBeforeCheckTx(t *testing.T) {
+	home, opts := newTestHome(t)
+	if _, _, err := node.InitHome(opts); err != nil {
+		t.Fatal(err)
+	}
+	app := &preCheckingKV{Application: kvstore.NewInMemoryApplication(), pre: map[string]bool{}, ordered: true}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	n, err := node.Start(ctx, home, app, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	waitHeight(t, n, 1)
+	for i := range 5 {
+		res, err := n.Local().BroadcastTxCommit(ctx, []byte(fmt.Sprintf("k%d=v", i)))
+		if err != nil || res.TxResult.Code != 0 {
+			t.Fatalf("broadcast: %v %+v", err, res)
+		}
+	}
+	app.mu.Lock()
+	defer app.mu.Unlock()
+	if app.checks < 5 || !app.ordered {
+		t.Errorf("%d CheckTx calls, each after its PreCheckTx: %v; want at least 5, true", app.checks, app.ordered)
+	}
 }

@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Gateway is the gateway's local data in gateway.db: chat sessions now, and
-// later delivered-message dedup and pending receipts. It is a separate file
+// Gateway is the gateway's local data in gateway.db: chat sessions, and
+// (store/wechat.go) delivered-message dedup, WeChat users and notifier
+// state. It is a separate file
 // from app.db and never holds replicated state; losing it loses
 // conversations in progress, not the ledger.
 type Gateway struct {

@@ -28,6 +28,11 @@ func open(file, migrationSet string, synchronous string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", file, err)
 	}
+	// Keep connections around: database/sql's default of two idle ones
+	// makes concurrent readers open (and parse statements on) a new SQLite
+	// connection per request. Open connections stay unbounded, because a
+	// scan's callback may read again while its rows hold a connection.
+	db.SetMaxIdleConns(8)
 	var mode string
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
 		db.Close()

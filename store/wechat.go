@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -19,47 +20,80 @@ func (g *Gateway) Wechat() *Wechat { return &Wechat{db: g.db} }
 // SQL as a bound parameter. It is safe for concurrent use.
 type Wechat struct {
 	db *sql.DB
+
+	prepOnce sync.Once
+	prepErr  error
+	insert   *sql.Stmt // a message's arrival
+	finish   *sql.Stmt // its answer
+}
+
+// prepare prepares the statements every message runs, once.
+func (w *Wechat) prepare(ctx context.Context) error {
+	w.prepOnce.Do(func() {
+		w.insert, w.prepErr = w.db.PrepareContext(ctx, `INSERT INTO wechat_messages (msg_key, created_at) VALUES (?, ?)
+			ON CONFLICT (msg_key) DO NOTHING`)
+		if w.prepErr == nil {
+			w.finish, w.prepErr = w.db.PrepareContext(ctx, `UPDATE wechat_messages SET answered = 1, reply = ? WHERE msg_key = ?`)
+		}
+	})
+	if w.prepErr != nil {
+		return fmt.Errorf("store: prepare wechat statements: %w", w.prepErr)
+	}
+	return nil
 }
 
 // BeginMessage records that the message with dedup key arrived from openid
 // (whose custodial key has address) at at. fresh reports that the key is new:
 // the caller handles the message and then calls FinishMessage. Otherwise
 // answered reports whether the first delivery has been answered, and reply
-// is the passive reply it wrote. A fresh message also marks the user as
-// seen at at (and following the account), which opens WeChat's 48-hour
-// window for customer-service messages.
+// is the passive reply it wrote. A fresh message with an openid also marks
+// the user as seen at at (and following the account), which opens
+// WeChat's 48-hour window for customer-service messages; a caller that
+// has just done so passes an empty openid.
 func (w *Wechat) BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (fresh, answered bool, reply string, err error) {
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, false, "", fmt.Errorf("store: begin message: %w", err)
+	if err := w.prepare(ctx); err != nil {
+		return false, false, "", err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO wechat_messages (msg_key, created_at) VALUES (?, ?)
-		ON CONFLICT (msg_key) DO NOTHING`, key, at.UnixMilli())
-	if err != nil {
-		return false, false, "", fmt.Errorf("store: begin message: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		var a int
-		if err := tx.QueryRowContext(ctx, `SELECT answered, reply FROM wechat_messages WHERE msg_key = ?`, key).Scan(&a, &reply); err != nil {
+	var res sql.Result
+	if openid == "" {
+		res, err = w.insert.ExecContext(ctx, key, at.UnixMilli())
+		if err != nil {
 			return false, false, "", fmt.Errorf("store: begin message: %w", err)
 		}
-		return false, a != 0, reply, nil
-	}
-	if openid != "" {
-		if err := touchUser(ctx, tx, openid, address, true, at); err != nil {
-			return false, false, "", err
+	} else {
+		tx, err := w.db.BeginTx(ctx, nil)
+		if err != nil {
+			return false, false, "", fmt.Errorf("store: begin message: %w", err)
+		}
+		defer tx.Rollback()
+		if res, err = tx.StmtContext(ctx, w.insert).ExecContext(ctx, key, at.UnixMilli()); err != nil {
+			return false, false, "", fmt.Errorf("store: begin message: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if err := touchUser(ctx, tx, openid, address, true, at); err != nil {
+				return false, false, "", err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return false, false, "", fmt.Errorf("store: begin message: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, false, "", nil
+	}
+	var a int
+	if err := w.db.QueryRowContext(ctx, `SELECT answered, reply FROM wechat_messages WHERE msg_key = ?`, key).Scan(&a, &reply); err != nil {
 		return false, false, "", fmt.Errorf("store: begin message: %w", err)
 	}
-	return true, false, "", nil
+	return false, a != 0, reply, nil
 }
 
 // FinishMessage records the passive reply written to the message key.
 func (w *Wechat) FinishMessage(ctx context.Context, key, reply string) error {
-	if _, err := w.db.ExecContext(ctx, `UPDATE wechat_messages SET answered = 1, reply = ? WHERE msg_key = ?`, reply, key); err != nil {
+	if err := w.prepare(ctx); err != nil {
+		return err
+	}
+	if _, err := w.finish.ExecContext(ctx, reply, key); err != nil {
 		return fmt.Errorf("store: finish message: %w", err)
 	}
 	return nil

@@ -17,21 +17,17 @@ type Receipt struct {
 	Sender int
 }
 
-// Drive sends the community's load until ctx ends: every member (and the
-// admin, when the mix has admin ops) submits its next tx and waits for its
-// commit, one at a time, through clients[sender % len(clients)]. Each
+// Drive sends the community's load until ctx ends: every sender (see
+// Senders) submits its next tx and waits for its commit, one at a time,
+// through clients[sender % len(clients)]. Each
 // committed tx is passed to got, from several goroutines at once. A node
 // that does not answer, a tx that outlives its wait or a nonce the chain
 // disagrees with makes the sender pause, move to the next client and
 // re-read its nonce from the chain, so Drive survives nodes that stop and
 // restart. Drive returns when every sender has stopped.
 func (c *Community) Drive(ctx context.Context, clients []*ledger.Client, wait time.Duration, got func(Receipt)) {
-	senders := c.Members
-	if c.HasAdminOps() {
-		senders = append([]*Sender{c.Admin}, senders...)
-	}
 	var wg sync.WaitGroup
-	for i, s := range senders {
+	for i, s := range c.Senders() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -2,8 +2,8 @@
 // benchmarks and fault tests: Setup registers a block of units on a running
 // chain, binds one member key to each, and opens polls, a decision and
 // shared items for them; each Sender then produces its next signed tx from
-// a weighted Mix of operations (ballots mostly, bookings, items, and the
-// admin's registry work). Drive sends them to nodes and reports every
+// a weighted Mix of operations (ballots mostly, then ledger entries and
+// bookings, a few shared items, and the admin's registry work). Drive sends them to nodes and reports every
 // receipt.
 //
 // A new kind of load is one more Op in DefaultMix: its Body builds the
@@ -39,24 +39,36 @@ type Op struct {
 	Name string
 	// Weight is the op's share among the ops of its signer kind.
 	Weight int
-	// Admin ops are signed by the community's admin, the others by bound
-	// members.
-	Admin bool
+	// Signer is who sends the op: Member (a bound owner), Treasurer or
+	// Admin.
+	Signer Role
 	// Body builds the sender's seq-th tx body. It must not fail: Setup
 	// prepared what it needs.
 	Body func(c *Community, s *Sender, seq int) tx.Body
 }
 
+// Role is the kind of key that sends an op.
+type Role int
+
+// The kinds of senders.
+const (
+	Member Role = iota
+	Treasurer
+	Admin
+)
+
 // DefaultMix is the load of a community during a vote: ballots mostly,
-// bookings of shared items and a few new items from members; registry
-// and role changes from the admin.
+// bookings of shared items and a few new items from members; income and
+// expense entries from the treasurers; registry and role changes from
+// the admin.
 func DefaultMix() []Op {
 	return []Op{
-		{Name: "ballot", Weight: 80, Body: ballot},
-		{Name: "booking", Weight: 15, Body: booking},
-		{Name: "item", Weight: 5, Body: item},
-		{Name: "unit", Weight: 2, Admin: true, Body: newUnit},
-		{Name: "role", Weight: 1, Admin: true, Body: grantRole},
+		{Name: "ballot", Weight: 84, Body: ballot},
+		{Name: "booking", Weight: 12, Body: booking},
+		{Name: "item", Weight: 4, Body: item},
+		{Name: "entry", Weight: 1, Signer: Treasurer, Body: entry},
+		{Name: "unit", Weight: 2, Signer: Admin, Body: newUnit},
+		{Name: "role", Weight: 1, Signer: Admin, Body: grantRole},
 	}
 }
 
@@ -97,6 +109,17 @@ func item(c *Community, s *Sender, seq int) tx.Body {
 		Terms: tx.Terms{Price: 0}}
 }
 
+func entry(c *Community, s *Sender, seq int) tx.Body {
+	// Every third entry spends part of what the two before brought in,
+	// so a treasurer's entries never overdraw the account.
+	if seq%3 == 2 {
+		return &tx.EntryRecord{Kind: tx.EntryExpense, Account: c.Account, Amount: 3000 + int64(seq%7), Category: "维修",
+			Counterparty: "五金店", Memo: "更换楼道灯泡"}
+	}
+	return &tx.EntryRecord{Kind: tx.EntryIncome, Account: c.Account, Amount: 10000 + int64(seq%13), Category: "物业费",
+		Counterparty: c.unit(seq % len(c.Members)), Memo: "缴纳物业费"}
+}
+
 func newUnit(c *Community, s *Sender, seq int) tx.Body {
 	n := fmt.Sprintf("%s-x%d", c.Prefix, seq)
 	return &tx.UnitRegister{Units: []tx.UnitSpec{{Unit: n, Building: c.Prefix + "x", Area: 8000 + int64(seq%4000), Owner: "X" + n}}}
@@ -111,6 +134,9 @@ func grantRole(c *Community, s *Sender, seq int) tx.Body {
 type Options struct {
 	// Members is how many member keys are bound, one unit each.
 	Members int
+	// Treasurers is how many treasurer keys record entries; 0 means one
+	// for every 16 members.
+	Treasurers int
 	// Polls is how many polls are opened; 0 means 4.
 	Polls int
 	// Prefix names this community's units ("PREFIX-0001") and seeds its
@@ -125,10 +151,13 @@ type Options struct {
 
 // Community is what Setup prepared on the chain.
 type Community struct {
-	ChainID string
-	Prefix  string
-	Admin   *Sender
-	Members []*Sender
+	ChainID    string
+	Prefix     string
+	Admin      *Sender
+	Members    []*Sender
+	Treasurers []*Sender
+	// Account is the ledger account the treasurers record entries in.
+	Account string
 	// Polls and Decision are open for voting; Decision is 0 when the
 	// chain's notice period is too long to open one for a benchmark.
 	Polls    []uint64
@@ -147,7 +176,7 @@ type Sender struct {
 	Index int
 	Key   ed25519.PrivateKey
 	Addr  tx.Address
-	Admin bool
+	Role  Role
 	c     *Community
 	nonce uint64 // last nonce used
 	seq   int
@@ -188,8 +217,17 @@ func (s *Sender) pick(seq int) Op {
 	return s.ops[len(s.ops)-1]
 }
 
-// HasAdminOps reports whether the mix has ops for the admin to send.
-func (c *Community) HasAdminOps() bool { return c.Admin.total > 0 }
+// Senders returns every key that has ops to send in the mix: the admin,
+// the treasurers and the members.
+func (c *Community) Senders() []*Sender {
+	var out []*Sender
+	for _, s := range append(append([]*Sender{c.Admin}, c.Treasurers...), c.Members...) {
+		if s.total > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // senderKey derives a member's key from the community prefix, so a
 // benchmark can be repeated with the same keys.
@@ -209,6 +247,9 @@ func Setup(ctx context.Context, lc *ledger.Client, admin ed25519.PrivateKey, opt
 	}
 	if opts.Polls == 0 {
 		opts.Polls = 4
+	}
+	if opts.Treasurers == 0 {
+		opts.Treasurers = max(1, opts.Members/16)
 	}
 	if opts.Prefix == "" {
 		var b [3]byte
@@ -230,22 +271,29 @@ func Setup(ctx context.Context, lc *ledger.Client, admin ed25519.PrivateKey, opt
 	if err := query(ctx, lc, "params", &params); err != nil {
 		return nil, err
 	}
-	c := &Community{ChainID: chain.ChainID, Prefix: opts.Prefix, Start: time.Now().Unix(), mix: opts.Mix}
-	c.Admin = c.newSender(-1, admin, true)
+	c := &Community{ChainID: chain.ChainID, Prefix: opts.Prefix, Account: strings.ToLower(opts.Prefix),
+		Start: time.Now().Unix(), mix: opts.Mix}
+	c.Admin = c.newSender(-1, admin, Admin)
 	if err := c.Admin.resync(ctx, lc); err != nil {
 		return nil, err
 	}
 	for i := range opts.Members {
-		c.Members = append(c.Members, c.newSender(i, senderKey(opts.Prefix, i), false))
+		c.Members = append(c.Members, c.newSender(i, senderKey(opts.Prefix, i), Member))
+	}
+	for i := range opts.Treasurers {
+		c.Treasurers = append(c.Treasurers, c.newSender(i, senderKey(opts.Prefix+"/treasurer", i), Treasurer))
 	}
 
-	progress("registering units")
+	progress("registering units, treasurers and an account")
 	var specs []tx.UnitSpec
 	for i := range opts.Members {
 		specs = append(specs, tx.UnitSpec{Unit: c.unit(i), Building: fmt.Sprintf("%s-b%d", opts.Prefix, i%8),
 			Area: 7000 + int64(i%50)*100, Owner: fmt.Sprintf("O%s-%d", opts.Prefix, i)})
 	}
-	var batch [][]byte
+	batch := [][]byte{c.Admin.Sign(&tx.AccountOpen{ID: c.Account, Name: "公共收益 " + opts.Prefix, Threshold: 10_000_000})}
+	for _, t := range c.Treasurers {
+		batch = append(batch, c.Admin.Sign(&tx.RoleGrant{Address: t.Addr, Role: tx.RoleTreasurer}))
+	}
 	for len(specs) > 0 {
 		n := min(len(specs), tx.MaxUnitsPerTx)
 		batch = append(batch, c.Admin.Sign(&tx.UnitRegister{Units: specs[:n]}))
@@ -326,10 +374,10 @@ func (c *Community) unit(i int) string { return fmt.Sprintf("%s-%04d", c.Prefix,
 
 func bindCode(i int) string { return fmt.Sprintf("%08d", 10000000+i) }
 
-func (c *Community) newSender(i int, k ed25519.PrivateKey, admin bool) *Sender {
-	s := &Sender{Index: i, Key: k, Addr: tx.AddressOf(k.Public().(ed25519.PublicKey)), Admin: admin, c: c}
+func (c *Community) newSender(i int, k ed25519.PrivateKey, role Role) *Sender {
+	s := &Sender{Index: i, Key: k, Addr: tx.AddressOf(k.Public().(ed25519.PublicKey)), Role: role, c: c}
 	for _, op := range c.mix {
-		if op.Admin == admin && op.Weight > 0 {
+		if op.Signer == role && op.Weight > 0 {
 			s.ops = append(s.ops, op)
 			s.total += op.Weight
 		}

@@ -45,6 +45,10 @@ type APIConfig struct {
 type API struct {
 	oa    *officialaccount.OfficialAccount
 	cache *tokenCache
+	// The SDK makes these lazily without a lock: they are made once here.
+	custom    *message.Manager
+	templates *message.Template
+	menu      *menu.Menu
 }
 
 var installMu sync.Mutex
@@ -84,7 +88,7 @@ func NewAPI(c APIConfig) (*API, error) {
 	oa := officialaccount.NewOfficialAccount(&oaconfig.Config{
 		AppID: c.AppID, AppSecret: c.AppSecret, Cache: cache, UseStableAK: true,
 	})
-	return &API{oa: oa, cache: cache}, nil
+	return &API{oa: oa, cache: cache, custom: oa.GetCustomerMessageManager(), templates: oa.GetTemplate(), menu: oa.GetMenu()}, nil
 }
 
 // rebase sends requests for WeChat's API host to base.
@@ -170,7 +174,7 @@ func (a *API) CheckToken(ctx context.Context) error {
 
 // SendText sends a customer-service text message.
 func (a *API) SendText(_ context.Context, openid, text string) error {
-	return a.apiError("send text", a.oa.GetCustomerMessageManager().Send(message.NewCustomerTextMessage(openid, text)))
+	return a.apiError("send text", a.custom.Send(message.NewCustomerTextMessage(openid, text)))
 }
 
 // SendTemplate sends a template message with data filling the
@@ -180,13 +184,13 @@ func (a *API) SendTemplate(_ context.Context, openid, templateID string, data ma
 	for k, v := range data {
 		m.Data[k] = &message.TemplateDataItem{Value: v}
 	}
-	_, err := a.oa.GetTemplate().Send(m)
+	_, err := a.templates.Send(m)
 	return a.apiError("send template", err)
 }
 
 // TemplateIDs lists the template ids the account has.
 func (a *API) TemplateIDs(_ context.Context) ([]string, error) {
-	list, err := a.oa.GetTemplate().List()
+	list, err := a.templates.List()
 	if err != nil {
 		return nil, a.apiError("list templates", err)
 	}
@@ -202,7 +206,7 @@ func (a *API) SetMenu(_ context.Context, m Menu) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	return a.apiError("create menu", a.oa.GetMenu().SetMenu(m.buttons()))
+	return a.apiError("create menu", a.menu.SetMenu(m.buttons()))
 }
 
 func (m Menu) buttons() []*menu.Button {

@@ -94,6 +94,13 @@ func (f *fakeWeChat) stableToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"access_token": tok, "expires_in": 7200})
 }
 
+// set changes how the fake answers.
+func (f *fakeWeChat) set(edit func(f *fakeWeChat)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	edit(f)
+}
+
 // rotate invalidates the current token, as WeChat does when it expires
 // early.
 func (f *fakeWeChat) rotate() {

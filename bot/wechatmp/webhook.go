@@ -72,6 +72,8 @@ const (
 	// DefaultHandleTimeout bounds a message the engine is still handling
 	// after the passive reply went out (its answer is pushed).
 	DefaultHandleTimeout = 30 * time.Second
+	// DefaultMaxConcurrent is MaxConcurrent's default.
+	DefaultMaxConcurrent = 4
 	// dedupKeep is how long delivered messages are remembered; WeChat
 	// retries within about 15 seconds.
 	dedupKeep = time.Hour
@@ -100,6 +102,11 @@ type Webhook struct {
 	// HandleTimeout bounds a message the engine is still handling after
 	// the budget.
 	HandleTimeout time.Duration
+	// MaxConcurrent bounds the messages handled at once; more wait their
+	// turn (a request that cannot start within its budget gets a 503, and
+	// WeChat sends it again). Few at once keep gateway.db's SQLite from
+	// contending with itself.
+	MaxConcurrent int
 	// Community is named in the welcome.
 	Community string
 	// Address returns the chain address of an openid's custodial key,
@@ -119,17 +126,21 @@ type Webhook struct {
 
 	mu       sync.Mutex
 	inflight map[string]*call
+	seen     map[string]time.Time // when each user's last message was recorded
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
 	laters chan struct{}
+	slots  chan struct{}
 }
 
 // call is a message being handled, which retries of it wait for.
 type call struct {
 	done  chan struct{}
 	reply string
+	// busy reports that it could not start (and WeChat should retry).
+	busy bool
 }
 
 // NewWebhook returns a webhook that hands messages to h and keeps its
@@ -137,10 +148,10 @@ type call struct {
 func NewWebhook(h Handler, st Store, t *templates.Set) *Webhook {
 	return &Webhook{
 		Budget: DefaultBudget, Window: DefaultWindow, MaxBody: DefaultMaxBody,
-		LaterTimeout: DefaultLaterTimeout, HandleTimeout: DefaultHandleTimeout,
+		LaterTimeout: DefaultLaterTimeout, HandleTimeout: DefaultHandleTimeout, MaxConcurrent: DefaultMaxConcurrent,
 		Now: time.Now, Logger: slog.New(slog.DiscardHandler),
 		h: h, st: st, tpl: t,
-		inflight: map[string]*call{},
+		inflight: map[string]*call{}, seen: map[string]time.Time{},
 	}
 }
 
@@ -157,9 +168,10 @@ func (wh *Webhook) Open() error {
 			return errors.New("wechatmp: safe mode needs the AppID")
 		}
 	}
-	if wh.Budget <= 0 || wh.Window <= 0 || wh.MaxBody <= 0 {
-		return errors.New("wechatmp: budget, window and body limit must be positive")
+	if wh.Budget <= 0 || wh.Window <= 0 || wh.MaxBody <= 0 || wh.MaxConcurrent <= 0 {
+		return errors.New("wechatmp: budget, window, body limit and concurrency must be positive")
 	}
+	wh.slots = make(chan struct{}, wh.MaxConcurrent)
 	wh.ctx, wh.cancel = context.WithCancel(context.Background())
 	wh.laters = make(chan struct{}, maxLaters)
 	wh.bg.Go(wh.prune)
@@ -313,7 +325,11 @@ func (wh *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "openid does not match", http.StatusBadRequest)
 		return
 	}
-	text := wh.message(&msg, arrived)
+	text, ok := wh.message(&msg, arrived)
+	if !ok {
+		http.Error(w, "busy, try again", http.StatusServiceUnavailable)
+		return
+	}
 	wh.write(w, &msg, text, safe)
 }
 
@@ -327,8 +343,9 @@ func dedupKey(m *message.MixMessage) string {
 }
 
 // message handles a message once, however often WeChat delivers it, and
-// returns the passive reply ("" for none).
-func (wh *Webhook) message(m *message.MixMessage, arrived time.Time) string {
+// returns the passive reply ("" for none); ok is false when it could not
+// start within the budget.
+func (wh *Webhook) message(m *message.MixMessage, arrived time.Time) (reply string, ok bool) {
 	deadline := arrived.Add(wh.Budget - min(100*time.Millisecond, wh.Budget/4))
 	key := dedupKey(m)
 	wh.mu.Lock()
@@ -345,40 +362,94 @@ func (wh *Webhook) message(m *message.MixMessage, arrived time.Time) string {
 		defer t.Stop()
 		select {
 		case <-c.done:
-			return c.reply
+			return c.reply, !c.busy
 		case <-t.C:
-			return ""
+			return "", true
 		}
 	}
-	defer func() {
+	t := time.NewTimer(time.Until(deadline))
+	select {
+	case wh.slots <- struct{}{}:
+		t.Stop()
+	case <-t.C:
+		c.busy = true
+		wh.mu.Lock()
+		delete(wh.inflight, key)
+		wh.mu.Unlock()
+		close(c.done)
+		return "", false
+	}
+	defer func() { <-wh.slots }()
+	forget := func() {
 		close(c.done)
 		wh.mu.Lock()
 		delete(wh.inflight, key)
 		wh.mu.Unlock()
-	}()
+	}
 
 	openid := string(m.FromUserName)
 	ctx := wh.ctx
 	addr := wh.address(openid)
-	fresh, answered, stored, err := wh.st.BeginMessage(ctx, key, openid, addr, wh.Now())
+	now := wh.Now()
+	touch := openid
+	if wh.touchedRecently(openid, now) {
+		touch = ""
+	}
+	fresh, answered, stored, err := wh.st.BeginMessage(ctx, key, touch, addr, now)
 	switch {
 	case err != nil:
 		// Without the record, answering is still better than silence.
 		wh.Logger.Error("wechat: record message", "user", HashID(openid), "err", err)
 	case !fresh && answered:
 		c.reply = stored
-		return stored
+		forget()
+		return stored, true
 	case !fresh:
 		// Delivered before a restart and never answered: whether it
 		// took effect is unknown, so it is not handled again.
 		c.reply = wh.render("wechat.inflight", nil)
-		return c.reply
+		forget()
+		return c.reply, true
+	}
+	if err == nil && touch != "" {
+		wh.touched(openid, now)
 	}
 	c.reply = wh.handle(m, openid, addr, deadline)
-	if err := wh.st.FinishMessage(ctx, key, c.reply); err != nil {
-		wh.Logger.Error("wechat: record reply", "user", HashID(openid), "err", err)
+	// Retries are answered from memory until the reply is recorded, which
+	// happens beside writing it rather than before.
+	close(c.done)
+	wh.bg.Go(func() {
+		if err := wh.st.FinishMessage(ctx, key, c.reply); err != nil && ctx.Err() == nil {
+			wh.Logger.Error("wechat: record reply", "user", HashID(openid), "err", err)
+		}
+		wh.mu.Lock()
+		delete(wh.inflight, key)
+		wh.mu.Unlock()
+	})
+	return c.reply, true
+}
+
+// touchInterval is how often a user's last message time is recorded:
+// more often than needed for WeChat's 48-hour window would only cost
+// writes.
+const touchInterval = 10 * time.Minute
+
+// touchedRecently reports whether openid's last message time was recorded
+// less than touchInterval before now.
+func (wh *Webhook) touchedRecently(openid string, now time.Time) bool {
+	wh.mu.Lock()
+	defer wh.mu.Unlock()
+	t, ok := wh.seen[openid]
+	return ok && now.Sub(t) < touchInterval && now.After(t)
+}
+
+func (wh *Webhook) touched(openid string, now time.Time) {
+	wh.mu.Lock()
+	defer wh.mu.Unlock()
+	if len(wh.seen) >= 100_000 {
+		clear(wh.seen)
 	}
-	return c.reply
+	wh.seen[openid] = now
 }
 
 func (wh *Webhook) address(openid string) string {

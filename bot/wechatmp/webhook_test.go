@@ -428,7 +428,7 @@ func TestLaterReceiptIsPushed(t *testing.T) {
 
 func TestSlowEngineIsAnsweredWithinTheBudget(t *testing.T) {
 	h := newHook(t, false, func(wh *wechatmp.Webhook) { wh.Budget = 300 * time.Millisecond })
-	h.e.delay = time.Second
+	h.e.delay = 600 * time.Millisecond
 	start := time.Now()
 	got := post(t, h.srv, text("oS", "投票"), plaintext)
 	if d := time.Since(start); d > 300*time.Millisecond {
@@ -535,4 +535,52 @@ func (emptyLedger) Address(u bot.UserRef) (tx.Address, error) {
 		return "", err
 	}
 	return keys.Address(k), nil
+}
+
+// slowStore holds BeginMessage until released.
+type slowStore struct {
+	*store.Wechat
+	release chan struct{}
+}
+
+func (s slowStore) BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (bool, bool, string, error) {
+	<-s.release
+	return s.Wechat.BeginMessage(ctx, key, openid, address, at)
+}
+
+func TestOverloadAsksWeChatToRetry(t *testing.T) {
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	st := slowStore{gw.Wechat(), make(chan struct{})}
+	wh := wechatmp.NewWebhook(&engine{}, st, templates.MustLoad())
+	wh.Token, wh.MaxConcurrent, wh.Budget = testToken, 1, 300*time.Millisecond
+	if err := wh.Open(); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(wh)
+	defer func() {
+		srv.Close()
+		wh.Close()
+	}()
+	first := make(chan string)
+	go func() { first <- post(t, srv, text("oA", "1"), plaintext) }()
+	time.Sleep(50 * time.Millisecond) // the first holds the only slot
+	second := text("oB", "2")
+	res, err := http.DefaultClient.Do(wxRequest(t, srv.URL, second, plaintext, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a message that cannot start within the budget: %d, want 503", res.StatusCode)
+	}
+	close(st.release)
+	<-first
+	// WeChat's retry is handled: nothing was recorded for it.
+	if got := post(t, srv, second, plaintext); got != "回声：2" {
+		t.Errorf("retry after overload: %q", got)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -49,19 +50,22 @@ type benchOptions struct {
 	indexer       string
 	mix           string
 	cpuProfile    string
+	rounds        int
 	replay        bool
 	keep          string
 	logLevel      string
+	verbose       bool
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "bench", "[--app linli|kvstore] [--txs N] [--senders N] [--validators N] [--node URL]")
+	fs := newFlags(env, "bench", "[--app linli|kvstore] [--txs N] [--senders N] [--validators N] [--rounds N] [--node URL]")
 	var o benchOptions
 	fs.StringVar(&o.app, "app", "linli", "linli, or kvstore to measure CometBFT's example kvstore too, side by side with the same load shape and settings")
 	fs.StringVar(&o.node, "node", "", "load an already running linli node at this RPC URL instead of starting one (signs with --home's admin key)")
 	fs.StringVar(&o.home, "home", defaultHome(), "with --node: the home whose admin key sets the benchmark community up")
-	fs.IntVar(&o.txs, "txs", 20000, "transactions to commit in the measured run")
-	fs.IntVar(&o.senders, "senders", 64, "concurrent senders, each a member key with its own nonces")
+	fs.IntVar(&o.txs, "txs", 20000, "transactions to commit in each measured round")
+	fs.IntVar(&o.rounds, "rounds", 1, "measured rounds; with --app kvstore the two apps take turns, and the medians are compared")
+	fs.IntVar(&o.senders, "senders", 256, "concurrent senders, each a member key with its own nonces")
 	fs.IntVar(&o.window, "window", 16, "transactions a sender may have sent but not yet seen committed")
 	fs.IntVar(&o.validators, "validators", 1, "validators of the embedded network (all in this process)")
 	fs.IntVar(&o.polls, "polls", 4, "polls the community votes on")
@@ -69,10 +73,11 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "CometBFT consensus.timeout_commit")
 	fs.StringVar(&o.indexer, "indexer", "kv", "CometBFT tx indexer: kv (receipts by hash) or null")
 	fs.StringVar(&o.mix, "mix", "default", "default (ballots mostly, bookings, items, registry) or ballots (first ballots only)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured linli run to this file (go tool pprof)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first measured linli round to this file (go tool pprof)")
 	fs.BoolVar(&o.replay, "replay", false, "afterwards, time a fresh audit node replaying the whole chain")
 	fs.StringVar(&o.keep, "keep", "", "keep the nodes' homes in this directory (default: a temporary one, removed)")
 	fs.StringVar(&o.logLevel, "log-level", "none", "CometBFT log level of the embedded nodes")
+	fs.BoolVar(&o.verbose, "verbose", false, "print every block's size and time, and how long broadcasts took")
 	args, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -86,8 +91,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("--mix must be default or ballots")
 	case o.indexer != "kv" && o.indexer != "null":
 		return fmt.Errorf("--indexer must be kv or null")
-	case o.txs < 1 || o.senders < 2 || o.window < 1 || o.validators < 1 || o.validators > 16 || o.polls < 1:
-		return fmt.Errorf("bench wants --txs >= 1, --senders >= 2, --window >= 1, 1-16 --validators, --polls >= 1")
+	case o.txs < 1 || o.rounds < 1 || o.senders < 2 || o.window < 1 || o.validators < 1 || o.validators > 16 || o.polls < 1:
+		return fmt.Errorf("bench wants --txs, --rounds, --window, --polls >= 1, --senders >= 2 and 1-16 --validators")
 	case o.node != "" && (o.app != "linli" || o.replay):
 		return fmt.Errorf("--node measures that node only: it takes neither --app kvstore nor --replay")
 	}
@@ -98,23 +103,108 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	fmt.Fprintf(env.Stderr, "linli bench: %d txs from %d senders (window %d), %d validator(s), timeout_commit %s, mempool %d, indexer %s, GOMAXPROCS %d\n",
-		o.txs, o.senders, o.window, o.validators, o.timeoutCommit, o.mempool, o.indexer, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(env.Stderr, "linli bench: %d rounds of %d txs from %d senders (window %d), %d validator(s), timeout_commit %s, mempool %d, indexer %s, GOMAXPROCS %d\n",
+		o.rounds, o.txs, o.senders, o.window, o.validators, o.timeoutCommit, o.mempool, o.indexer, runtime.GOMAXPROCS(0))
 
-	linli, txBytes, err := benchLinli(ctx, env, o, filepath.Join(dir, "linli"))
+	lt, err := newLinliTarget(ctx, env, o, filepath.Join(dir, "linli"))
 	if err != nil {
 		return err
 	}
-	results := []benchResult{linli}
+	defer lt.close()
+	targets := []*benchTarget{lt}
 	if o.app == "kvstore" {
-		kv, err := benchKVStore(ctx, env, o, filepath.Join(dir, "kvstore"), txBytes)
+		kt, err := newKVStoreTarget(ctx, env, o, filepath.Join(dir, "kvstore"), lt)
 		if err != nil {
 			return err
 		}
-		results = append(results, kv)
+		defer kt.close()
+		targets = append(targets, kt)
 	}
-	printBench(env.Stdout, o, results)
+	results := make([][]benchResult, len(targets))
+	for r := range o.rounds {
+		for i, t := range targets {
+			profile := ""
+			if i == 0 && r == 0 {
+				profile = o.cpuProfile
+			}
+			res, err := t.round(ctx, env, o, profile)
+			if err != nil {
+				return err
+			}
+			results[i] = append(results[i], res)
+		}
+	}
+	var replay *replayResult
+	if o.replay {
+		if replay, err = benchReplay(ctx, o, filepath.Join(dir, "linli"), lt.net); err != nil {
+			return err
+		}
+	}
+	var disks [][]diskGrowth
+	for _, t := range targets {
+		disks = append(disks, t.disk())
+	}
+	printBench(env.Stdout, results, disks, replay)
 	return nil
+}
+
+// benchTarget is a network under load: an embedded one (net) or a node
+// elsewhere. Each round sends a new batch of txs from the same senders.
+type benchTarget struct {
+	name    string
+	net     *benchNet // nil with --node
+	urls    []string
+	watch   rpcclient.Client
+	txBytes int
+	senders int
+	// batch returns the next round's txs, per sender, in order.
+	batch func(n int) [][][]byte
+	// disk0 is the first node's data before the first round, and
+	// committed counts the txs of all rounds since.
+	disk0     map[string]int64
+	committed int
+}
+
+// disk returns how much the first node's data grew per tx over all rounds.
+func (t *benchTarget) disk() []diskGrowth {
+	if t.net == nil {
+		return nil
+	}
+	return diskGrowthPerTx(t.disk0, dataSizes(t.net.homes[0]), t.committed)
+}
+
+func (t *benchTarget) close() error {
+	if t.net == nil {
+		return nil
+	}
+	return t.net.close()
+}
+
+// round sends one batch of o.txs and measures it.
+func (t *benchTarget) round(ctx context.Context, env *Env, o benchOptions, profile string) (benchResult, error) {
+	txs := t.batch(o.txs)
+	if t.net != nil && t.disk0 == nil {
+		t.disk0 = dataSizes(t.net.homes[0])
+	}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return benchResult{}, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return benchResult{}, err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	res, err := runLoad(ctx, env, t.name, txs, t.urls, t.watch, o.window, o.verbose)
+	if err != nil {
+		return res, err
+	}
+	res.TxBytes = t.txBytes
+	res.Remote = t.net == nil
+	t.committed += res.Committed + res.Failed
+	return res, nil
 }
 
 // benchResult is one measured run.
@@ -131,11 +221,6 @@ type benchResult struct {
 	// seconds per second); PeakRSS its largest resident set.
 	CPU     float64
 	PeakRSS int64
-	// Disk is how much the first node's data directory grew per committed
-	// tx, by file group; empty with --node.
-	Disk []diskGrowth
-	// Replay is the fresh audit node's replay, with --replay.
-	Replay *replayResult
 	// Remote is true when the node ran elsewhere: CPU and memory are the
 	// client's only.
 	Remote bool
@@ -204,6 +289,25 @@ func startBenchNet(ctx context.Context, env *Env, o benchOptions, dir, app strin
 		net.homes = append(net.homes, tn.Home)
 		net.closes = append(net.closes, closeFn)
 	}
+	// Wait for the first block, which every node must have seen.
+	for _, nd := range net.nodes {
+		for {
+			st, err := nd.Local().Status(ctx)
+			if err != nil {
+				net.close()
+				return nil, err
+			}
+			if st.SyncInfo.LatestBlockHeight >= 1 && !st.SyncInfo.CatchingUp {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				net.close()
+				return nil, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
 	return net, nil
 }
 
@@ -265,42 +369,40 @@ func benchClient(url string, conns int) (*ledger.Client, rpcclient.Client, error
 	return ledger.New(rc), rc, nil
 }
 
-// benchLinli measures linli: it sets a community up, signs every tx of
-// the run beforehand, then sends them. It returns the average tx size, for
-// the kvstore run to match.
-func benchLinli(ctx context.Context, env *Env, o benchOptions, dir string) (benchResult, int, error) {
-	var urls []string
-	var watch rpcclient.Client
+// newLinliTarget starts linli's network (or dials --node) and sets a
+// community up on it. Its batches are signed beforehand, so a round
+// measures the node, not the signing.
+func newLinliTarget(ctx context.Context, env *Env, o benchOptions, dir string) (*benchTarget, error) {
+	t := &benchTarget{name: "linli"}
 	var admin ed25519.PrivateKey
-	var net *benchNet
 	if o.node != "" {
-		urls = []string{o.node}
+		t.urls = []string{o.node}
 		_, rc, err := benchClient(o.node, 4)
 		if err != nil {
-			return benchResult{}, 0, err
+			return nil, err
 		}
-		watch = rc
+		t.watch = rc
 		if admin, err = keys.Load(home(o.home).adminKey()); err != nil {
-			return benchResult{}, 0, fmt.Errorf("%w (bench --node signs the setup with the admin key of --home)", err)
+			return nil, fmt.Errorf("%w (bench --node signs the setup with the admin key of --home)", err)
 		}
 	} else {
 		var err error
-		if net, err = startBenchNet(ctx, env, o, dir, "linli"); err != nil {
-			return benchResult{}, 0, err
+		if t.net, err = startBenchNet(ctx, env, o, dir, "linli"); err != nil {
+			return nil, err
 		}
-		defer net.close()
-		urls, watch, admin = net.urls(), net.nodes[0].Local(), net.admin
+		t.urls, t.watch, admin = t.net.urls(), t.net.nodes[0].Local(), t.net.admin
 	}
-	setupClient, _, err := benchClient(urls[0], 4)
+	setupClient, _, err := benchClient(t.urls[0], 4)
 	if err != nil {
-		return benchResult{}, 0, err
+		t.close()
+		return nil, err
 	}
 	mix := workload.DefaultMix()
 	polls := o.polls
 	if o.mix == "ballots" {
 		mix = workload.BallotMix()
 		// Every ballot a first one: enough polls for each sender's share.
-		polls = max(polls, o.txs/o.senders+1)
+		polls = max(polls, o.rounds*o.txs/o.senders+1)
 	}
 	setupStart := time.Now()
 	c, err := workload.Setup(ctx, setupClient, admin, workload.Options{
@@ -308,100 +410,74 @@ func benchLinli(ctx context.Context, env *Env, o benchOptions, dir string) (benc
 		Progress: func(step string) { fmt.Fprintf(env.Stderr, "linli bench: setup: %s\n", step) },
 	})
 	if err != nil {
-		return benchResult{}, 0, err
+		t.close()
+		return nil, err
 	}
 	fmt.Fprintf(env.Stderr, "linli bench: setup took %s\n", time.Since(setupStart).Round(time.Millisecond))
-
-	senders := c.Members
-	if c.HasAdminOps() {
-		senders = append([]*workload.Sender{c.Admin}, senders...)
-	}
-	txs := make([][][]byte, len(senders))
-	total := 0
-	for i, s := range senders {
-		n := o.txs / len(senders)
-		if i < o.txs%len(senders) {
-			n++
+	senders := c.Senders()
+	t.senders = len(senders)
+	gen := func(n int) [][][]byte {
+		txs := make([][][]byte, len(senders))
+		for i, s := range senders {
+			for range share(n, len(senders), i) {
+				raw, _ := s.Next()
+				txs[i] = append(txs[i], raw)
+			}
 		}
-		for range n {
-			raw, _ := s.Next()
-			txs[i] = append(txs[i], raw)
+		return txs
+	}
+	// The first round's txs are made now: their average size is what
+	// kvstore's txs match.
+	first := gen(o.txs)
+	total := 0
+	for _, list := range first {
+		for _, raw := range list {
 			total += len(raw)
 		}
 	}
-	txBytes := total / o.txs
-
-	var disk0 map[string]int64
-	if net != nil {
-		disk0 = dataSizes(net.homes[0])
-	}
-	var stopProfile func()
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return benchResult{}, 0, err
+	t.txBytes = total / o.txs
+	t.batch = func(n int) [][][]byte {
+		if b := first; b != nil {
+			first = nil
+			return b
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return benchResult{}, 0, err
-		}
-		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return gen(n)
 	}
-	res, err := runLoad(ctx, env, "linli", txs, urls, watch, o.window)
-	if stopProfile != nil {
-		stopProfile()
-	}
-	if err != nil {
-		return res, txBytes, err
-	}
-	res.TxBytes = txBytes
-	res.Remote = net == nil
-	if net != nil {
-		res.Disk = diskGrowthPerTx(disk0, dataSizes(net.homes[0]), res.Committed+res.Failed)
-		if o.replay {
-			r, err := benchReplay(ctx, o, dir, net)
-			if err != nil {
-				return res, txBytes, err
-			}
-			res.Replay = r
-		}
-	}
-	return res, txBytes, nil
+	return t, nil
 }
 
-// benchKVStore measures CometBFT's example kvstore under the same load
-// shape: as many senders, each with as many txs of the same size, through
-// the same RPC, on a network configured alike.
-func benchKVStore(ctx context.Context, env *Env, o benchOptions, dir string, txBytes int) (benchResult, error) {
+// share is how many of n txs sender i of k sends.
+func share(n, k, i int) int {
+	if i < n%k {
+		return n/k + 1
+	}
+	return n / k
+}
+
+// newKVStoreTarget starts CometBFT's example kvstore on a network
+// configured like linli's, and loads it the same way: as many senders as
+// linli's, as many txs each, of the same size, through the same RPC.
+func newKVStoreTarget(ctx context.Context, env *Env, o benchOptions, dir string, like *benchTarget) (*benchTarget, error) {
 	net, err := startBenchNet(ctx, env, o, dir, "kvstore")
 	if err != nil {
-		return benchResult{}, err
+		return nil, err
 	}
-	defer net.close()
-	senders := o.senders + 1
-	txs := make([][][]byte, senders)
-	for i := range senders {
-		n := o.txs / senders
-		if i < o.txs%senders {
-			n++
+	t := &benchTarget{name: "kvstore", net: net, urls: net.urls(), watch: net.nodes[0].Local(), txBytes: like.txBytes, senders: like.senders}
+	senders, txBytes := t.senders, t.txBytes
+	seq := make([]int, senders)
+	t.batch = func(n int) [][][]byte {
+		txs := make([][][]byte, senders)
+		for i := range senders {
+			for range share(n, senders, i) {
+				key := fmt.Sprintf("s%d-%d=", i, seq[i])
+				seq[i]++
+				txs[i] = append(txs[i], []byte(key+strings.Repeat("v", max(1, txBytes-len(key)))))
+			}
 		}
-		for k := range n {
-			key := fmt.Sprintf("s%d-%d=", i, k)
-			txs[i] = append(txs[i], []byte(key+strings.Repeat("v", max(1, txBytes-len(key)))))
-		}
+		return txs
 	}
-	disk0 := dataSizes(net.homes[0])
-	res, err := runLoad(ctx, env, "kvstore", txs, net.urls(), net.nodes[0].Local(), o.window)
-	if err != nil {
-		return res, err
-	}
-	res.TxBytes = txBytes
-	res.Disk = diskGrowthPerTx(disk0, dataSizes(net.homes[0]), res.Committed+res.Failed)
-	return res, nil
+	return t, nil
 }
-
-// verbose makes runLoad print every block (LINLI_BENCH_VERBOSE=1).
-var verbose = os.Getenv("LINLI_BENCH_VERBOSE") != ""
 
 // pendingTx is a sent tx not yet seen in a block.
 type pendingTx struct {
@@ -411,8 +487,9 @@ type pendingTx struct {
 
 // runLoad sends txs[i] from sender i, in order, to urls[i % len(urls)],
 // each sender keeping at most window txs uncommitted, and watches the
-// blocks for them. It returns when every tx is committed or refused.
-func runLoad(ctx context.Context, env *Env, name string, txs [][][]byte, urls []string, watch rpcclient.Client, window int) (benchResult, error) {
+// blocks for them. It returns when every tx is committed or refused. With
+// verbose it prints every block and the broadcasts' round trips.
+func runLoad(ctx context.Context, env *Env, name string, txs [][][]byte, urls []string, watch rpcclient.Client, window int, verbose bool) (benchResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	total := 0
@@ -780,33 +857,57 @@ func currentRSS() int64 {
 	return 0
 }
 
-// printBench prints the results as a table, and the ratio of the first
-// app's rate to the second's.
-func printBench(w io.Writer, o benchOptions, rs []benchResult) {
-	fmt.Fprintf(w, "\n%-8s %9s %7s %8s %6s %9s %9s %9s %7s %8s  %s\n",
-		"app", "committed", "failed", "tx/s", "blocks", "p50", "p95", "p99", "cpu", "peak RSS", "disk per tx (app/blocks/state/index/other)")
-	for _, r := range rs {
+// printBench prints every round of every app, then, with several rounds,
+// each app's median round, and the ratio of linli's committed tx/s to
+// kvstore's.
+func printBench(w io.Writer, results [][]benchResult, disks [][]diskGrowth, replay *replayResult) {
+	fmt.Fprintf(w, "\n%-8s %9s %7s %8s %6s %9s %9s %9s %7s %8s\n",
+		"app", "committed", "failed", "tx/s", "blocks", "p50", "p95", "p99", "cpu", "peak RSS")
+	row := func(r benchResult, label string) {
 		cpu := fmt.Sprintf("%.2f", r.CPU)
 		if r.Remote {
 			cpu += "*"
 		}
-		var disk []string
-		for _, d := range r.Disk {
-			disk = append(disk, strconv.FormatInt(d.Bytes, 10))
-		}
-		fmt.Fprintf(w, "%-8s %9d %7d %8.0f %6d %9s %9s %9s %7s %7dM  %s\n",
-			r.App, r.Committed, r.Failed, r.rate(), r.Blocks,
+		fmt.Fprintf(w, "%-8s %9d %7d %8.0f %6d %9s %9s %9s %7s %7dM\n",
+			label, r.Committed, r.Failed, r.rate(), r.Blocks,
 			r.P50.Round(time.Millisecond), r.P95.Round(time.Millisecond), r.P99.Round(time.Millisecond),
-			cpu, r.PeakRSS>>20, strings.Join(disk, "/"))
+			cpu, r.PeakRSS>>20)
 	}
-	if rs[0].Remote {
+	medians := make([]benchResult, len(results))
+	for i, rs := range results {
+		for _, r := range rs {
+			row(r, r.App)
+		}
+		sorted := slices.Clone(rs)
+		slices.SortFunc(sorted, func(a, b benchResult) int { return cmp.Compare(a.rate(), b.rate()) })
+		medians[i] = sorted[len(sorted)/2]
+	}
+	if len(results[0]) > 1 {
+		fmt.Fprintln(w, "median rounds:")
+		for _, m := range medians {
+			row(m, m.App)
+		}
+	}
+	if results[0][0].Remote {
 		fmt.Fprintln(w, "* CPU and memory of this client only: the node runs elsewhere.")
 	}
-	fmt.Fprintf(w, "tx size %d bytes; %s\n", rs[0].TxBytes, time.Now().Format("2006-01-02"))
-	if len(rs) == 2 {
-		fmt.Fprintf(w, "linli / kvstore: %.2f of kvstore's committed tx/s\n", rs[0].rate()/rs[1].rate())
+	fmt.Fprintf(w, "tx size %d bytes; cpu in cores (user+system) of this process; %s\n", results[0][0].TxBytes, time.Now().Format("2006-01-02"))
+	for i, d := range disks {
+		if len(d) == 0 {
+			continue
+		}
+		var parts []string
+		var total int64
+		for _, g := range d {
+			parts = append(parts, fmt.Sprintf("%s %d", g.Name, g.Bytes))
+			total += g.Bytes
+		}
+		fmt.Fprintf(w, "%s disk per committed tx: %d bytes (%s)\n", results[i][0].App, total, strings.Join(parts, ", "))
 	}
-	if r := rs[0].Replay; r != nil {
+	if len(medians) == 2 {
+		fmt.Fprintf(w, "linli / kvstore: %.2f of kvstore's committed tx/s\n", medians[0].rate()/medians[1].rate())
+	}
+	if r := replay; r != nil {
 		fmt.Fprintf(w, "replay by a fresh audit node: %d blocks, %d txs in %s: %.0f blocks/s, %.0f tx/s\n",
 			r.Blocks, r.Txs, r.Elapsed.Round(time.Millisecond), float64(r.Blocks)/r.Elapsed.Seconds(), float64(r.Txs)/r.Elapsed.Seconds())
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/linli-community/linli/keys"
+	"github.com/linli-community/linli/node"
 )
 
 func runKeys(ctx context.Context, env *Env, args []string) error {
@@ -17,11 +19,23 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	out := map[string]string{}
 	k, err := keys.Load(home(*h).adminKey())
-	if err != nil {
+	if err == nil {
+		out["admin"] = string(keys.Address(k))
+	}
+	// The validator key's public half, in the form validator.update takes.
+	if home(*h).exists() {
+		pub, verr := node.ValidatorKey(*h)
+		if verr != nil {
+			return verr
+		}
+		out["validator_pub_key"] = hex.EncodeToString(pub.Bytes())
+	}
+	if len(out) == 0 {
 		return err
 	}
-	printJSON(env, map[string]string{"admin": string(keys.Address(k))})
+	printJSON(env, out)
 	return nil
 }
 

@@ -1,0 +1,139 @@
+package abci
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/linli-community/linli/abci/tx"
+)
+
+// mapStore is a Store in a map that counts its reads.
+type mapStore struct {
+	m    map[string][]byte
+	gets int
+	h    int64
+	hash []byte
+}
+
+func (s *mapStore) Get(key string) ([]byte, bool, error) {
+	s.gets++
+	v, ok := s.m[key]
+	return v, ok, nil
+}
+
+func (s *mapStore) Scan(prefix string, fn func(string, []byte) bool) error {
+	var keys []string
+	for k := range s.m {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !fn(k, s.m[k]) {
+			break
+		}
+	}
+	return nil
+}
+
+func (s *mapStore) LastBlock() (int64, []byte, error) { return s.h, s.hash, nil }
+
+func (s *mapStore) Commit(h int64, hash []byte, ws []Write) error {
+	for _, w := range ws {
+		if w.Value == nil {
+			delete(s.m, w.Key)
+		} else {
+			s.m[w.Key] = w.Value
+		}
+	}
+	s.h, s.hash = h, hash
+	return nil
+}
+
+func TestReadCacheFollowsCommits(t *testing.T) {
+	s := &mapStore{m: map[string][]byte{"a": []byte("1"), "b": []byte("2")}}
+	c := newReadCache(s, 100)
+	get := func(k string) string {
+		v, ok, err := c.Get(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return "<absent>"
+		}
+		return string(v)
+	}
+	for _, k := range []string{"a", "b", "c", "a", "b", "c"} {
+		get(k)
+	}
+	if s.gets != 3 {
+		t.Errorf("six reads of three keys reached the store %d times, want 3", s.gets)
+	}
+	if err := c.Commit(1, nil, []Write{{"a", []byte("10")}, {"b", nil}, {"c", []byte("30")}}); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"a": "10", "b": "<absent>", "c": "30"} {
+		if got := get(k); got != want {
+			t.Errorf("after commit %s = %s, want %s", k, got, want)
+		}
+	}
+	if s.gets != 3 {
+		t.Errorf("reads after a commit reached the store %d more times, want 0", s.gets-3)
+	}
+	v, _, _ := c.Get("a")
+	_ = append(v, '!')
+	if got := get("a"); got != "10" {
+		t.Errorf("an append to a returned value changed the cache: a = %s", got)
+	}
+}
+
+func TestReadCacheEvictsOldGeneration(t *testing.T) {
+	s := &mapStore{m: map[string][]byte{}}
+	c := newReadCache(s, 2)
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		c.Get(k)
+	}
+	before := s.gets
+	c.Get("a")
+	if s.gets != before+1 {
+		t.Error("a key two generations old was still cached")
+	}
+	if len(c.cur)+len(c.old) > 4 {
+		t.Errorf("cache holds %d keys, want at most 2 generations of 2", len(c.cur)+len(c.old))
+	}
+}
+
+func TestSigCacheChecksEachTxOnce(t *testing.T) {
+	seed := sha256.Sum256([]byte("signer"))
+	k := ed25519.NewKeyFromSeed(seed[:])
+	good := tx.New("c", 1, &tx.RoleGrant{Address: tx.Address(strings.Repeat("a", 40)), Role: tx.RoleAdmin})
+	good.Sign(k)
+	raw := good.Encode()
+	forged := *good
+	forged.Nonce = 2 // the signature no longer covers it
+
+	s := newSigCache(10)
+	if err := s.verify(raw, &forged); err == nil {
+		t.Fatal("a forged tx verified")
+	}
+	if s.known(sha256.Sum256(raw)) {
+		t.Fatal("a failed check was remembered")
+	}
+	s.preverify(raw)
+	if !s.known(sha256.Sum256(raw)) {
+		t.Fatal("preverify did not remember a good signature")
+	}
+	// The bytes verified before, so the check is skipped: proof that it
+	// runs once.
+	if err := s.verify(raw, &forged); err != nil {
+		t.Errorf("second check of the same bytes: %v, want skipped", err)
+	}
+	var nilCache *sigCache
+	if err := nilCache.verify(raw, &forged); err == nil {
+		t.Error("without a cache a forged tx verified")
+	}
+}

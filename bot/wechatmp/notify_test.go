@@ -1,0 +1,255 @@
+package wechatmp_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/abci/tx"
+	"github.com/linli-community/linli/bot/wechatmp"
+	"github.com/linli-community/linli/ledger"
+	"github.com/linli-community/linli/store"
+	"github.com/linli-community/linli/templates"
+)
+
+// fakeChain answers the notifier's queries from a table.
+type fakeChain struct {
+	mu        sync.Mutex
+	height    int64
+	blockTime int64
+	answers   map[string]any
+}
+
+func (c *fakeChain) Query(_ context.Context, path string) (ledger.QueryResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if path == "chain" {
+		return ledger.QueryResult{Value: tx.Canonical(map[string]any{"height": c.height, "block_time": c.blockTime, "community": "阳光花园", "chain_id": "c"})}, nil
+	}
+	v, ok := c.answers[path]
+	if !ok {
+		return ledger.QueryResult{Code: uint32(abci.CodeQueryNotFound)}, nil
+	}
+	return ledger.QueryResult{Value: tx.Canonical(v)}, nil
+}
+
+// block moves the chain on and changes what it answers.
+func (c *fakeChain) block(edit func(a map[string]any)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.height++
+	c.blockTime += 5
+	edit(c.answers)
+}
+
+// poster records what the notifier queued.
+type poster struct {
+	mu    sync.Mutex
+	texts map[string][]string
+	tmpls []string
+}
+
+func (p *poster) Push(openid string, texts []string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.texts[openid] = append(p.texts[openid], texts...)
+	return true
+}
+
+func (p *poster) PushTemplate(openid, id string, data map[string]string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s := openid + " " + id
+	for _, k := range keys {
+		s += " " + k + "=" + data[k]
+	}
+	p.tmpls = append(p.tmpls, s)
+	return true
+}
+
+// peek returns who got a text containing want.
+func (p *poster) peek(want string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var users []string
+	for u, ts := range p.texts {
+		for _, t := range ts {
+			if strings.Contains(t, want) {
+				users = append(users, u)
+				break
+			}
+		}
+	}
+	sort.Strings(users)
+	return users
+}
+
+// take returns and forgets what was queued: who got a text containing
+// want (sorted), and every template message.
+func (p *poster) take(want string) (users []string, tmpls []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for u, ts := range p.texts {
+		for _, t := range ts {
+			if strings.Contains(t, want) {
+				users = append(users, u)
+				break
+			}
+		}
+	}
+	sort.Strings(users)
+	tmpls = p.tmpls
+	p.texts, p.tmpls = map[string][]string{}, nil
+	return users, tmpls
+}
+
+func TestNotifications(t *testing.T) {
+	ctx := context.Background()
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	wx := gw.Wechat()
+	now := time.Now()
+	const t0 = int64(1_800_000_000)
+	member := func(unit, rel, owner string) abci.MemberView {
+		return abci.MemberView{Unit: unit, Relation: rel, Owner: owner, Roles: []string{}}
+	}
+	c := &fakeChain{height: 10, blockTime: t0, answers: map[string]any{
+		"units": []abci.Unit{{Unit: "3-501", Building: "3"}, {Unit: "3-502", Building: "3"}, {Unit: "3-601", Building: "3"},
+			{Unit: "5-101", Building: "5"}, {Unit: "3-503", Building: "3"}, {Unit: "3-504", Building: "3"}},
+		"members/A1":    member("3-501", "owner", "O-1"),
+		"members/A2":    member("3-502", "owner", "O-7"),
+		"members/A3":    member("3-601", "tenant", "O-2"),
+		"members/A4":    member("5-101", "owner", "O-3"),
+		"members/A6":    member("3-503", "owner", "O-9"),
+		"members/A7":    member("3-504", "owner", "O-10"),
+		"ballots/1/O-7": abci.Ballot{},
+		"proposals": []map[string]any{
+			{"id": 1, "kind": "decision", "title": "更换3栋电梯", "buildings": []string{"3"}, "notice_at": t0 - 10, "vote_start": t0 + 100, "vote_end": t0 + 100 + 7*86400, "phase": "noticed", "status": "open"},
+		},
+		"repairs":  []abci.Repair{},
+		"items/5":  abci.Item{ID: 5, Title: "电钻", Poster: "A1"},
+		"items/6":  abci.Item{ID: 6, Title: "车位", Poster: "A2"},
+		"bookings": nil,
+	}}
+	for _, u := range []struct {
+		openid, addr string
+		sub          bool
+		seen         time.Time
+	}{
+		{"oOwner1", "A1", true, now}, {"oOwner2", "A2", true, now}, {"oTenant", "A3", true, now},
+		{"oOther", "A4", true, now}, {"oUnbound", "A5", true, now}, {"oGone", "A6", false, now},
+		{"oOld", "A7", true, now.Add(-72 * time.Hour)},
+	} {
+		if _, _, _, err := wx.BeginMessage(ctx, "m-"+u.openid, u.openid, u.addr, u.seen); err != nil {
+			t.Fatal(err)
+		}
+		if !u.sub {
+			wx.SetSubscribed(ctx, u.openid, u.addr, false, u.seen)
+		}
+	}
+	out := &poster{texts: map[string][]string{}}
+	n := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
+	n.Templates = map[string]wechatmp.TemplateSpec{"proposal": {ID: "tmpl-new", Fields: map[string]string{"thing1": "title", "time2": "time", "thing3": "community"}}}
+	scan := func() {
+		t.Helper()
+		if err := n.Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(step, want string, users []string, tmpls ...string) {
+		t.Helper()
+		gotUsers, gotTmpls := out.take(want)
+		if fmt.Sprint(gotUsers) != fmt.Sprint(users) {
+			t.Errorf("%s: %q went to %v, want %v", step, want, gotUsers, users)
+		}
+		if fmt.Sprint(gotTmpls) != fmt.Sprint(tmpls) {
+			t.Errorf("%s: templates %q, want %q", step, gotTmpls, tmpls)
+		}
+	}
+
+	scan()
+	check("FirstScanOnlyRemembers", "", nil)
+
+	c.block(func(a map[string]any) {
+		a["proposals"] = append(a["proposals"].([]map[string]any),
+			map[string]any{"id": 2, "kind": "poll", "title": "中秋活动定在哪天", "options": []string{"周六", "周日"}, "vote_start": t0, "vote_end": t0 + 3*86400, "phase": "voting", "status": "open"})
+	})
+	scan()
+	check("NewPollToEveryBoundFollower", "新的投票：【中秋活动定在哪天】", []string{"oOther", "oOwner1", "oOwner2", "oTenant"},
+		"oOld tmpl-new thing1=中秋活动定在哪天 thing3=阳光花园 time2="+time.Unix(t0+3*86400, 0).In(time.FixedZone("CST", 8*3600)).Format("1月2日 15:04"))
+
+	scan()
+	check("NoNewBlockNothingSent", "", nil)
+
+	c.block(func(a map[string]any) {
+		p := a["proposals"].([]map[string]any)
+		p[0]["phase"], p[0]["vote_end"] = "voting", c.blockTime+3600
+	})
+	scan()
+	check("ReminderToOwnersInTheBuildingWhoHaveNotVoted", "您家还没有投票", []string{"oOwner1"})
+
+	c.block(func(a map[string]any) {
+		p := a["proposals"].([]map[string]any)
+		p[0]["phase"], p[0]["status"], p[0]["outcome"] = "closed", "closed", "passed"
+		p[1]["phase"], p[1]["status"] = "closed", "closed"
+		a["proposals/2/result"] = abci.Result{Proposal: 2, Kind: "poll", Winners: []string{"周日"}}
+	})
+	scan()
+	check("DecisionResultToItsElectorate", "业主表决【更换3栋电梯】结果已公布：通过", []string{"oOwner1", "oOwner2"})
+	c.block(func(map[string]any) {})
+	scan()
+	check("ResultsSentOnce", "结果已公布", nil)
+
+	// Sharing and repairs.
+	c.block(func(a map[string]any) {
+		a["bookings/1"] = abci.Booking{ID: 1, Item: 5, Borrower: "A3", Status: "pending"}
+		a["bookings/2"] = abci.Booking{ID: 2, Item: 6, Borrower: "A4", Status: "pending"}
+		a["repairs"] = []abci.Repair{{ID: 1, Kind: "repair", Title: "楼道灯坏了", Filer: "A2", Unit: "3-502", Status: "open", Steps: 1}}
+	})
+	scan()
+	check("PosterToldOfARequest", "有邻居想借您的「电钻」", []string{"oOwner1"})
+	c.block(func(a map[string]any) {
+		a["bookings/1"] = abci.Booking{ID: 1, Item: 5, Borrower: "A3", Status: "accepted"}
+		a["bookings/2"] = abci.Booking{ID: 2, Item: 6, Borrower: "A4", Status: "canceled", ClosedBy: "A4"}
+		a["repairs"] = []abci.Repair{{ID: 1, Kind: "repair", Title: "楼道灯坏了", Filer: "A2", Unit: "3-502", Status: "accepted", Steps: 2}}
+	})
+	scan()
+	if users := out.peek("您借用的「电钻」：已同意"); !slices.Equal(users, []string{"oTenant"}) {
+		t.Errorf("BorrowerToldOfAnswer: %v, want oTenant", users)
+	}
+	check("FilerToldOfAcceptedRepair", "您的报修「楼道灯坏了」：处理中", []string{"oOwner2"})
+	c.block(func(a map[string]any) {
+		a["repairs"] = []abci.Repair{{ID: 1, Kind: "repair", Title: "楼道灯坏了", Filer: "A2", Unit: "3-502", Status: "done", Steps: 3, Reason: "已换新灯"}}
+	})
+	scan()
+	check("FilerToldOfRepair", "您的报修「楼道灯坏了」：已处理，请确认（已换新灯）", []string{"oOwner2"})
+	c.block(func(a map[string]any) {
+		a["bookings/1"] = abci.Booking{ID: 1, Item: 5, Borrower: "A3", Status: "canceled", ClosedBy: "A3"}
+		a["repairs"] = []abci.Repair{{ID: 1, Kind: "repair", Title: "楼道灯坏了", Filer: "A2", Unit: "3-502", Status: "confirmed", Steps: 4}}
+	})
+	scan()
+	check("OwnActionsAreNotNews", "", nil)
+
+	// A restart remembers what was sent.
+	n2 := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
+	c.block(func(map[string]any) {})
+	if err := n2.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("NothingAgainAfterARestart", "", nil)
+}

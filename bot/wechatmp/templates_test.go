@@ -1,0 +1,98 @@
+package wechatmp_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"text/template"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/templates.golden")
+
+// templateSamples gives each wechat template the data the package renders
+// it with.
+var templateSamples = map[string][]any{
+	"wechat.welcome":       {struct{ Community string }{"阳光花园"}, struct{ Community string }{""}},
+	"wechat.unsupported":   {nil},
+	"wechat.voice":         {nil},
+	"wechat.slow":          {nil},
+	"wechat.inflight":      {nil},
+	"wechat.word.proposal": {"decision", "poll"},
+	"wechat.word.result": {
+		map[string]any{"Kind": "decision", "Outcome": "passed"}, map[string]any{"Kind": "decision", "Outcome": "failed_quorum"},
+		map[string]any{"Kind": "poll", "Winners": []string{"周六", "周日"}}, map[string]any{"Kind": "poll", "Winners": []string(nil)},
+	},
+	"wechat.notify.proposal": {
+		map[string]any{"Kind": "decision", "Title": "更换3栋电梯", "Start": "12月1日 09:00", "End": "12月8日 09:00", "Started": false},
+		map[string]any{"Kind": "poll", "Title": "中秋活动", "Start": "", "End": "9月10日 20:00", "Started": true},
+	},
+	"wechat.notify.reminder": {map[string]any{"Title": "更换3栋电梯", "End": "12月8日 09:00"}},
+	"wechat.notify.result": {
+		map[string]any{"Kind": "decision", "Title": "更换3栋电梯", "Outcome": "rejected"},
+		map[string]any{"Kind": "poll", "Title": "中秋活动", "Winners": []string{"周日"}},
+	},
+	"wechat.notify.booking": {
+		map[string]any{"Title": "电钻", "Request": true},
+		map[string]any{"Title": "车位", "Status": "declined", "Reason": "那天要用", "Request": false},
+	},
+	"wechat.notify.repair": {
+		abci.Repair{Kind: "repair", Title: "楼道灯坏了", Status: "done", Reason: "已换新灯"},
+		abci.Repair{Kind: "suggestion", Title: "加装充电桩", Status: "accepted"},
+	},
+}
+
+func TestTemplatesGolden(t *testing.T) {
+	tm, err := template.ParseGlob(filepath.Join("..", "..", "templates", "zh", "wechat_*.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, x := range tm.Templates() {
+		if strings.HasPrefix(x.Name(), "wechat.") {
+			names = append(names, x.Name())
+		}
+	}
+	slices.Sort(names)
+	set := templates.MustLoad()
+	var b strings.Builder
+	for _, name := range names {
+		samples, ok := templateSamples[name]
+		if !ok {
+			t.Errorf("template %s has no sample data here", name)
+			continue
+		}
+		for i, data := range samples {
+			out, err := set.Render(name, data)
+			if err != nil {
+				t.Errorf("%s #%d: %v", name, i+1, err)
+				continue
+			}
+			if strings.Contains(out, "<no value>") || len(out) > 2048 {
+				t.Errorf("%s #%d renders %q", name, i+1, out)
+			}
+			fmt.Fprintf(&b, "== %s #%d\n%s\n", name, i+1, out)
+		}
+	}
+	path := filepath.Join("testdata", "templates.golden")
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./bot/wechatmp -run TestTemplatesGolden -update writes it)", err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("templates differ from %s (rerun with -update and read the diff):\n%s", path, b.String())
+	}
+}
