@@ -4,19 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/linli-community/linli/internal/testnode"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
 	"github.com/linli-community/linli/keys"
 	"github.com/linli-community/linli/node"
-	"github.com/linli-community/linli/store"
 )
 
 var testSecret = bytes.Repeat([]byte{7}, keys.MasterSecretSize)
@@ -30,36 +29,7 @@ func startLinliNode(tb testing.TB) (*node.Node, *Custodian) {
 		tb.Fatal(err)
 	}
 	g := abci.GenesisState{Community: "测试小区", Admins: []tx.Address{keys.Address(admin)}, Params: abci.DefaultParams()}
-	appState, _ := json.Marshal(g)
-	rpcAddr, _ := node.FreeLoopbackAddr()
-	p2pAddr, _ := node.FreeLoopbackAddr()
-	home := tb.TempDir()
-	if _, _, err := node.InitHome(node.HomeOptions{
-		Home: home, ChainID: "linli-custody", AppState: appState,
-		RPCListen: rpcAddr, P2PListen: p2pAddr, TimeoutCommit: 100 * time.Millisecond,
-	}); err != nil {
-		tb.Fatal(err)
-	}
-	st, err := store.OpenAppState(filepath.Join(home, "data", "app.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	app, err := abci.New(st)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	n, err := node.Start(ctx, home, app, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := n.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-		st.Close()
-	})
+	n, _ := testnode.Start(tb, testnode.Options{ChainID: "linli-custody", Genesis: g})
 	return n, NewCustodian(New(n.Local()), testSecret, "linli-custody")
 }
 

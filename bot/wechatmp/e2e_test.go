@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linli-community/linli/internal/testnode"
+
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
 	"github.com/linli-community/linli/bot"
 	"github.com/linli-community/linli/bot/wechatmp"
 	"github.com/linli-community/linli/keys"
 	"github.com/linli-community/linli/ledger"
-	"github.com/linli-community/linli/node"
 	"github.com/linli-community/linli/store"
 	"github.com/linli-community/linli/templates"
 )
@@ -47,36 +48,13 @@ func startWorld(tb testing.TB, commit time.Duration) *world {
 	admin, _ := keys.Derive(secret, "console", "admin")
 	params := abci.DefaultParams()
 	params.MinNotice = 0
-	appState, _ := json.Marshal(abci.GenesisState{Community: "阳光花园", Admins: []tx.Address{keys.Address(admin)}, Params: params})
-	rpcAddr, _ := node.FreeLoopbackAddr()
-	p2pAddr, _ := node.FreeLoopbackAddr()
-	dir := tb.TempDir()
-	home := filepath.Join(dir, "home")
-	if _, _, err := node.InitHome(node.HomeOptions{Home: home, ChainID: "linli-wechat", AppState: appState,
-		RPCListen: rpcAddr, P2PListen: p2pAddr, TimeoutCommit: commit}); err != nil {
-		tb.Fatal(err)
-	}
-	st, err := store.OpenAppState(filepath.Join(home, "data", "app.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	app, err := abci.New(st)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	g := abci.GenesisState{Community: "阳光花园", Admins: []tx.Address{keys.Address(admin)}, Params: params}
+	n, home := testnode.Start(tb, testnode.Options{ChainID: "linli-wechat", Genesis: g, TimeoutCommit: commit})
+	dir := filepath.Dir(home)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	n, err := node.Start(ctx, home, app, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := n.Close(); err != nil {
-			tb.Errorf("node Close: %v", err)
-		}
-		st.Close()
-	})
 	w := &world{cust: ledger.NewCustodian(ledger.New(n.Local()), secret, "linli-wechat")}
+	var err error
 	if w.gw, err = store.OpenGateway(filepath.Join(dir, "gateway.db")); err != nil {
 		tb.Fatal(err)
 	}
