@@ -105,7 +105,7 @@ type cachedValue struct {
 }
 
 // readCacheSize is how many keys each generation of the read cache holds.
-const readCacheSize = 100_000
+const readCacheSize = 50_000
 
 func newReadCache(s Store, max int) *readCache {
 	return &readCache{Store: s, max: max, cur: make(map[string]cachedValue)}

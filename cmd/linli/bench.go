@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	"github.com/cometbft/cometbft/abci/example/kvstore"
 	abcitypes "github.com/cometbft/cometbft/abci/types"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
@@ -65,14 +66,14 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.home, "home", defaultHome(), "with --node: the home whose admin key sets the benchmark community up")
 	fs.IntVar(&o.txs, "txs", 20000, "transactions to commit in each measured round")
 	fs.IntVar(&o.rounds, "rounds", 1, "measured rounds; with --app kvstore the two apps take turns, and the medians are compared")
-	fs.IntVar(&o.senders, "senders", 256, "concurrent senders, each a member key with its own nonces")
+	fs.IntVar(&o.senders, "senders", 256, "members sending load, each with its own key and nonces (plus a treasurer per 16 members, and the admin)")
 	fs.IntVar(&o.window, "window", 16, "transactions a sender may have sent but not yet seen committed")
 	fs.IntVar(&o.validators, "validators", 1, "validators of the embedded network (all in this process)")
 	fs.IntVar(&o.polls, "polls", 4, "polls the community votes on")
 	fs.IntVar(&o.mempool, "mempool", 10000, "mempool size in txs (CometBFT mempool.size)")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "CometBFT consensus.timeout_commit")
 	fs.StringVar(&o.indexer, "indexer", "kv", "CometBFT tx indexer: kv (receipts by hash) or null")
-	fs.StringVar(&o.mix, "mix", "default", "default (ballots mostly, bookings, items, registry) or ballots (first ballots only)")
+	fs.StringVar(&o.mix, "mix", "default", "default (ballots mostly, bookings, items, entries, registry) or ballots (first ballots only)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first measured linli round to this file (go tool pprof)")
 	fs.BoolVar(&o.replay, "replay", false, "afterwards, time a fresh audit node replaying the whole chain")
 	fs.StringVar(&o.keep, "keep", "", "keep the nodes' homes in this directory (default: a temporary one, removed)")
@@ -321,7 +322,12 @@ func startBenchNode(ctx context.Context, o benchOptions, h, app string) (*node.N
 	closeApp := func() error { return nil }
 	switch app {
 	case "kvstore":
-		a = kvstore.NewPersistentApplication(filepath.Join(h, "data", "kvstore"))
+		// kvstore.NewPersistentApplication, with the database kept to close.
+		db, err := dbm.NewGoLevelDB("kvstore", filepath.Join(h, "data"))
+		if err != nil {
+			return nil, nil, err
+		}
+		a, closeApp = kvstore.NewApplication(db), db.Close
 	default:
 		st, err := store.OpenAppState(home(h).appDB())
 		if err != nil {
@@ -479,6 +485,10 @@ func newKVStoreTarget(ctx context.Context, env *Env, o benchOptions, dir string,
 	return t, nil
 }
 
+// stallTimeout is how long runLoad waits for a commit, once everything is
+// sent, before it counts the txs still pending as lost.
+const stallTimeout = 20 * time.Second
+
 // pendingTx is a sent tx not yet seen in a block.
 type pendingTx struct {
 	sender int
@@ -526,7 +536,9 @@ func runLoad(ctx context.Context, env *Env, name string, txs [][][]byte, urls []
 		slots[i] = make(chan struct{}, window)
 	}
 	done := make(chan struct{})
-	finished := func() bool { return int(committed.Load()+refused.Load()) >= total }
+	var lost atomic.Int64        // accepted, then neither committed nor pending
+	var sendersDone atomic.Int64 // senders that sent their last tx
+	finished := func() bool { return int(committed.Load()+refused.Load()+lost.Load()) >= total }
 
 	cpu0 := cpuTime()
 	rss := startRSSSampler()
@@ -539,10 +551,30 @@ func runLoad(ctx context.Context, env *Env, name string, txs [][][]byte, urls []
 	go func() {
 		defer close(done)
 		next := startHeight + 1
+		lastProgress, lastCount := time.Now(), int64(0)
 		for !finished() {
 			st, err := watch.Status(ctx)
 			if err != nil {
 				watchErr <- err
+				return
+			}
+			if c := committed.Load(); c != lastCount {
+				lastProgress, lastCount = time.Now(), c
+			} else if time.Since(lastProgress) > stallTimeout && sendersDone.Load() == int64(len(txs)) {
+				// Every tx was sent, and none has committed for a while:
+				// whatever is still pending was dropped somewhere.
+				mu.Lock()
+				n := 0
+				for k, p := range pending {
+					if verbose && n < 5 {
+						fmt.Fprintf(env.Stderr, "\n%s: lost a tx of sender %d sent at %s: %x", name, p.sender, p.sent.Sub(start).Round(time.Millisecond), k)
+					}
+					n++
+					delete(pending, k)
+				}
+				lost.Add(int64(n))
+				mu.Unlock()
+				fmt.Fprintf(env.Stderr, "\n%s: %d txs accepted by CheckTx were never committed\n", name, n)
 				return
 			}
 			for ; next <= st.SyncInfo.LatestBlockHeight; next++ {
@@ -571,8 +603,11 @@ func runLoad(ctx context.Context, env *Env, name string, txs [][][]byte, urls []
 					}
 					delete(pending, k)
 					latencies = append(latencies, now.Sub(p.sent))
-					if br.TxsResults[i].Code != 0 {
+					if r := br.TxsResults[i]; r.Code != 0 {
 						failed++
+						if verbose {
+							fmt.Fprintf(env.Stderr, "\n%s: a tx of sender %d failed in block %d: code %d: %s", name, p.sender, h, r.Code, r.Log)
+						}
 					}
 					<-slots[p.sender]
 					committed.Add(1)
@@ -619,6 +654,7 @@ func runLoad(ctx context.Context, env *Env, name string, txs [][][]byte, urls []
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer sendersDone.Add(1)
 			lc := clients[i%len(clients)]
 			for _, t := range list {
 				select {
@@ -693,7 +729,7 @@ func runLoad(ctx context.Context, env *Env, name string, txs [][][]byte, urls []
 		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
 	}
 	return benchResult{
-		App: name, Committed: len(latencies) - failed, Failed: failed + int(refused.Load()),
+		App: name, Committed: len(latencies) - failed, Failed: failed + int(refused.Load()+lost.Load()),
 		Elapsed: elapsed, Blocks: height.Load() - startHeight,
 		P50: pct(0.50), P95: pct(0.95), P99: pct(0.99),
 		CPU: cpu.Seconds() / elapsed.Seconds(), PeakRSS: peak,
