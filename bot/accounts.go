@@ -145,9 +145,7 @@ func showAccount(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	now := t.e.unixTime(t.now.Unix())
 	from := time.Date(now.Year(), now.Month()-accountMonthsShown+1, 1, 0, 0, 0, 0, t.e.Location).Format("2006-01")
@@ -212,9 +210,7 @@ func showEntry(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	names, err := t.accountNames()
 	if err != nil {

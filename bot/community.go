@@ -60,9 +60,7 @@ func showNotice(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	f.Choices = nil
 	t.say("bot.notice", struct {
@@ -181,9 +179,7 @@ func showRepair(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	a, err := t.Address()
 	if err != nil {

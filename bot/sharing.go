@@ -260,9 +260,7 @@ func showShareItem(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	a, err := t.Address()
 	if err != nil {
@@ -349,9 +347,7 @@ func showShareBooking(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	d := bookingData{Title: it.Title, When: t.span(bk.Start, bk.End), Status: bk.Status, Reason: bk.Reason,
 		Cost: price(tx.Terms{Price: bk.Cost})}
@@ -378,9 +374,7 @@ func showShareRequests(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	d := shareListData{}
 	f.Choices = nil
@@ -406,9 +400,7 @@ func showShareRequest(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	f.Choices = nil
 	if bk.Status == abci.BookingPending {

@@ -278,3 +278,12 @@ func (t *Turn) community() string {
 func (t *Turn) date(unix int64) string {
 	return t.e.unixTime(unix).Format("1月2日 15:04")
 }
+
+// gone answers a screen whose subject has disappeared from the ledger (a
+// withdrawn item, an entry id that does not exist): it says so and goes
+// back to the screen before.
+func (t *Turn) gone() error {
+	t.say("bot.notfound", nil)
+	t.sess.pop()
+	return t.showTop()
+}

@@ -207,9 +207,7 @@ func showItem(t *Turn, f *Frame) error {
 		return err
 	}
 	if !ok {
-		t.say("bot.notfound", nil)
-		t.sess.pop()
-		return t.showTop()
+		return t.gone()
 	}
 	d := itemData{
 		Decision: p.Kind == abci.KindDecision, Title: p.Title, Text: clip(p.Text, itemTextRunes),
