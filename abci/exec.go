@@ -37,9 +37,17 @@ type Context struct {
 func (c *Context) emit(typ string, kv ...string) {
 	ev := abcitypes.Event{Type: typ}
 	for i := 0; i+1 < len(kv); i += 2 {
-		ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: kv[i], Value: kv[i+1], Index: true})
+		ev.Attributes = append(ev.Attributes, abcitypes.EventAttribute{Key: kv[i], Value: kv[i+1], Index: indexed(typ, kv[i])})
 	}
 	c.events = append(c.events, ev)
+}
+
+// indexed reports whether CometBFT's tx indexer should make an event
+// attribute searchable. Every node indexes on every block, so only what
+// someone searches by is indexed: a tx's signer and type ("my receipts",
+// `tx_search "tx.signer='…'"`). All attributes still appear in results.
+func indexed(typ, key string) bool {
+	return typ == "tx" && (key == "signer" || key == "type")
 }
 
 // keepOnReject stores a write that stands even when the handler then
