@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -206,17 +205,7 @@ func (t *Turn) query(path string, v any) (found bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	switch abci.Code(res.Code) {
-	case abci.CodeOK:
-	case abci.CodeQueryNotFound:
-		return false, nil
-	default:
-		return false, fmt.Errorf("query %s: code %d: %s", path, res.Code, res.Log)
-	}
-	if err := json.Unmarshal(res.Value, v); err != nil {
-		return false, fmt.Errorf("query %s: %w", path, err)
-	}
-	return true, nil
+	return res.Decode(path, v)
 }
 
 // Address returns the user's chain address.

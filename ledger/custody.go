@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -157,22 +156,16 @@ func (c *Custodian) signer(a tx.Address) *signer {
 
 // lastNonce reads the last nonce the chain has for a, 0 for a new key.
 func (c *Custodian) lastNonce(ctx context.Context, a tx.Address) (uint64, error) {
-	res, err := c.client.Query(ctx, "members/"+string(a))
+	path := "members/" + string(a)
+	res, err := c.client.Query(ctx, path)
 	if err != nil {
 		return 0, err
 	}
-	switch abci.Code(res.Code) {
-	case abci.CodeQueryNotFound:
-		return 0, nil
-	case abci.CodeOK:
-	default:
-		return 0, fmt.Errorf("ledger: read nonce of %s: code %d: %s", a, res.Code, res.Log)
-	}
 	var m abci.MemberView
-	if err := json.Unmarshal(res.Value, &m); err != nil {
+	if _, err := res.Decode(path, &m); err != nil {
 		return 0, fmt.Errorf("ledger: read nonce of %s: %w", a, err)
 	}
-	return m.Nonce, nil
+	return m.Nonce, nil // zero for a key the chain has not seen
 }
 
 // Query runs an ABCI query (see Client.Query).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"github.com/cometbft/cometbft/mempool"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	"github.com/linli-community/linli/abci"
 )
 
 // DefaultPollInterval is how often Wait asks the node whether a transaction
@@ -63,6 +65,23 @@ type QueryResult struct {
 	Log    string
 	Value  []byte
 	Height int64
+}
+
+// Decode decodes a successful answer into v. found is false when the
+// answer is abci.CodeQueryNotFound; any other non-zero code is an error
+// naming path.
+func (r QueryResult) Decode(path string, v any) (found bool, err error) {
+	switch abci.Code(r.Code) {
+	case abci.CodeOK:
+	case abci.CodeQueryNotFound:
+		return false, nil
+	default:
+		return false, fmt.Errorf("query %s: code %d: %s", path, r.Code, r.Log)
+	}
+	if err := json.Unmarshal(r.Value, v); err != nil {
+		return false, fmt.Errorf("query %s: %w", path, err)
+	}
+	return true, nil
 }
 
 // Client submits transactions to a node and queries it.

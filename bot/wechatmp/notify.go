@@ -201,17 +201,7 @@ func query(ctx context.Context, q Querier, path string, v any) (found bool, err 
 	if err != nil {
 		return false, err
 	}
-	switch abci.Code(res.Code) {
-	case abci.CodeOK:
-	case abci.CodeQueryNotFound:
-		return false, nil
-	default:
-		return false, fmt.Errorf("query %s: code %d: %s", path, res.Code, res.Log)
-	}
-	if err := json.Unmarshal(res.Value, v); err != nil {
-		return false, fmt.Errorf("query %s: %w", path, err)
-	}
-	return true, nil
+	return res.Decode(path, v)
 }
 
 func (s *scan) query(path string, v any) (bool, error) { return query(s.ctx, s.n.q, path, v) }
