@@ -245,8 +245,12 @@ func sameAppHashes(tb testing.TB, nodes []testnetNode, to int64) {
 			}
 		}
 	}
+	ref := dial(tb, nodes[0].url())
 	for _, n := range nodes {
 		h, got := appInfo(tb, n.url())
+		// The chain goes on meanwhile: n may already be a block ahead of
+		// nodes[0].
+		waitHeight(tb, nodes[0].Name, ref, h, 10*time.Second)
 		if want := appHashAt(tb, nodes[0].url(), h); got != want {
 			tb.Errorf("%s's app at height %d has app hash %s, the network's is %s", n.Name, h, got, want)
 		}
