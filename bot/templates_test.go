@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,33 +9,11 @@ import (
 	"testing"
 	"text/template"
 
+	"github.com/linli-community/linli/internal/golden"
+
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/templates"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with testdata/NAME, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden file (go test ./bot -update rewrites it; read the diff):\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
-}
 
 // botTemplateNames lists the templates the bot_*.tmpl files define.
 func botTemplateNames(t *testing.T) []string {
@@ -287,7 +264,7 @@ func TestEveryBotTemplateRenders(t *testing.T) {
 			t.Errorf("sample for %s, which no template defines", name)
 		}
 	}
-	golden(t, "templates.golden", b.String())
+	golden.Check(t, "templates.golden", b.String())
 }
 
 // TestOperatorOverridesAWord shows that an override directory replaces one

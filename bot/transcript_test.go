@@ -26,7 +26,7 @@ import (
 	"github.com/linli-community/linli/templates"
 )
 
-// updating reports whether -update (defined in templates_test.go) is set.
+// updating reports whether -update (defined by internal/golden) is set.
 func updating() bool { return flag.Lookup("update").Value.String() == "true" }
 
 // world is a community on a real single-validator node (timeout_commit

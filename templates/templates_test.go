@@ -1,40 +1,17 @@
 package templates_test
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/linli-community/linli/internal/golden"
+
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/templates"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with testdata/NAME.golden, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./templates -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden file:\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
-}
 
 // TestEveryCodeHasAMessage keeps the code table and the templates in step:
 // a new code without a resident-facing message fails here.
@@ -53,7 +30,7 @@ func TestEveryCodeHasAMessage(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%d %s: %s\n", c, c, msg)
 	}
-	golden(t, "codes", b.String())
+	golden.Check(t, "codes.golden", b.String())
 }
 
 func TestUnknownCodeNamesTheNumber(t *testing.T) {

@@ -1,20 +1,18 @@
 package wechatmp_test
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"text/template"
 
+	"github.com/linli-community/linli/internal/golden"
+
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/templates"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/templates.golden")
 
 // templateSamples gives each wechat template the data the package renders
 // it with.
@@ -80,19 +78,5 @@ func TestTemplatesGolden(t *testing.T) {
 			fmt.Fprintf(&b, "== %s #%d\n%s\n", name, i+1, out)
 		}
 	}
-	path := filepath.Join("testdata", "templates.golden")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./bot/wechatmp -run TestTemplatesGolden -update writes it)", err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("templates differ from %s (rerun with -update and read the diff):\n%s", path, b.String())
-	}
+	golden.Check(t, "templates.golden", b.String())
 }
