@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -257,8 +258,43 @@ func (t *dbTracker) provider(ctx *cfg.DBContext) (dbm.DB, error) {
 	if t.dbs == nil {
 		t.dbs = make(map[string]dbm.DB)
 	}
+	db = &quietClosedDB{DB: db}
 	t.dbs[ctx.ID] = db
 	return db, nil
+}
+
+// quietClosedDB is a database whose reads after Close find nothing
+// instead of failing. CometBFT's Stop does not wait for the consensus
+// reactor's per-peer goroutines: one that wakes from its sleep after the
+// block store was closed reads a commit from it, and the block store
+// panics on the "leveldb: closed" error, taking the whole process down
+// at the end of a clean shutdown (cometbft consensus/reactor.go
+// queryMaj23Routine). Finding nothing, it skips its message and exits on
+// its next check. Writes after Close still fail.
+type quietClosedDB struct {
+	dbm.DB
+	closed atomic.Bool
+}
+
+func (d *quietClosedDB) Get(key []byte) ([]byte, error) {
+	v, err := d.DB.Get(key)
+	if err != nil && d.closed.Load() {
+		return nil, nil
+	}
+	return v, err
+}
+
+func (d *quietClosedDB) Has(key []byte) (bool, error) {
+	ok, err := d.DB.Has(key)
+	if err != nil && d.closed.Load() {
+		return false, nil
+	}
+	return ok, err
+}
+
+func (d *quietClosedDB) Close() error {
+	d.closed.Store(true)
+	return d.DB.Close()
 }
 
 // closeIndexer closes the tx index database, the one Node.OnStop leaves open.

@@ -114,11 +114,18 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	defer lt.close()
 	targets := []*benchTarget{lt}
 	if o.app == "kvstore" {
+		// One network runs at a time: each round starts its own.
+		if err := lt.net.close(); err != nil {
+			return err
+		}
 		kt, err := newKVStoreTarget(ctx, env, o, filepath.Join(dir, "kvstore"), lt)
 		if err != nil {
 			return err
 		}
 		defer kt.close()
+		if err := kt.net.close(); err != nil {
+			return err
+		}
 		targets = append(targets, kt)
 	}
 	results := make([][]benchResult, len(targets))
@@ -133,10 +140,20 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 				return err
 			}
 			results[i] = append(results[i], res)
+			if len(targets) > 1 {
+				if err := t.net.close(); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	var replay *replayResult
 	if o.replay {
+		if !lt.net.running() {
+			if err := lt.net.start(ctx); err != nil {
+				return err
+			}
+		}
 		if replay, err = benchReplay(ctx, o, filepath.Join(dir, "linli"), lt.net); err != nil {
 			return err
 		}
@@ -150,11 +167,12 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 }
 
 // benchTarget is a network under load: an embedded one (net) or a node
-// elsewhere. Each round sends a new batch of txs from the same senders.
+// elsewhere (urls and watch). Each round sends a new batch of txs from
+// the same senders.
 type benchTarget struct {
 	name    string
 	net     *benchNet // nil with --node
-	urls    []string
+	urls    []string  // with --node
 	watch   rpcclient.Client
 	txBytes int
 	senders int
@@ -184,8 +202,17 @@ func (t *benchTarget) close() error {
 // round sends one batch of o.txs and measures it.
 func (t *benchTarget) round(ctx context.Context, env *Env, o benchOptions, profile string) (benchResult, error) {
 	txs := t.batch(o.txs)
-	if t.net != nil && t.disk0 == nil {
-		t.disk0 = dataSizes(t.net.homes[0])
+	urls, watch := t.urls, t.watch
+	if t.net != nil {
+		if t.disk0 == nil {
+			t.disk0 = dataSizes(t.net.homes[0])
+		}
+		if !t.net.running() {
+			if err := t.net.start(ctx); err != nil {
+				return benchResult{}, err
+			}
+		}
+		urls, watch = t.net.urls(), t.net.nodes[0].Local()
 	}
 	if profile != "" {
 		f, err := os.Create(profile)
@@ -198,7 +225,7 @@ func (t *benchTarget) round(ctx context.Context, env *Env, o benchOptions, profi
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	res, err := runLoad(ctx, env, t.name, txs, t.urls, t.watch, o.window, o.verbose)
+	res, err := runLoad(ctx, env, t.name, txs, urls, watch, o.window, o.verbose)
 	if err != nil {
 		return res, err
 	}
@@ -240,14 +267,20 @@ type replayResult struct {
 	Elapsed time.Duration
 }
 
-// benchNet is the embedded network of a run.
+// benchNet is the embedded network of a run. It can be stopped and
+// started again from its homes, so that with --app kvstore only the
+// network under load runs: an idle network still makes a block every
+// timeout_commit and holds its memory, which would slow the other.
 type benchNet struct {
-	nodes  []*node.Node
+	o      benchOptions
+	app    string
 	homes  []string
+	nodes  []*node.Node
 	closes []func() error
 	admin  ed25519.PrivateKey
 }
 
+// close stops every node; start starts them again.
 func (n *benchNet) close() error {
 	var first error
 	for i := len(n.closes) - 1; i >= 0; i-- {
@@ -255,8 +288,11 @@ func (n *benchNet) close() error {
 			first = err
 		}
 	}
+	n.nodes, n.closes = nil, nil
 	return first
 }
+
+func (n *benchNet) running() bool { return len(n.nodes) > 0 }
 
 func (n *benchNet) urls() []string {
 	var out []string
@@ -276,40 +312,56 @@ func startBenchNet(ctx context.Context, env *Env, o benchOptions, dir, app strin
 	if err != nil {
 		return nil, err
 	}
-	net := &benchNet{}
+	net := &benchNet{o: o, app: app}
 	if net.admin, err = keys.Load(home(nodes[0].Home).adminKey()); err != nil {
 		return nil, err
 	}
 	for _, tn := range nodes {
-		nd, closeFn, err := startBenchNode(ctx, o, tn.Home, app)
-		if err != nil {
-			net.close()
-			return nil, err
-		}
-		net.nodes = append(net.nodes, nd)
 		net.homes = append(net.homes, tn.Home)
-		net.closes = append(net.closes, closeFn)
 	}
-	// Wait for the first block, which every node must have seen.
-	for _, nd := range net.nodes {
+	return net, net.start(ctx)
+}
+
+// start starts every node from its home and returns once each has seen
+// a block made after the start, so the nodes are connected and agreeing.
+func (n *benchNet) start(ctx context.Context) error {
+	for _, h := range n.homes {
+		nd, closeFn, err := startBenchNode(ctx, n.o, h, n.app)
+		if err != nil {
+			n.close()
+			return err
+		}
+		n.nodes = append(n.nodes, nd)
+		n.closes = append(n.closes, closeFn)
+	}
+	var from []int64
+	for _, nd := range n.nodes {
+		st, err := nd.Local().Status(ctx)
+		if err != nil {
+			n.close()
+			return err
+		}
+		from = append(from, st.SyncInfo.LatestBlockHeight)
+	}
+	for i, nd := range n.nodes {
 		for {
 			st, err := nd.Local().Status(ctx)
 			if err != nil {
-				net.close()
-				return nil, err
+				n.close()
+				return err
 			}
-			if st.SyncInfo.LatestBlockHeight >= 1 && !st.SyncInfo.CatchingUp {
+			if st.SyncInfo.LatestBlockHeight > from[i] && !st.SyncInfo.CatchingUp {
 				break
 			}
 			select {
 			case <-ctx.Done():
-				net.close()
-				return nil, ctx.Err()
+				n.close()
+				return ctx.Err()
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
 	}
-	return net, nil
+	return nil
 }
 
 // startBenchNode starts one embedded node over a fresh app of its kind.
@@ -396,9 +448,13 @@ func newLinliTarget(ctx context.Context, env *Env, o benchOptions, dir string) (
 		if t.net, err = startBenchNet(ctx, env, o, dir, "linli"); err != nil {
 			return nil, err
 		}
-		t.urls, t.watch, admin = t.net.urls(), t.net.nodes[0].Local(), t.net.admin
+		admin = t.net.admin
 	}
-	setupClient, _, err := benchClient(t.urls[0], 4)
+	setupURL := o.node
+	if t.net != nil {
+		setupURL = t.net.urls()[0]
+	}
+	setupClient, _, err := benchClient(setupURL, 4)
 	if err != nil {
 		t.close()
 		return nil, err
@@ -468,7 +524,7 @@ func newKVStoreTarget(ctx context.Context, env *Env, o benchOptions, dir string,
 	if err != nil {
 		return nil, err
 	}
-	t := &benchTarget{name: "kvstore", net: net, urls: net.urls(), watch: net.nodes[0].Local(), txBytes: like.txBytes, senders: like.senders}
+	t := &benchTarget{name: "kvstore", net: net, txBytes: like.txBytes, senders: like.senders}
 	senders, txBytes := t.senders, t.txBytes
 	seq := make([]int, senders)
 	t.batch = func(n int) [][][]byte {
