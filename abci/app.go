@@ -37,8 +37,8 @@ type App struct {
 	// the mempool since, so a signer's consecutive txs pass in order.
 	check *cache
 
-	// sigs remembers verified signatures (see speed.go).
-	sigs *sigCache
+	// checked remembers decoded txs whose signature verified (speed.go).
+	checked *checkedTxs
 }
 
 var _ abcitypes.Application = (*App)(nil)
@@ -49,7 +49,7 @@ func New(s Store) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("abci: read last block: %w", err)
 	}
-	a := &App{store: newReadCache(s, readCacheSize), sigs: newSigCache(sigCacheSize), height: h, appHash: hash}
+	a := &App{store: newReadCache(s, readCacheSize), checked: newCheckedTxs(checkedTxsSize), height: h, appHash: hash}
 	a.loadCommitted()
 	return a, nil
 }
@@ -107,7 +107,7 @@ func (a *App) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*ab
 func (a *App) CheckTx(_ context.Context, req *abcitypes.RequestCheckTx) (*abcitypes.ResponseCheckTx, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	r := execTx(a.check, a.chain.ChainID, a.height+1, a.blockTime, true, a.params, req.Tx, a.sigs)
+	r := execTx(a.check, a.chain.ChainID, a.height+1, a.blockTime, true, a.params, req.Tx, a.checked)
 	return &abcitypes.ResponseCheckTx{Code: r.Code, Log: r.Log, Codespace: r.Codespace}, nil
 }
 
@@ -133,7 +133,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 	closeDue(bctx)
 	results := make([]*abcitypes.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
-		results[i] = execTx(c, a.chain.ChainID, req.Height, blockTime, false, a.params, raw, a.sigs)
+		results[i] = execTx(c, a.chain.ChainID, req.Height, blockTime, false, a.params, raw, a.checked)
+		a.checked.forget(raw)
 	}
 	a.pendingHeight = req.Height
 	a.pendingHash = chainHash(a.pendingPrev, req.Height, c.sorted())

@@ -1,8 +1,10 @@
 package abci
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 
 	abcitypes "github.com/cometbft/cometbft/abci/types"
@@ -84,21 +86,38 @@ func decodeErrorCode(err error) Code {
 	return CodeMalformed
 }
 
+// mustNotChangeTx makes execTx check, after each tx, that its handler
+// left the decoded tx as it was: decoded txs are shared (checkedTxs). The
+// package's tests turn it on; it costs an encoding per tx.
+var mustNotChangeTx = false
+
 // execTx runs one tx against parent (a block's or CheckTx's cache): decode,
 // authenticate, consume the nonce, then apply the body in a cache of its
 // own that reaches parent only if the handler succeeds. A tx rejected in a
 // block changes nothing but its signer's nonce (and a wrong binding code's
 // failure count).
-func execTx(parent *cache, chainID string, height, blockTime int64, checking bool, params Params, raw []byte, sigs *sigCache) *abcitypes.ExecTxResult {
-	t, err := tx.Decode(raw)
-	if err != nil {
-		return result(&Error{Code: decodeErrorCode(err), Msg: err.Error()}, nil)
+func execTx(parent *cache, chainID string, height, blockTime int64, checking bool, params Params, raw []byte, checked *checkedTxs) *abcitypes.ExecTxResult {
+	t, ok := checked.get(raw)
+	if !ok {
+		var err error
+		if t, err = tx.Decode(raw); err != nil {
+			return result(&Error{Code: decodeErrorCode(err), Msg: err.Error()}, nil)
+		}
 	}
 	if t.ChainID != chainID {
 		return result(reject(CodeWrongChain, "tx is for chain %q, this is %q", t.ChainID, chainID), nil)
 	}
-	if err := sigs.verify(raw, t); err != nil {
-		return result(reject(CodeBadSignature, "%v", err), nil)
+	if !ok {
+		if err := checked.verify(raw, t); err != nil {
+			return result(reject(CodeBadSignature, "%v", err), nil)
+		}
+	}
+	if mustNotChangeTx {
+		defer func() {
+			if !bytes.Equal(t.Encode(), raw) {
+				panic(fmt.Sprintf("abci: the %s handler changed its tx, which other executions of the same bytes share", t.Type))
+			}
+		}()
 	}
 	signer := t.SignerAddress()
 	acct, _ := get[Account](parent, keyAccount(signer))

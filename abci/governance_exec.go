@@ -167,7 +167,9 @@ func execVoteCast(ctx *Context, b *tx.VoteCast) error {
 	if m.Relation != tx.RelationOwner {
 		return reject(CodeTenantCannotVote, "tenants cannot vote in owners' decisions")
 	}
-	if !ownerInElectorate(ctx.st, unit.Owner, p.Buildings) {
+	// The voter's own unit is the owner's; look further only when it is
+	// outside the electorate.
+	if !inBuildings(p.Buildings, unit.Building) && !ownerInElectorate(ctx.st, unit.Owner, p.Buildings) {
 		return reject(CodeNotInElectorate, "owner %s has no unit in the electorate of %d", unit.Owner, p.ID)
 	}
 	put(ctx.st, keyBallot(p.ID, unit.Owner), Ballot{Owner: unit.Owner, Choice: b.Choices[0], Member: ctx.Signer, TxHash: ctx.TxHash, Height: ctx.Height})

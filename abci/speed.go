@@ -8,72 +8,98 @@ import (
 )
 
 // The two caches here make the shell faster without changing what it
-// computes: each remembers the result of a pure function (a signature
-// check of given bytes, the committed value of a key), so every node
-// reaches the same results whether a value came from a cache or not.
+// computes: each remembers the result of a pure function (decoding and
+// checking the signature of given bytes, the committed value of a key),
+// so every node reaches the same results whether a value came from a
+// cache or not.
 
-// PreCheckTx decodes a tx and checks its signature into the signature
-// cache, so that CheckTx, called next, need not. The node calls it outside
-// its ABCI lock, from the goroutine that received the tx, so signatures of
-// many txs are checked at once and beside FinalizeBlock. It is safe for
-// concurrent use and changes no state (node.PreChecker).
-func (a *App) PreCheckTx(raw []byte) { a.sigs.preverify(raw) }
+// PreCheckTx decodes a tx and checks its signature into the cache of
+// checked txs, so that CheckTx, called next, need not. The node calls it
+// outside its ABCI lock, from the goroutine that received the tx, so many
+// txs are decoded and checked at once and beside FinalizeBlock. It is
+// safe for concurrent use and changes no state (node.PreChecker).
+func (a *App) PreCheckTx(raw []byte) { a.checked.precheck(raw) }
 
-// sigCache remembers the txs whose signature verified, by the SHA-256 of
-// their bytes, so that a tx's signature is checked once, in CheckTx (or in
-// FinalizeBlock when this node never saw it), and not again on every
-// mempool recheck and in its block. It holds at most two generations of
-// max entries; the older is dropped when the newer fills up. It is safe
-// for concurrent use.
-type sigCache struct {
+// checkedTxs remembers the txs that decoded and whose signature verified,
+// by the SHA-256 of their bytes, with their decoded form: a tx is decoded
+// and checked once on a node (in PreCheckTx, or in FinalizeBlock when the
+// node never saw it before its block), not again in CheckTx, on every
+// mempool recheck and in its block. FinalizeBlock forgets a tx once it is
+// in a block; what never gets there (refused in CheckTx, or evicted from
+// the mempool) is dropped with its generation: at most two generations of
+// max entries are kept. It is safe for concurrent use.
+//
+// The decoded txs are shared by every execution of the same bytes, so a
+// handler must never change its tx or body; the package's tests check
+// that after every tx they run (mustNotChangeTx).
+type checkedTxs struct {
 	mu       sync.Mutex
 	max      int
-	cur, old map[[sha256.Size]byte]struct{}
+	cur, old map[[sha256.Size]byte]*tx.Tx
 }
 
-func newSigCache(max int) *sigCache {
-	return &sigCache{max: max, cur: make(map[[sha256.Size]byte]struct{})}
+func newCheckedTxs(max int) *checkedTxs {
+	return &checkedTxs{max: max, cur: make(map[[sha256.Size]byte]*tx.Tx)}
 }
 
-func (s *sigCache) known(h [sha256.Size]byte) bool {
+// get returns raw decoded, if it decoded and verified before.
+func (s *checkedTxs) get(raw []byte) (*tx.Tx, bool) {
+	if s == nil {
+		return nil, false
+	}
+	return s.lookup(sha256.Sum256(raw))
+}
+
+func (s *checkedTxs) lookup(h [sha256.Size]byte) (*tx.Tx, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.cur[h]
+	t, ok := s.cur[h]
 	if !ok {
-		_, ok = s.old[h]
+		t, ok = s.old[h]
 	}
-	return ok
+	return t, ok
 }
 
-func (s *sigCache) add(h [sha256.Size]byte) {
+func (s *checkedTxs) add(h [sha256.Size]byte, t *tx.Tx) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.cur) >= s.max {
-		s.old, s.cur = s.cur, make(map[[sha256.Size]byte]struct{}, s.max)
+		s.old, s.cur = s.cur, make(map[[sha256.Size]byte]*tx.Tx, s.max)
 	}
-	s.cur[h] = struct{}{}
+	s.cur[h] = t
 }
 
-// verify checks t's signature unless raw (t's bytes) verified before.
-func (s *sigCache) verify(raw []byte, t *tx.Tx) error {
+// forget drops raw, whose block has run.
+func (s *checkedTxs) forget(raw []byte) {
 	if s == nil {
-		return t.Verify()
+		return
 	}
 	h := sha256.Sum256(raw)
-	if s.known(h) {
-		return nil
-	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.cur, h)
+	delete(s.old, h)
+}
+
+// verify checks the signature of t, decoded from raw, and remembers both
+// when it holds.
+func (s *checkedTxs) verify(raw []byte, t *tx.Tx) error {
 	if err := t.Verify(); err != nil {
 		return err
 	}
-	s.add(h)
+	if s != nil {
+		s.add(sha256.Sum256(raw), t)
+	}
 	return nil
 }
 
-// preverify decodes raw and checks its signature into the cache, unless
+// precheck decodes raw and checks its signature into the cache, unless
 // the cache knows it already.
-func (s *sigCache) preverify(raw []byte) {
-	if len(raw) > tx.MaxBytes || s.known(sha256.Sum256(raw)) {
+func (s *checkedTxs) precheck(raw []byte) {
+	if len(raw) > tx.MaxBytes {
+		return
+	}
+	if _, ok := s.get(raw); ok {
 		return
 	}
 	if t, err := tx.Decode(raw); err == nil {
@@ -81,9 +107,9 @@ func (s *sigCache) preverify(raw []byte) {
 	}
 }
 
-// sigCacheSize is how many verified txs each generation of the cache
+// checkedTxsSize is how many checked txs each generation of the cache
 // holds: more than a mempool (CometBFT's default is 5,000 txs).
-const sigCacheSize = 50_000
+const checkedTxsSize = 50_000
 
 // readCache is a Store that remembers committed values (and absent keys)
 // read through it, up to about max keys, and keeps them right on Commit.

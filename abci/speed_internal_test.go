@@ -1,6 +1,7 @@
 package abci
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"sort"
@@ -107,7 +108,7 @@ func TestReadCacheEvictsOldGeneration(t *testing.T) {
 	}
 }
 
-func TestSigCacheChecksEachTxOnce(t *testing.T) {
+func TestCheckedTxsDecodesAndChecksEachTxOnce(t *testing.T) {
 	seed := sha256.Sum256([]byte("signer"))
 	k := ed25519.NewKeyFromSeed(seed[:])
 	good := tx.New("c", 1, &tx.RoleGrant{Address: tx.Address(strings.Repeat("a", 40)), Role: tx.RoleAdmin})
@@ -116,24 +117,59 @@ func TestSigCacheChecksEachTxOnce(t *testing.T) {
 	forged := *good
 	forged.Nonce = 2 // the signature no longer covers it
 
-	s := newSigCache(10)
+	s := newCheckedTxs(10)
 	if err := s.verify(raw, &forged); err == nil {
 		t.Fatal("a forged tx verified")
 	}
-	if s.known(sha256.Sum256(raw)) {
+	if _, ok := s.get(raw); ok {
 		t.Fatal("a failed check was remembered")
 	}
-	s.preverify(raw)
-	if !s.known(sha256.Sum256(raw)) {
-		t.Fatal("preverify did not remember a good signature")
+	s.precheck(forged.Encode())
+	if _, ok := s.get(forged.Encode()); ok {
+		t.Fatal("precheck remembered a tx whose signature does not hold")
 	}
-	// The bytes verified before, so the check is skipped: proof that it
-	// runs once.
-	if err := s.verify(raw, &forged); err != nil {
-		t.Errorf("second check of the same bytes: %v, want skipped", err)
+	s.precheck(raw)
+	got, ok := s.get(raw)
+	if !ok {
+		t.Fatal("precheck did not remember a good tx")
 	}
-	var nilCache *sigCache
+	if !bytes.Equal(got.Encode(), raw) {
+		t.Fatalf("the remembered tx encodes to %s, want %s", got.Encode(), raw)
+	}
+	s.forget(raw)
+	if _, ok := s.get(raw); ok {
+		t.Error("a forgotten tx is still remembered")
+	}
+	var nilCache *checkedTxs
 	if err := nilCache.verify(raw, &forged); err == nil {
 		t.Error("without a cache a forged tx verified")
+	}
+	if _, ok := nilCache.get(raw); ok {
+		t.Error("a nil cache remembers a tx")
+	}
+}
+
+// A tx that decoded and verified before runs in CheckTx and in its block
+// without being decoded again: execTx takes the remembered form. Shown by
+// remembering a different (valid) tx under raw's hash, which only the
+// cache could have produced.
+func TestExecTxUsesTheCheckedTx(t *testing.T) {
+	seed := sha256.Sum256([]byte("signer"))
+	k := ed25519.NewKeyFromSeed(seed[:])
+	grant := tx.New("c", 1, &tx.RoleGrant{Address: tx.Address(strings.Repeat("a", 40)), Role: tx.RoleAdmin})
+	grant.Sign(k)
+	raw := grant.Encode()
+	other := tx.New("other-chain", 1, &tx.RoleGrant{Address: tx.Address(strings.Repeat("b", 40)), Role: tx.RoleAdmin})
+	other.Sign(k)
+
+	s := newCheckedTxs(10)
+	s.add(sha256.Sum256(raw), other)
+	c := newCache(storeReader{&mapStore{m: map[string][]byte{}}})
+	saved := mustNotChangeTx
+	mustNotChangeTx = false // the planted tx does not encode to raw
+	defer func() { mustNotChangeTx = saved }()
+	r := execTx(c, "c", 1, 0, true, Params{}, raw, s)
+	if Code(r.Code) != CodeWrongChain {
+		t.Errorf("execTx of a remembered tx = code %d (%s), want %d: it decoded raw again", r.Code, r.Log, CodeWrongChain)
 	}
 }
