@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,79 @@ func TestSharingAnswerARequest(t *testing.T) {
 	f.say("wang", "1")
 	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.BookingAccept) != (tx.BookingAccept{Booking: 9}) {
 		t.Errorf("submitted %v", subs)
+	}
+}
+
+// lentFixture adds booking 10: li has the drill this morning (accepted,
+// started at 08:00; the fixture's now is 10:00).
+func lentFixture(t *testing.T) *fixture {
+	f := sharingFixture(t)
+	li := f.addr("li")
+	today := time.Date(2026, 3, 10, 8, 0, 0, 0, f.e.Location).Unix()
+	pending, _ := f.l.answers["bookings/9"].(abci.Booking)
+	lent := abci.Booking{ID: 10, Item: 5, Borrower: li, Unit: "3-501", Relation: tx.RelationOwner, Start: today, End: today + 4*3600, Status: abci.BookingAccepted}
+	drill := f.l.answers["items/5"].(itemDetail)
+	drill.Bookings = []abci.Booking{pending, lent}
+	f.l.set("items/5", drill)
+	f.l.set("bookings/10", lent)
+	f.l.set("members/"+string(li)+"/bookings", []abci.Booking{pending, lent})
+	return f
+}
+
+func TestSharingBorrowerSaysItIsBack(t *testing.T) {
+	f := lentFixture(t)
+	contains(t, "my bookings", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月10日 08:00–12:00 · 已同意")
+	got := f.say("li", "1")
+	contains(t, "booking", got, "状态：已同意\n用完还回去以后，请回复：\n1 我已归还")
+	if strings.Contains(got, "取消预约") {
+		t.Errorf("a started booking offers to cancel:\n%s", got)
+	}
+	contains(t, "confirm", f.say("li", "1"), "您将确认【电钻】已归还（3月10日 08:00–12:00）")
+	contains(t, "receipt", f.say("li", "1"), "✅ 已记录", "借还完成")
+	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.BookingReturn) != (tx.BookingReturn{Booking: 10}) {
+		t.Errorf("submitted %v", subs)
+	}
+}
+
+func TestSharingPosterRecordsReturnOrNoShow(t *testing.T) {
+	f := lentFixture(t)
+	contains(t, "requests", f.run("wang", "共享", "4", "1"),
+		"【电钻】\n待处理的申请，回复数字处理：\n1 3-501 · 3月11日 08:00–12:00\n已同意的借用：\n2 3-501 · 3月10日 08:00–12:00\n3 撤下这件物品")
+	contains(t, "lent", f.say("wang", "2"), "3-501 借用【电钻】", "1 已归还\n2 对方没有来取")
+	contains(t, "no-show", f.say("wang", "2"), "您将记下 3-501 没有来取【电钻】（3月10日 08:00–12:00）")
+	f.say("wang", "2") // 重选
+	contains(t, "return", f.say("wang", "1"), "您将确认【电钻】已归还")
+	f.say("wang", "1")
+	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.BookingReturn) != (tx.BookingReturn{Booking: 10}) {
+		t.Errorf("submitted %v", subs)
+	}
+	f.run("wang", "共享", "4", "1", "2", "2")
+	f.say("wang", "1")
+	if subs := f.l.submitted(); len(subs) != 2 || *subs[1].(*tx.BookingNoShow) != (tx.BookingNoShow{Booking: 10}) {
+		t.Errorf("submitted %v", subs)
+	}
+	// A booking that has not started yet cannot be either.
+	got := f.run("wang", "共享", "4", "1", "1")
+	if strings.Contains(got, "已归还") || !strings.Contains(got, "1 同意") {
+		t.Errorf("a pending request offers a return:\n%s", got)
+	}
+}
+
+func TestSharingPosterWithdrawsAnItem(t *testing.T) {
+	f := lentFixture(t)
+	f.run("wang", "共享", "4", "1")
+	contains(t, "confirm", f.say("wang", "3"), "您将撤下【电钻】，不再共享（1 个待处理的申请会被婉拒）")
+	f.say("wang", "1")
+	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.ItemWithdraw) != (tx.ItemWithdraw{Item: 5}) {
+		t.Errorf("submitted %v", subs)
+	}
+	drill := f.l.answers["items/5"].(itemDetail)
+	drill.Status = abci.ItemWithdrawn
+	f.l.set("items/5", drill)
+	got := f.run("wang", "共享", "4", "1")
+	contains(t, "withdrawn", got, "已撤下，不再共享。")
+	if strings.Contains(got, "撤下这件物品") {
+		t.Errorf("a withdrawn item offers to be withdrawn:\n%s", got)
 	}
 }
 

@@ -94,6 +94,12 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{build: buildAccept}
 	case "decline":
 		return &actionKind{build: buildDecline}
+	case "return":
+		return &actionKind{build: buildReturn}
+	case "noshow":
+		return &actionKind{build: buildNoShow}
+	case "withdraw":
+		return &actionKind{build: buildWithdraw}
 	case "repair":
 		return &actionKind{build: buildRepair}
 	case "repairok":

@@ -61,7 +61,7 @@ func screenFor(name string) *screen {
 	case "share.booking":
 		return &screen{show: showShareBooking, input: menuInput(chooseShareBooking)}
 	case "share.requests":
-		return &screen{show: showShareRequests, input: menuInput(chooseShare)}
+		return &screen{show: showShareRequests, input: menuInput(chooseShareRequests)}
 	case "share.request":
 		return &screen{show: showShareRequest, input: menuInput(chooseShareRequest)}
 	case "notices":

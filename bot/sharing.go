@@ -13,8 +13,9 @@ import (
 )
 
 // Sharing (共享物品): browse what neighbours share and ask to borrow it,
-// see and cancel one's own requests, share something, and answer the
-// requests for what one shares. Booking times are chosen with digits: a
+// see and cancel one's own requests and say a borrowed thing is back,
+// share something, answer the requests for what one shares, record a
+// return or a borrower who never came, and take a shared thing back. Booking times are chosen with digits: a
 // day (today, tomorrow, the day after) and a part of it.
 
 // bookingDays are the days a booking can be made for, from today.
@@ -329,6 +330,15 @@ type bookingData struct {
 	Reason string
 	Cost   priceData
 	Cancel bool
+	// Running: accepted and started, so it can be marked returned (and,
+	// by the poster, as a borrower who never came).
+	Running bool
+}
+
+// running reports whether an accepted booking has started: the time to
+// mark it returned or not collected.
+func (t *Turn) running(bk abci.Booking) bool {
+	return bk.Status == abci.BookingAccepted && bk.Start <= t.now.Unix()
 }
 
 func (t *Turn) booking(id uint64) (abci.Booking, itemDetail, bool, error) {
@@ -352,20 +362,24 @@ func showShareBooking(t *Turn, f *Frame) error {
 	d := bookingData{Title: it.Title, When: t.span(bk.Start, bk.End), Status: bk.Status, Reason: bk.Reason,
 		Cost: price(tx.Terms{Price: bk.Cost})}
 	d.Cancel = bk.Status == abci.BookingPending || bk.Status == abci.BookingAccepted && bk.Start > t.now.Unix()
+	d.Running = t.running(bk)
 	f.Choices = nil
-	if d.Cancel {
+	switch {
+	case d.Cancel:
 		f.Choices = []string{"cancel"}
+	case d.Running:
+		f.Choices = []string{"return"}
 	}
 	t.say("bot.share.booking", d)
 	return nil
 }
 
-func chooseShareBooking(t *Turn, f *Frame, _ string) error {
+func chooseShareBooking(t *Turn, f *Frame, c string) error {
 	bk, it, ok, err := t.booking(f.ID)
 	if err != nil || !ok {
 		return err
 	}
-	return t.confirmAction("cancel", "bot.share.summary.cancel", struct{ Title, When string }{it.Title, t.span(bk.Start, bk.End)}, f.ID)
+	return t.confirmAction(c, "bot.share.summary."+c, struct{ Title, When, Unit string }{it.Title, t.span(bk.Start, bk.End), bk.Unit}, f.ID)
 }
 
 func showShareRequests(t *Turn, f *Frame) error {
@@ -376,22 +390,60 @@ func showShareRequests(t *Turn, f *Frame) error {
 	if !ok {
 		return t.gone()
 	}
-	d := shareListData{}
+	// Requests waiting for an answer, then what is lent out or promised,
+	// then taking the item back.
+	d := shareRequestsData{Title: it.Title}
 	f.Choices = nil
-	n := 0
-	for _, bk := range it.Bookings {
-		if bk.Status != abci.BookingPending || n == maxList {
-			continue
-		}
-		n++
-		d.Items = append(d.Items, shareLine{N: n, Title: it.Title, Unit: bk.Unit, When: t.span(bk.Start, bk.End)})
+	add := func(to *[]shareLine, bk abci.Booking) {
 		f.Choices = append(f.Choices, "request:"+strconv.FormatUint(bk.ID, 10))
+		*to = append(*to, shareLine{N: len(f.Choices), Unit: bk.Unit, When: t.span(bk.Start, bk.End), Status: bk.Status})
 	}
-	t.say("bot.share.requests", struct {
-		Title string
-		shareListData
-	}{it.Title, d})
+	for _, status := range []string{abci.BookingPending, abci.BookingAccepted} {
+		to := &d.Items
+		if status == abci.BookingAccepted {
+			to = &d.Lent
+		}
+		for _, bk := range it.Bookings {
+			if bk.Status == status && len(*to) < maxList {
+				add(to, bk)
+			}
+		}
+	}
+	if it.Status == abci.ItemOpen {
+		f.Choices = append(f.Choices, "withdraw")
+		d.Withdraw = len(f.Choices)
+	}
+	t.say("bot.share.requests", d)
 	return nil
+}
+
+type shareRequestsData struct {
+	Title string
+	// Items wait for an answer; Lent are accepted.
+	Items, Lent []shareLine
+	// Withdraw is the number that takes the item back, 0 when it is
+	// withdrawn already.
+	Withdraw int
+}
+
+func chooseShareRequests(t *Turn, f *Frame, c string) error {
+	if c != "withdraw" {
+		return chooseShare(t, f, c)
+	}
+	it, ok, err := t.item(f.ID)
+	if err != nil || !ok {
+		return err
+	}
+	pending := 0
+	for _, bk := range it.Bookings {
+		if bk.Status == abci.BookingPending {
+			pending++
+		}
+	}
+	return t.confirmAction("withdraw", "bot.share.summary.withdraw", struct {
+		Title   string
+		Pending int
+	}{it.Title, pending}, f.ID)
 }
 
 func showShareRequest(t *Turn, f *Frame) error {
@@ -402,12 +454,16 @@ func showShareRequest(t *Turn, f *Frame) error {
 	if !ok {
 		return t.gone()
 	}
+	d := bookingData{Title: it.Title, When: t.span(bk.Start, bk.End), Unit: bk.Unit, Status: bk.Status,
+		Cost: price(tx.Terms{Price: bk.Cost}), Running: t.running(bk)}
 	f.Choices = nil
-	if bk.Status == abci.BookingPending {
+	switch {
+	case bk.Status == abci.BookingPending:
 		f.Choices = []string{"accept", "decline"}
+	case d.Running:
+		f.Choices = []string{"return", "noshow"}
 	}
-	t.say("bot.share.request", bookingData{Title: it.Title, When: t.span(bk.Start, bk.End), Unit: bk.Unit, Status: bk.Status,
-		Cost: price(tx.Terms{Price: bk.Cost})})
+	t.say("bot.share.request", d)
 	return nil
 }
 
@@ -439,4 +495,16 @@ func buildAccept(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
 
 func buildDecline(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
 	return &tx.BookingDecline{Booking: a.ID}, nil, nil
+}
+
+func buildReturn(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
+	return &tx.BookingReturn{Booking: a.ID}, &actionExtra{After: "bot.share.returned"}, nil
+}
+
+func buildNoShow(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
+	return &tx.BookingNoShow{Booking: a.ID}, nil, nil
+}
+
+func buildWithdraw(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
+	return &tx.ItemWithdraw{Item: a.ID}, nil, nil
 }

@@ -128,15 +128,11 @@ var templateSamples = map[string][]any{
 	"bot.share.list.bookings":    {shareListData{Items: []shareLine{{N: 1, Kind: "tool", Title: "电钻", When: "3月11日 08:00–12:00", Status: "pending"}}}, shareListData{}},
 	"bot.share.list.posted":      {shareListData{Items: []shareLine{{N: 1, Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Status: "open", Pending: 2}, {N: 2, Kind: "room", Title: "活动室", Price: priceData{Yuan: "20", Per: "day"}, Status: "withdrawn"}}}, shareListData{}},
 	"bot.share.item":             {shareItemData{Kind: "parking", Title: "B2-051 车位", Text: "工作日白天空着", Price: priceData{Yuan: "5", Per: "hour"}, Unit: "3-502", Windows: []string{"3月11日 08:00–18:00"}, Open: true}, shareItemData{Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "3-502", Open: true, Own: true}, shareItemData{Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "3-502"}},
-	"bot.share.booking":          {bookingData{Title: "电钻", When: "3月11日 08:00–12:00", Status: "pending", Cost: priceData{Free: true}, Cancel: true}, bookingData{Title: "车位", When: "3月11日 08:00–12:00", Status: "declined", Reason: "那天自己用", Cost: priceData{Yuan: "20"}}},
-	"bot.share.requests": {struct {
-		Title string
-		shareListData
-	}{"电钻", shareListData{Items: []shareLine{{N: 1, Unit: "3-501", When: "3月11日 08:00–12:00"}}}}, struct {
-		Title string
-		shareListData
-	}{"电钻", shareListData{}}},
-	"bot.share.request":         {bookingData{Title: "电钻", When: "3月11日 08:00–12:00", Unit: "3-501", Status: "pending", Cost: priceData{Free: true}}, bookingData{Title: "车位", When: "3月11日 08:00–12:00", Unit: "3-501", Status: "accepted", Cost: priceData{Yuan: "20"}}},
+	"bot.share.booking":          {bookingData{Title: "电钻", When: "3月11日 08:00–12:00", Status: "pending", Cost: priceData{Free: true}, Cancel: true}, bookingData{Title: "车位", When: "3月11日 08:00–12:00", Status: "declined", Reason: "那天自己用", Cost: priceData{Yuan: "20"}}, bookingData{Title: "电钻", When: "3月10日 08:00–12:00", Status: "accepted", Cost: priceData{Free: true}, Running: true}},
+	"bot.share.requests": {shareRequestsData{Title: "电钻", Items: []shareLine{{N: 1, Unit: "3-501", When: "3月11日 08:00–12:00"}}, Lent: []shareLine{{N: 2, Unit: "1-101", When: "3月10日 08:00–12:00"}}, Withdraw: 3},
+		shareRequestsData{Title: "电钻", Withdraw: 1}, shareRequestsData{Title: "电钻"}},
+	"bot.share.request": {bookingData{Title: "电钻", When: "3月11日 08:00–12:00", Unit: "3-501", Status: "pending", Cost: priceData{Free: true}}, bookingData{Title: "车位", When: "3月11日 08:00–12:00", Unit: "3-501", Status: "accepted", Cost: priceData{Yuan: "20"}},
+		bookingData{Title: "电钻", When: "3月10日 08:00–12:00", Unit: "3-501", Status: "accepted", Cost: priceData{Free: true}, Running: true}},
 	"bot.ask.form.item.kind":    {askData{}},
 	"bot.ask.form.item.title":   {askData{}},
 	"bot.ask.form.item.text":    {askData{}},
@@ -151,7 +147,17 @@ var templateSamples = map[string][]any{
 	"bot.share.summary.cancel":  {struct{ Title, When string }{"电钻", "3月11日 08:00–12:00"}},
 	"bot.share.summary.accept":  {struct{ Title, When, Unit string }{"电钻", "3月11日 08:00–12:00", "3-501"}},
 	"bot.share.summary.decline": {struct{ Title, When, Unit string }{"电钻", "3月11日 08:00–12:00", "3-501"}},
-	"bot.share.requested":       {nil},
+	"bot.share.summary.return":  {struct{ Title, When, Unit string }{"电钻", "3月10日 08:00–12:00", "3-501"}},
+	"bot.share.summary.noshow":  {struct{ Title, When, Unit string }{"电钻", "3月10日 08:00–12:00", "3-501"}},
+	"bot.share.summary.withdraw": {struct {
+		Title   string
+		Pending int
+	}{"电钻", 2}, struct {
+		Title   string
+		Pending int
+	}{"电钻", 0}},
+	"bot.share.returned":  {nil},
+	"bot.share.requested": {nil},
 	"bot.notices": {struct {
 		Items []noticeLine
 		More  int
