@@ -62,7 +62,7 @@ func showNotice(t *Turn, f *Frame) error {
 	if !ok {
 		return t.gone()
 	}
-	f.Choices = nil
+	f.Choices = []string{"comments"}
 	t.say("bot.notice", struct {
 		Title, Text, When string
 		Height            int64

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -193,7 +194,9 @@ func TestNotices(t *testing.T) {
 	f.l.set("announcements", []abci.Announcement{n})
 	f.l.set("announcements/3", n)
 	contains(t, "list before binding", f.run("li", "菜单", "4"), "1 停水通知（3月10日 10:00）")
-	contains(t, "notice", f.say("li", "1"), "【停水通知】\n3月12日 9:00–15:00 停水，请提前储水。\n发布于 3月10日 10:00 · 区块 #88 · 凭证 1a2b3c4d")
+	contains(t, "notice", f.say("li", "1"), "【停水通知】\n3月12日 9:00–15:00 停水，请提前储水。\n发布于 3月10日 10:00 · 区块 #88 · 凭证 1a2b3c4d\n1 大家的意见\n")
+	contains(t, "comments", f.say("li", "1"), "【停水通知】还没有人发表意见。\n1 我要说两句")
+	f.say("li", "0")
 	r, err := f.e.Handle(t.Context(), &Request{Channel: "wxgroup", User: "li", Group: "g", Text: "公告"})
 	if err != nil || r == nil {
 		t.Fatal(err)
@@ -257,4 +260,39 @@ func TestPoints(t *testing.T) {
 	f.l.set("points/"+string(f.addr("wang")), abci.PointsView{MemberPoints: abci.MemberPoints{Address: f.addr("wang"), Unit: "3-502", Points: 12}, UnitPoints: 30})
 	f.l.set("points", []abci.UnitPoints{{Unit: "1-101", Points: 40}, {Unit: "3-502", Points: 30}})
 	contains(t, "points", f.say("wang", "积分"), "我的积分：12 分\n3-502 全家：30 分", "· 1-101 40 分")
+}
+
+// Comments on a decision: listed newest first by unit, hidden ones
+// without their text, and a new one through a one-question form.
+func TestCommentsOnADecision(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang")
+	var cs []abci.Comment
+	for i := 1; i <= 7; i++ {
+		cs = append(cs, abci.Comment{ID: uint64(i), On: tx.CommentOnProposal, Target: 1, Unit: "3-501", Text: "第" + strconv.Itoa(i) + "条意见", Time: fixedNow.Unix() - int64(8-i)*3600})
+	}
+	cs[6].Unit, cs[5].Text, cs[5].Hidden, cs[5].HideReason = "5-101", "", true, "含有人身攻击"
+	f.l.set("proposals/1/comments", cs)
+
+	contains(t, "decision", f.run("wang", "菜单", "1", "1"), "3 弃权\n4 大家的意见（7 条）")
+	got := f.say("wang", "4")
+	contains(t, "comments", got, "大家的意见（最新的在前）：\n· 5-101（3月10日 09:00）：第7条意见\n· 3-501（3月10日 08:00）：这条意见已被管理员隐藏（含有人身攻击）",
+		"· 3-501（3月10日 06:00）：第4条意见\n· 3-501（3月10日 05:00）：第3条意见\n（还有 2 条较早的）\n1 我要说两句")
+	contains(t, "ask", f.say("wang", "1"), "请写下您对【使用维修资金更换3栋电梯】的意见")
+	contains(t, "too long", f.say("wang", strings.Repeat("长", tx.MaxCommentBytes/3+1)), "意见太长了")
+	if got := f.say("wang", "电梯该换了，支持！"); got != "您将对【使用维修资金更换3栋电梯】发表意见：电梯该换了，支持，确认请回复 1，重选请回复 2" {
+		t.Errorf("confirmation = %q", got)
+	}
+	contains(t, "receipt", f.say("wang", "1"), "✅ 已记录：对【使用维修资金更换3栋电梯】发表意见")
+	want := tx.CommentPost{On: tx.CommentOnProposal, Target: 1, Text: "电梯该换了，支持！"}
+	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.CommentPost) != want {
+		t.Errorf("submitted %v, want %+v", subs, want)
+	}
+
+	// Anyone may read; writing needs a bound unit.
+	contains(t, "unbound reads", f.run("nobody", "菜单", "1", "1", "4"), "第7条意见")
+	contains(t, "unbound writes", f.say("nobody", "1"), "这项需要先绑定房屋")
+	if n := len(f.l.submitted()); n != 1 {
+		t.Errorf("%d txs submitted, want 1", n)
+	}
 }

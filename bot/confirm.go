@@ -100,6 +100,8 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{build: buildNoShow}
 	case "withdraw":
 		return &actionKind{build: buildWithdraw}
+	case "comment":
+		return &actionKind{build: buildComment}
 	case "repair":
 		return &actionKind{build: buildRepair}
 	case "repairok":

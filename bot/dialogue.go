@@ -44,6 +44,8 @@ func dialogueFor(screen string) *dialogue {
 		return &dialogue{steps: []string{"kind", "title", "text", "price"}, read: readStep, action: itemAction}
 	case "form.booking":
 		return &dialogue{steps: []string{"day", "slot"}, read: readStep, action: bookingAction}
+	case "form.comment":
+		return &dialogue{steps: []string{"text"}, read: readComment, action: commentAction}
 	}
 	return nil
 }

@@ -193,7 +193,8 @@ func TestPollChoices(t *testing.T) {
 	}
 	f.run("wang", "菜单", "1", "1")
 	contains(t, "two choices on a decision", f.say("wang", "1 2"), "这一项只能选一个", "1 同意")
-	contains(t, "option 4 of 3", f.say("wang", "4"), "没看懂您的回复")
+	contains(t, "option 5 of 3", f.say("wang", "5"), "没看懂您的回复")
+	contains(t, "4 after three options: the comments", f.say("wang", "4"), "还没有人发表意见", "1 我要说两句")
 	if n := len(f.l.submitted()); n != 1 {
 		t.Errorf("%d txs submitted, want 1", n)
 	}

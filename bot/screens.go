@@ -67,7 +67,11 @@ func screenFor(name string) *screen {
 	case "notices":
 		return &screen{show: showNotices, input: menuInput(chooseNotice)}
 	case "notice":
-		return &screen{show: showNotice, input: menuInput(chooseOpen)}
+		return &screen{show: showNotice, input: menuInput(func(t *Turn, f *Frame, _ string) error {
+			return t.openComments(tx.CommentOnAnnouncement, f.ID)
+		})}
+	case "comments":
+		return &screen{show: showComments, input: menuInput(chooseComments)}
 	case "repairs":
 		return &screen{show: showRepairs, input: menuInput(chooseRepairs)}
 	case "repairs.mine":
@@ -81,7 +85,7 @@ func screenFor(name string) *screen {
 	case "admin":
 		return &screen{show: showAdmin, input: menuInput(chooseAdmin)}
 	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger",
-		"form.repair", "form.reopen", "form.item", "form.booking":
+		"form.repair", "form.reopen", "form.item", "form.booking", "form.comment":
 		return &screen{show: showDialogue, input: dialogueInput, stepBack: dialogueStepBack, freeText: true, dialogue: true}
 	}
 	return nil

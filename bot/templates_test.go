@@ -82,14 +82,14 @@ var templateSamples = map[string][]any{
 	"bot.item": {
 		itemData{Decision: true, Title: "更换电梯", Class: "ordinary", Text: "3栋两部电梯已运行18年…", Clipped: true, Phase: "voting", Start: "3月9日 10:00", End: "3月16日 10:00",
 			Turnout: &turnoutData{Decision: true, Heads: 40, HeadsTotal: 118, AreaPct: "34%"}, Mine: "同意",
-			Options: []listItem{{1, "同意"}, {2, "反对"}, {3, "弃权"}}},
-		itemData{Title: "聚餐", Buildings: "3、5", Phase: "voting", End: "3月16日 10:00", Turnout: &turnoutData{Heads: 12}, Multi: true, Options: []listItem{{1, "周六"}, {2, "周日"}}},
+			Options: []listItem{{1, "同意"}, {2, "反对"}, {3, "弃权"}}, Comments: 4, CommentCount: 12},
+		itemData{Title: "聚餐", Buildings: "3、5", Phase: "voting", End: "3月16日 10:00", Turnout: &turnoutData{Heads: 12}, Multi: true, Options: []listItem{{1, "周六"}, {2, "周日"}}, Comments: 3},
 		itemData{Decision: true, Title: "筹集维修资金", Class: "special", OwnersOnly: true, Phase: "noticed", Start: "3月25日 11:00", End: "4月1日 11:00", Turnout: &turnoutData{Decision: true, HeadsTotal: 118, AreaPct: "0%"}},
 		itemData{Decision: true, Title: "续聘物业", Class: "ordinary", Phase: "closed", Outcome: "passed",
 			Counts: []countData{{"同意", 80, "7000.00㎡"}, {"反对", 10, "1500.00㎡"}}, Tally: &tallyData{Heads: 95, HeadsTotal: 118, AreaPct: "81%"}},
 		itemData{Decision: true, Title: "续聘物业", Class: "ordinary", Phase: "closed", Outcome: "failed_quorum"},
 		itemData{Title: "聚餐", Phase: "closed", Winners: "周六、周日", Counts: []countData{{"周六", 5, ""}, {"周日", 5, ""}}},
-		itemData{Title: "聚餐", Phase: "canceled", Reason: "改期"},
+		itemData{Title: "聚餐", Phase: "canceled", Reason: "改期", Comments: 1, CommentCount: 2},
 		itemData{Title: "聚餐", Phase: "closing", Turnout: &turnoutData{Heads: 3}},
 	},
 	"bot.turnout":            {turnoutData{Decision: true, Heads: 40, HeadsTotal: 118, AreaPct: "34%"}, turnoutData{Heads: 12}},
@@ -156,8 +156,12 @@ var templateSamples = map[string][]any{
 		Title   string
 		Pending int
 	}{"电钻", 0}},
-	"bot.share.returned":  {nil},
-	"bot.share.requested": {nil},
+	"bot.comments": {commentsData{Title: "使用维修资金更换3栋电梯", Items: []commentLine{{Unit: "3-501", When: "3月10日 09:30", Text: "电梯确实该换了，支持。"},
+		{Unit: "5-101", When: "3月9日 20:00", Hidden: true, Reason: "含有人身攻击"}, {Unit: "1-101", When: "3月9日 19:00", Hidden: true}}, More: 4}, commentsData{Title: "停水通知"}},
+	"bot.ask.form.comment.text": {askData{Form: map[string]string{"title": "停水通知"}}},
+	"bot.comments.summary":      {struct{ Title, Text string }{"停水通知", "能不能提前一天通知"}},
+	"bot.share.returned":        {nil},
+	"bot.share.requested":       {nil},
 	"bot.notices": {struct {
 		Items []noticeLine
 		More  int

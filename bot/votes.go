@@ -169,6 +169,10 @@ type itemData struct {
 	Tally      *tallyData
 	Winners    string
 	Reason     string
+	// Comments is the digit that opens the comments, of which there are
+	// CommentCount.
+	Comments     int
+	CommentCount int
 }
 
 // turnoutData is participation while voting runs: who has voted, never how.
@@ -235,6 +239,12 @@ func showItem(t *Turn, f *Frame) error {
 			return err
 		}
 	}
+	var cs []abci.Comment
+	if _, err := t.query(fmt.Sprintf("proposals/%d/comments", p.ID), &cs); err != nil {
+		return err
+	}
+	f.Choices = append(f.Choices, "comments")
+	d.Comments, d.CommentCount = len(f.Choices), len(cs)
 	t.say("bot.item", d)
 	return nil
 }
@@ -319,9 +329,12 @@ func itemInput(t *Turn, f *Frame) error {
 		t.say("bot.fulltext", struct{ Title, Text string }{p.Title, p.Text})
 		return nil
 	}
+	if in.Kind == KindNumber && len(in.Nums) == 1 && in.Nums[0] <= len(f.Choices) && f.Choices[in.Nums[0]-1] == "comments" {
+		return t.openComments(tx.CommentOnProposal, p.ID)
+	}
 	var nums []int
 	switch {
-	case len(f.Choices) == 0 || p.Phase != phaseVoting:
+	case len(f.Choices) <= 1 || p.Phase != phaseVoting:
 		// Not (or no longer) open for votes.
 		return t.hint(f)
 	case in.Kind == KindNumber:
