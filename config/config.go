@@ -30,6 +30,9 @@ type Config struct {
 	Client Client `toml:"client"`
 	// Roster holds the settings of `linli roster`.
 	Roster Roster `toml:"roster"`
+	// Chat holds the settings of the chat engine, for WeChat and `linli
+	// chat` alike.
+	Chat Chat `toml:"chat"`
 	// Wechat holds the settings of the WeChat official account gateway
 	// that `linli start` serves.
 	Wechat Wechat `toml:"wechat"`
@@ -51,6 +54,17 @@ type Client struct {
 type Roster struct {
 	// BatchSize is how many units one registration transaction carries.
 	BatchSize int `toml:"batch_size"`
+}
+
+// Chat holds the settings of the chat engine.
+type Chat struct {
+	// Templates names a directory (relative to the home) of *.tmpl files
+	// whose definitions replace the built-in wording; empty means the
+	// built-in wording only.
+	Templates string `toml:"templates"`
+	// SessionTTL is how long a numbered menu stays valid while its user is
+	// idle.
+	SessionTTL time.Duration `toml:"session_ttl"`
 }
 
 // Wechat holds the settings of the WeChat official account (公众号)
@@ -130,6 +144,9 @@ const (
 	MaxCommitTimeout = time.Hour
 	MaxBatchSize     = 500
 
+	MinSessionTTL = time.Minute
+	MaxSessionTTL = 24 * time.Hour
+
 	MaxWechatBudget = 4500 * time.Millisecond
 	MinWechatWindow = 30 * time.Second
 	MaxWechatWindow = time.Hour
@@ -147,6 +164,10 @@ func Default() Config {
 		},
 		Roster: Roster{
 			BatchSize: 100,
+		},
+		Chat: Chat{
+			Templates:  "",
+			SessionTTL: 30 * time.Minute,
 		},
 		Wechat: Wechat{
 			Enabled:         false,
@@ -307,6 +328,9 @@ func (c Config) Validate() error {
 
 	if n := c.Roster.BatchSize; n < 1 || n > MaxBatchSize {
 		bad("roster.batch_size", "%d is not between 1 and %d", n, MaxBatchSize)
+	}
+	if d := c.Chat.SessionTTL; d < MinSessionTTL || d > MaxSessionTTL {
+		bad("chat.session_ttl", "%s is not between %s and %s", d, MinSessionTTL, MaxSessionTTL)
 	}
 	c.Wechat.validate(bad)
 	return errors.Join(errs...)

@@ -55,9 +55,26 @@ func TestDefaultFileDocumentsEveryKey(t *testing.T) {
 		}
 		prev = line
 	}
-	if keys != 19 {
-		t.Errorf("found %d keys in default.toml, want 19", keys)
+	if want := leafKeys(reflect.TypeFor[Config]()); keys != want {
+		t.Errorf("found %d keys in default.toml, want one per setting of Config: %d", keys, want)
 	}
+}
+
+// leafKeys counts the settings of a config struct: its fields that are
+// neither sections (structs) nor tables of named entries (maps, which
+// default.toml shows as a commented example).
+func leafKeys(t reflect.Type) int {
+	n := 0
+	for f := range t.Fields() {
+		switch f.Type.Kind() {
+		case reflect.Struct:
+			n += leafKeys(f.Type)
+		case reflect.Map:
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func TestLoad(t *testing.T) {
@@ -247,11 +264,14 @@ func TestValidate(t *testing.T) {
 	}{
 		{"DefaultIsValid", func(*Config) {}, nil},
 		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size",
-			"wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
+			"chat.session_ttl", "wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
 			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size"}},
 		{"ErrBatchSizeTooLarge", func(c *Config) { c.Roster.BatchSize = MaxBatchSize + 1 }, []string{"roster.batch_size"}},
 		{"LargestBatchIsValid", func(c *Config) { c.Roster.BatchSize = MaxBatchSize }, nil},
 		{"LongestTimeoutIsValid", func(c *Config) { c.Client.CommitTimeout = MaxCommitTimeout }, nil},
+		{"ErrSessionTTLTooShort", func(c *Config) { c.Chat.SessionTTL = MinSessionTTL - time.Second }, []string{"chat.session_ttl"}},
+		{"ErrSessionTTLTooLong", func(c *Config) { c.Chat.SessionTTL = MaxSessionTTL + time.Second }, []string{"chat.session_ttl"}},
+		{"ShortestSessionTTLIsValid", func(c *Config) { c.Chat.SessionTTL = MinSessionTTL }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

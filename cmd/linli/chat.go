@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/bot"
 	"github.com/linli-community/linli/bot/console"
+	"github.com/linli-community/linli/config"
 	"github.com/linli-community/linli/keys"
 	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/store"
@@ -52,6 +54,7 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	co.budget = c.conf.Client.CommitTimeout
+	co.fromConfig(fs, c.home, c.conf.Chat)
 	cust := ledger.NewCustodian(c.lc, secret, chain.ChainID)
 	return chat(ctx, env, cust, c.home.gatewayDB(), *as, co)
 }
@@ -68,9 +71,21 @@ func addChatFlags(fs interface {
 	DurationVar(*time.Duration, string, time.Duration, string)
 }) *chatOptions {
 	o := &chatOptions{}
-	fs.StringVar(&o.templates, "templates", "", "directory of *.tmpl files whose definitions replace the built-in wording")
-	fs.DurationVar(&o.sessionTTL, "session-ttl", bot.DefaultSessionTTL, "how long a numbered menu stays valid while the user is idle")
+	fs.StringVar(&o.templates, "templates", "", "directory of *.tmpl files whose definitions replace the built-in wording (default: linli.toml's chat.templates)")
+	fs.DurationVar(&o.sessionTTL, "session-ttl", bot.DefaultSessionTTL, "how long a numbered menu stays valid while the user is idle (default: linli.toml's chat.session_ttl)")
 	return o
+}
+
+// fromConfig takes the home's [chat] settings for the flags not given.
+func (o *chatOptions) fromConfig(fs *flag.FlagSet, hm home, c config.Chat) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !given["templates"] && c.Templates != "" {
+		o.templates = hm.inHome(c.Templates)
+	}
+	if !given["session-ttl"] {
+		o.sessionTTL = c.SessionTTL
+	}
 }
 
 // chat runs the engine for one console user over stdin and stdout until

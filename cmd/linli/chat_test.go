@@ -84,6 +84,29 @@ func TestChatAgainstANode(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(h, "data", "gateway.db")); err != nil {
 		t.Errorf("no gateway.db in the home: %v", err)
 	}
+
+	// linli.toml's [chat] templates replace wording; --templates overrides it.
+	f, err := os.OpenFile(filepath.Join(h, "linli.toml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("[chat]\ntemplates = \"wording\"\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.MkdirAll(filepath.Join(h, "wording"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	footer := `{{define "bot.footer"}}0 上一步 · 菜单 回到开头{{end}}`
+	if err := os.WriteFile(filepath.Join(h, "wording", "ours.tmpl"), []byte(footer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := runIn(t, "回执\n", append([]string{"chat", "--as", "wang"}, cl...)...); err != nil || !strings.Contains(out, "0 上一步 · 菜单 回到开头") {
+		t.Errorf("chat with linli.toml's chat.templates: %v\n%s", err, out)
+	}
+	if out, _, err := runIn(t, "回执\n", append([]string{"chat", "--as", "wang", "--templates", ""}, cl...)...); err != nil || !strings.Contains(out, "0 返回 · 菜单 回首页") {
+		t.Errorf("chat with --templates \"\": %v\n%s", err, out)
+	}
 	if _, _, err := runIn(t, "", "chat", "--home", h); err == nil {
 		t.Error("chat without --as: no error")
 	}

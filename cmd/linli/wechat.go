@@ -146,7 +146,11 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 		return nil, fmt.Errorf("wechat: read the chain: %w", err)
 	}
 	cust := ledger.NewCustodian(client, secret, chain.ChainID)
-	tset, err := templates.Load("")
+	tdir := ""
+	if conf.Chat.Templates != "" {
+		tdir = hm.inHome(conf.Chat.Templates)
+	}
+	tset, err := templates.Load(tdir)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +169,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 
 	e := bot.New(cust, gw.Sessions(), tset)
 	e.Logger = logger
+	e.SessionTTL = conf.Chat.SessionTTL
 	// The engine waits for a commit for part of the budget, leaving the
 	// rest to render and write the reply.
 	e.Budgets[wechatmp.Channel] = wc.Budget * 3 / 4

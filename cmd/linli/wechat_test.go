@@ -109,7 +109,15 @@ func TestWechatMenuDryRunWritesTheDefault(t *testing.T) {
 // TestStartServesWechat runs `linli start` with the gateway enabled and
 // talks to it as WeChat does.
 func TestStartServesWechat(t *testing.T) {
-	h, rpc, hook := wechatHome(t, "http://127.0.0.1:9", 0o600, "")
+	// The webhook speaks with the wording of linli.toml's chat.templates.
+	h, rpc, hook := wechatHome(t, "http://127.0.0.1:9", 0o600, "[chat]\ntemplates = \"wording\"\n")
+	if err := os.MkdirAll(filepath.Join(h, "wording"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	home := `{{define "bot.home"}}【{{.Community}}】欢迎！回复 1 投票表决{{end}}`
+	if err := os.WriteFile(filepath.Join(h, "wording", "ours.tmpl"), []byte(home), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	runNode(t, h, rpc)
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	q := url.Values{"signature": {wxSig(wxToken, ts, "7")}, "timestamp": {ts}, "nonce": {"7"}, "echostr": {"hello"}}
@@ -137,7 +145,7 @@ func TestStartServesWechat(t *testing.T) {
 	}
 	body, _ = io.ReadAll(res.Body)
 	res.Body.Close()
-	if !strings.Contains(string(body), "【阳光花园】您好！请回复数字") {
+	if !strings.Contains(string(body), "【阳光花园】欢迎！回复 1 投票表决") {
 		t.Errorf("menu answered %d %s", res.StatusCode, body)
 	}
 	q.Set("signature", wxSig("wrong", ts, "7"))
