@@ -99,12 +99,16 @@ func buildNotice(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
 }
 
 func showRepairs(t *Turn, f *Frame) error {
-	f.Choices = []string{tx.RepairKindRepair, tx.RepairKindFeedback, "mine"}
+	f.Choices = []string{tx.RepairKindRepair, tx.RepairKindFeedback, "mine", "disputes"}
 	t.say("bot.repairs", nil)
 	return nil
 }
 
 func chooseRepairs(t *Turn, _ *Frame, c string) error {
+	if c == "disputes" {
+		// Admins and mediators need not live here; opening one does.
+		return t.Open(Frame{Screen: "disputes"})
+	}
 	if ok, err := t.requireBound(); !ok {
 		return err
 	}

@@ -296,3 +296,41 @@ func TestCommentsOnADecision(t *testing.T) {
 		t.Errorf("%d txs submitted, want 1", n)
 	}
 }
+
+// Disputes are listed to their parties, their mediator and (while one is
+// needed) admins; nobody else sees them. Opening one needs a bound unit,
+// and the other side must be someone else's unit with a bound member.
+func TestDisputesWhoSeesWhatAndBadParties(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang")
+	f.admin("boss")
+	wang := f.addr("wang")
+	d := abci.Dispute{ID: 4, Topic: "车位被占", Opener: wang, Parties: []tx.Address{wang}, Status: abci.DisputeOpen}
+	f.l.set("disputes", []abci.Dispute{d})
+	f.l.set("disputes/4", disputeDetail{Dispute: d})
+	f.l.set("units/5-101", struct {
+		abci.Unit
+		Members []abci.Member `json:"members"`
+	}{abci.Unit{Unit: "5-101", Building: "5", Area: 6025, Owner: "O-3"}, []abci.Member{}})
+
+	contains(t, "party", f.run("wang", "报修", "4"), "1 车位被占 · 等待指派调解员\n2 我要申请调解")
+	contains(t, "admin", f.run("boss", "报修", "4"), "1 车位被占 · 等待指派调解员（需要您指派）")
+	contains(t, "admin's dispute", f.say("boss", "1"), "当事方：3-502\n1 指派调解员")
+	got := f.run("li", "报修", "4")
+	if strings.Contains(got, "车位被占") {
+		t.Errorf("a stranger sees the dispute:\n%s", got)
+	}
+	contains(t, "unbound opens", f.say("li", "1"), "这项需要先绑定房屋")
+
+	f.run("wang", "报修", "4", "2", "车位被占", "无")
+	contains(t, "own unit", f.say("wang", "3-502"), "这是您自己家的房号")
+	contains(t, "no such unit", f.say("wang", "9-909"), "没有这个房号")
+	contains(t, "nobody bound", f.say("wang", "5-101"), "这户还没有人绑定")
+	if got := f.say("wang", "无"); got != "您将申请调解【车位被占】，确认请回复 1，重选请回复 2" {
+		t.Errorf("confirmation = %q", got)
+	}
+	f.say("wang", "1")
+	if subs := f.l.submitted(); len(subs) != 1 || subs[0].(*tx.DisputeOpen).Topic != "车位被占" || len(subs[0].(*tx.DisputeOpen).Parties) != 0 {
+		t.Errorf("submitted %v", subs)
+	}
+}

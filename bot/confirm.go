@@ -102,6 +102,16 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{build: buildWithdraw}
 	case "comment":
 		return &actionKind{build: buildComment}
+	case "dispute":
+		return &actionKind{build: buildDispute}
+	case "statement":
+		return &actionKind{build: buildStatement}
+	case "outcome":
+		return &actionKind{build: buildOutcome}
+	case "assign":
+		return &actionKind{roles: admin, build: buildAssign}
+	case "escalate":
+		return &actionKind{build: buildEscalate}
 	case "repair":
 		return &actionKind{build: buildRepair}
 	case "repairok":

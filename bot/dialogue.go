@@ -46,6 +46,12 @@ func dialogueFor(screen string) *dialogue {
 		return &dialogue{steps: []string{"day", "slot"}, read: readStep, action: bookingAction}
 	case "form.comment":
 		return &dialogue{steps: []string{"text"}, read: readComment, action: commentAction}
+	case "form.dispute":
+		return &dialogue{steps: []string{"title", "text", "party"}, read: readDisputeStep, action: disputeAction}
+	case "form.statement":
+		return &dialogue{steps: []string{"text"}, read: readStep, action: statementAction}
+	case "form.outcome":
+		return &dialogue{steps: []string{"text"}, read: readStep, action: outcomeAction}
 	}
 	return nil
 }
@@ -221,13 +227,13 @@ func readStep(t *Turn, f *Frame, step string) (bool, error) {
 		}
 		limit := tx.MaxTextBytes
 		switch f.Screen {
-		case "form.repair":
+		case "form.repair", "form.dispute", "form.statement", "form.outcome":
 			limit = tx.MaxStatementBytes
 		case "form.item":
 			limit = tx.MaxItemTextBytes
 		}
 		switch {
-		case f.Screen == "admin.notice" && text == "":
+		case text == "" && (f.Screen == "admin.notice" || f.Screen == "form.statement" || f.Screen == "form.outcome"):
 			return bad("empty")
 		case len(text) > limit:
 			return bad("text_long")

@@ -70,6 +70,12 @@ func screenFor(name string) *screen {
 		return &screen{show: showNotice, input: menuInput(func(t *Turn, f *Frame, _ string) error {
 			return t.openComments(tx.CommentOnAnnouncement, f.ID)
 		})}
+	case "disputes":
+		return &screen{show: showDisputes, input: menuInput(chooseDisputes)}
+	case "dispute":
+		return &screen{show: showDispute, input: menuInput(chooseDispute)}
+	case "dispute.mediators":
+		return &screen{show: showMediators, input: menuInput(chooseMediator)}
 	case "comments":
 		return &screen{show: showComments, input: menuInput(chooseComments)}
 	case "repairs":
@@ -85,7 +91,8 @@ func screenFor(name string) *screen {
 	case "admin":
 		return &screen{show: showAdmin, input: menuInput(chooseAdmin)}
 	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger",
-		"form.repair", "form.reopen", "form.item", "form.booking", "form.comment":
+		"form.repair", "form.reopen", "form.item", "form.booking", "form.comment",
+		"form.dispute", "form.statement", "form.outcome":
 		return &screen{show: showDialogue, input: dialogueInput, stepBack: dialogueStepBack, freeText: true, dialogue: true}
 	}
 	return nil

@@ -160,8 +160,39 @@ var templateSamples = map[string][]any{
 		{Unit: "5-101", When: "3月9日 20:00", Hidden: true, Reason: "含有人身攻击"}, {Unit: "1-101", When: "3月9日 19:00", Hidden: true}}, More: 4}, commentsData{Title: "停水通知"}},
 	"bot.ask.form.comment.text": {askData{Form: map[string]string{"title": "停水通知"}}},
 	"bot.comments.summary":      {struct{ Title, Text string }{"停水通知", "能不能提前一天通知"}},
-	"bot.share.returned":        {nil},
-	"bot.share.requested":       {nil},
+	"bot.word.dispute":          {"open", "mediating", "resolved", "escalated"},
+	"bot.disputes": {disputesData{Items: []disputeLine{{N: 1, Topic: "楼上卫生间漏水", Status: "mediating", Role: "party"}, {N: 2, Topic: "车位被占", Status: "open", Role: "admin"},
+		{N: 3, Topic: "装修噪音", Status: "resolved", Role: "mediator"}}, More: 2, New: 4}, disputesData{New: 1}},
+	"bot.dispute": {disputeData{Topic: "楼上卫生间漏水", Text: "三月起我家厨房顶上一直滴水。", Status: "resolved", Parties: []string{"3-502", "3-602"}, Mediator: "1-101",
+		Statements: []statementLine{{Unit: "3-502", When: "3月9日 20:00", Text: "希望楼上尽快修。", Mine: true}, {Unit: "3-602", When: "3月10日 09:00", Text: "下周找师傅来看。"}}, More: 3,
+		Outcome: "3-602 本月内修好防水，3-502 的吊顶由 3-602 出钱修补。", Actions: []listItem{{1, "escalate"}}},
+		disputeData{Topic: "车位被占", Status: "open", Parties: []string{"5-101"}, Actions: []listItem{{1, "statement"}, {2, "assign"}}},
+		disputeData{Topic: "装修噪音", Status: "mediating", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Actions: []listItem{{1, "outcome"}}},
+		disputeData{Topic: "装修噪音", Status: "escalated", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Outcome: "周末不施工。", Poll: 7}},
+	"bot.dispute.mediators": {struct {
+		Topic string
+		Items []listItem
+	}{"车位被占", []listItem{{1, "1-101"}, {2, "5-102"}}}, struct {
+		Topic string
+		Items []listItem
+	}{"车位被占", nil}},
+	"bot.ask.form.dispute.title":     {askData{}},
+	"bot.ask.form.dispute.text":      {askData{}},
+	"bot.ask.form.dispute.party":     {askData{}},
+	"bot.ask.form.statement.text":    {askData{}},
+	"bot.ask.form.outcome.text":      {askData{}},
+	"bot.disputes.summary.open":      {struct{ Title, Party string }{"楼上卫生间漏水", "3-602"}, struct{ Title, Party string }{"楼上卫生间漏水", ""}},
+	"bot.disputes.summary.statement": {struct{ Title, Text string }{"楼上卫生间漏水", "下周找师傅来看"}},
+	"bot.disputes.summary.outcome":   {struct{ Title, Text string }{"楼上卫生间漏水", "3-602 本月内修好防水"}},
+	"bot.disputes.summary.assign":    {struct{ Title, Unit string }{"车位被占", "1-101"}},
+	"bot.disputes.summary.escalate": {struct {
+		Title, End string
+		Options    []string
+	}{"装修噪音", "3月17日 10:00", escalationOptions}},
+	"bot.disputes.opened":    {nil},
+	"bot.disputes.escalated": {nil},
+	"bot.share.returned":     {nil},
+	"bot.share.requested":    {nil},
 	"bot.notices": {struct {
 		Items []noticeLine
 		More  int
