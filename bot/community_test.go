@@ -334,3 +334,38 @@ func TestDisputesWhoSeesWhatAndBadParties(t *testing.T) {
 		t.Errorf("submitted %v", subs)
 	}
 }
+
+// An admin cancels a decision that is still in its notice period, with a
+// reason; once voting runs, and for anyone else, there is no such choice.
+func TestAdminCancelsANoticedDecision(t *testing.T) {
+	f := newFixture(t)
+	f.admin("boss")
+	f.bind("wang")
+	now := fixedNow.Unix()
+	fund := abci.Proposal{ID: 4, Kind: abci.KindDecision, Title: "筹集维修资金", Class: tx.ClassSpecial, Options: tx.DecisionOptions,
+		NoticeAt: now - day, VoteStart: now + 14*day, VoteEnd: now + 21*day, Status: abci.StatusOpen}
+	f.l.set("proposals/4", proposalView{fund, phaseNoticed})
+	f.l.set("proposals", []proposalView{{fund, phaseNoticed}})
+
+	got := f.run("wang", "投票", "1")
+	if strings.Contains(got, "取消这一项") {
+		t.Errorf("a resident is offered to cancel:\n%s", got)
+	}
+	contains(t, "admin", f.run("boss", "投票", "1"), "1 大家的意见\n2 取消这一项")
+	contains(t, "ask", f.say("boss", "2"), "为什么取消【筹集维修资金】")
+	contains(t, "empty", f.say("boss", "  "), "内容不能为空")
+	if got := f.say("boss", "方案要重新核算。"); got != "您将取消【筹集维修资金】，原因：方案要重新核算，确认请回复 1，重选请回复 2" {
+		t.Errorf("confirmation = %q", got)
+	}
+	f.say("boss", "1")
+	want := tx.ProposalCancel{ID: 4, Reason: "方案要重新核算。"}
+	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.ProposalCancel) != want {
+		t.Errorf("submitted %v, want %+v", subs, want)
+	}
+	// Voting has started on decision 1: nothing to cancel there.
+	f.l.set("proposals", []proposalView{f.l.answers["proposals/1"].(proposalView)})
+	got = f.run("boss", "投票", "1")
+	if !strings.Contains(got, "4 大家的意见") || strings.Contains(got, "取消这一项") {
+		t.Errorf("a decision being voted on offers to cancel:\n%s", got)
+	}
+}

@@ -112,6 +112,8 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{roles: admin, build: buildAssign}
 	case "escalate":
 		return &actionKind{build: buildEscalate}
+	case "cancelp":
+		return &actionKind{roles: admin, build: buildCancelProposal}
 	case "repair":
 		return &actionKind{build: buildRepair}
 	case "repairok":

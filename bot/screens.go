@@ -92,7 +92,7 @@ func screenFor(name string) *screen {
 		return &screen{show: showAdmin, input: menuInput(chooseAdmin)}
 	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger",
 		"form.repair", "form.reopen", "form.item", "form.booking", "form.comment",
-		"form.dispute", "form.statement", "form.outcome":
+		"form.dispute", "form.statement", "form.outcome", "form.cancel":
 		return &screen{show: showDialogue, input: dialogueInput, stepBack: dialogueStepBack, freeText: true, dialogue: true}
 	}
 	return nil

@@ -173,6 +173,9 @@ type itemData struct {
 	// CommentCount.
 	Comments     int
 	CommentCount int
+	// Cancel is the digit an admin cancels with, while voting has not
+	// started.
+	Cancel int
 }
 
 // turnoutData is participation while voting runs: who has voted, never how.
@@ -245,6 +248,16 @@ func showItem(t *Turn, f *Frame) error {
 	}
 	f.Choices = append(f.Choices, "comments")
 	d.Comments, d.CommentCount = len(f.Choices), len(cs)
+	if p.Phase == phaseDraft || p.Phase == phaseNoticed {
+		m, err := t.Member()
+		if err != nil {
+			return err
+		}
+		if hasRole(m, tx.RoleAdmin) {
+			f.Choices = append(f.Choices, "cancel")
+			d.Cancel = len(f.Choices)
+		}
+	}
 	t.say("bot.item", d)
 	return nil
 }
@@ -329,8 +342,13 @@ func itemInput(t *Turn, f *Frame) error {
 		t.say("bot.fulltext", struct{ Title, Text string }{p.Title, p.Text})
 		return nil
 	}
-	if in.Kind == KindNumber && len(in.Nums) == 1 && in.Nums[0] <= len(f.Choices) && f.Choices[in.Nums[0]-1] == "comments" {
-		return t.openComments(tx.CommentOnProposal, p.ID)
+	if in.Kind == KindNumber && len(in.Nums) == 1 && in.Nums[0] >= 1 && in.Nums[0] <= len(f.Choices) {
+		switch f.Choices[in.Nums[0]-1] {
+		case "comments":
+			return t.openComments(tx.CommentOnProposal, p.ID)
+		case "cancel":
+			return t.startForm("form.cancel", map[string]string{"proposal": strconv.FormatUint(p.ID, 10), "title": p.Title})
+		}
 	}
 	var nums []int
 	switch {
@@ -378,6 +396,19 @@ func itemInput(t *Turn, f *Frame) error {
 		return err
 	}
 	return t.confirm(&Action{Kind: "vote", ID: p.ID, Nums: choices, Summary: strings.TrimSpace(summary)})
+}
+
+func cancelAction(t *Turn, f *Frame) (*Action, error) {
+	a, err := t.action("cancelp", "bot.item.summary.cancel", struct{ Title, Reason string }{clip(f.Form["title"], 30), strings.TrimRight(f.Form["reason"], "。.！!？?")}, f.Form)
+	if err != nil {
+		return nil, err
+	}
+	a.ID, _ = strconv.ParseUint(f.Form["proposal"], 10, 64)
+	return a, nil
+}
+
+func buildCancelProposal(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
+	return &tx.ProposalCancel{ID: a.ID, Reason: a.Args["reason"]}, nil, nil
 }
 
 // buildVote builds a confirmed vote. A decision's ballot can be checked
