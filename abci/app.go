@@ -49,7 +49,7 @@ func New(s Store) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("abci: read last block: %w", err)
 	}
-	a := &App{store: newReadCache(s, readCacheSize), checked: newCheckedTxs(checkedTxsSize), height: h, appHash: hash}
+	a := &App{store: newReadCache(s, readCacheSize), checked: newCheckedTxs(checkedTxsSize, checkedTxsBytes), height: h, appHash: hash}
 	a.loadCommitted()
 	return a, nil
 }

@@ -26,20 +26,29 @@ func (a *App) PreCheckTx(raw []byte) { a.checked.precheck(raw) }
 // node never saw it before its block), not again in CheckTx, on every
 // mempool recheck and in its block. FinalizeBlock forgets a tx once it is
 // in a block; what never gets there (refused in CheckTx, or evicted from
-// the mempool) is dropped with its generation: at most two generations of
-// max entries are kept. It is safe for concurrent use.
+// the mempool) is dropped with its generation: at most two generations are
+// kept, each of at most max txs and maxBytes bytes of them (anyone can
+// send well-signed txs, so the bytes are bounded, not just the count). It
+// is safe for concurrent use.
 //
 // The decoded txs are shared by every execution of the same bytes, so a
 // handler must never change its tx or body; the package's tests check
 // that after every tx they run (mustNotChangeTx).
 type checkedTxs struct {
-	mu       sync.Mutex
-	max      int
-	cur, old map[[sha256.Size]byte]*tx.Tx
+	mu            sync.Mutex
+	max, maxBytes int
+	cur, old      map[[sha256.Size]byte]checkedTx
+	curBytes      int
 }
 
-func newCheckedTxs(max int) *checkedTxs {
-	return &checkedTxs{max: max, cur: make(map[[sha256.Size]byte]*tx.Tx)}
+// checkedTx is a decoded tx and the length of its bytes.
+type checkedTx struct {
+	t *tx.Tx
+	n int
+}
+
+func newCheckedTxs(max, maxBytes int) *checkedTxs {
+	return &checkedTxs{max: max, maxBytes: maxBytes, cur: make(map[[sha256.Size]byte]checkedTx)}
 }
 
 // get returns raw decoded, if it decoded and verified before.
@@ -53,20 +62,24 @@ func (s *checkedTxs) get(raw []byte) (*tx.Tx, bool) {
 func (s *checkedTxs) lookup(h [sha256.Size]byte) (*tx.Tx, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.cur[h]
+	c, ok := s.cur[h]
 	if !ok {
-		t, ok = s.old[h]
+		c, ok = s.old[h]
 	}
-	return t, ok
+	return c.t, ok
 }
 
-func (s *checkedTxs) add(h [sha256.Size]byte, t *tx.Tx) {
+func (s *checkedTxs) add(h [sha256.Size]byte, t *tx.Tx, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.cur) >= s.max {
-		s.old, s.cur = s.cur, make(map[[sha256.Size]byte]*tx.Tx, s.max)
+	if _, ok := s.cur[h]; ok {
+		return
 	}
-	s.cur[h] = t
+	if len(s.cur) >= s.max || s.curBytes+n > s.maxBytes {
+		s.old, s.cur, s.curBytes = s.cur, make(map[[sha256.Size]byte]checkedTx), 0
+	}
+	s.cur[h] = checkedTx{t, n}
+	s.curBytes += n
 }
 
 // forget drops raw, whose block has run.
@@ -77,7 +90,10 @@ func (s *checkedTxs) forget(raw []byte) {
 	h := sha256.Sum256(raw)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.cur, h)
+	if c, ok := s.cur[h]; ok {
+		s.curBytes -= c.n
+		delete(s.cur, h)
+	}
 	delete(s.old, h)
 }
 
@@ -88,7 +104,7 @@ func (s *checkedTxs) verify(raw []byte, t *tx.Tx) error {
 		return err
 	}
 	if s != nil {
-		s.add(sha256.Sum256(raw), t)
+		s.add(sha256.Sum256(raw), t, len(raw))
 	}
 	return nil
 }
@@ -107,9 +123,14 @@ func (s *checkedTxs) precheck(raw []byte) {
 	}
 }
 
-// checkedTxsSize is how many checked txs each generation of the cache
-// holds: more than a mempool (CometBFT's default is 5,000 txs).
-const checkedTxsSize = 50_000
+// checkedTxsSize and checkedTxsBytes bound each generation of the cache
+// of checked txs: more than a mempool of governance txs (CometBFT's
+// default is 5,000 txs; linli's are about 300 bytes), while the two
+// generations' decoded txs stay within some tens of MiB.
+const (
+	checkedTxsSize  = 50_000
+	checkedTxsBytes = 16 << 20
+)
 
 // readCache is a Store that remembers committed values (and absent keys)
 // read through it, up to about max keys, and keeps them right on Commit.

@@ -117,7 +117,7 @@ func TestCheckedTxsDecodesAndChecksEachTxOnce(t *testing.T) {
 	forged := *good
 	forged.Nonce = 2 // the signature no longer covers it
 
-	s := newCheckedTxs(10)
+	s := newCheckedTxs(10, 1<<20)
 	if err := s.verify(raw, &forged); err == nil {
 		t.Fatal("a forged tx verified")
 	}
@@ -162,8 +162,8 @@ func TestExecTxUsesTheCheckedTx(t *testing.T) {
 	other := tx.New("other-chain", 1, &tx.RoleGrant{Address: tx.Address(strings.Repeat("b", 40)), Role: tx.RoleAdmin})
 	other.Sign(k)
 
-	s := newCheckedTxs(10)
-	s.add(sha256.Sum256(raw), other)
+	s := newCheckedTxs(10, 1<<20)
+	s.add(sha256.Sum256(raw), other, len(raw))
 	c := newCache(storeReader{&mapStore{m: map[string][]byte{}}})
 	saved := mustNotChangeTx
 	mustNotChangeTx = false // the planted tx does not encode to raw
@@ -171,5 +171,28 @@ func TestExecTxUsesTheCheckedTx(t *testing.T) {
 	r := execTx(c, "c", 1, 0, true, Params{}, raw, s)
 	if Code(r.Code) != CodeWrongChain {
 		t.Errorf("execTx of a remembered tx = code %d (%s), want %d: it decoded raw again", r.Code, r.Log, CodeWrongChain)
+	}
+}
+
+// Each generation is bounded by bytes as well as by count: a few large
+// txs rotate it as many small ones would.
+func TestCheckedTxsBoundsBytes(t *testing.T) {
+	s := newCheckedTxs(100, 1000)
+	h := func(i int) [sha256.Size]byte { return sha256.Sum256([]byte{byte(i)}) }
+	for i := range 5 {
+		s.add(h(i), &tx.Tx{Nonce: uint64(i)}, 400)
+	}
+	if len(s.cur)+len(s.old) > 4 || s.curBytes > 1000 {
+		t.Errorf("after 5 txs of 400 bytes with a budget of 1000: %d current (%d bytes) and %d old txs", len(s.cur), s.curBytes, len(s.old))
+	}
+	if _, ok := s.lookup(h(4)); !ok {
+		t.Error("the newest tx is gone")
+	}
+	if _, ok := s.lookup(h(0)); ok {
+		t.Error("the oldest tx, two generations back, is still there")
+	}
+	s.forget([]byte{4})
+	if s.curBytes != 0 {
+		t.Errorf("after forgetting the only current tx: %d bytes counted", s.curBytes)
 	}
 }
