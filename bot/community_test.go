@@ -369,3 +369,24 @@ func TestAdminCancelsANoticedDecision(t *testing.T) {
 		t.Errorf("a decision being voted on offers to cancel:\n%s", got)
 	}
 }
+
+// A digit on a screen shown before voting opened is never taken as a
+// ballot, even once voting has opened: the options were not on it. (wang
+// is an admin too, so the stale screen had two numbered choices.)
+func TestStaleNoticedScreenCastsNoBallot(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang", tx.RoleAdmin)
+	now := fixedNow.Unix()
+	fund := abci.Proposal{ID: 4, Kind: abci.KindDecision, Title: "筹集维修资金", Class: tx.ClassSpecial, Options: tx.DecisionOptions,
+		NoticeAt: now - day, VoteStart: now + day, VoteEnd: now + 8*day, Status: abci.StatusOpen}
+	f.l.set("proposals", []proposalView{{fund, phaseNoticed}})
+	f.l.set("proposals/4", proposalView{fund, phaseNoticed})
+	contains(t, "noticed", f.run("wang", "投票", "1"), "公示中", "1 大家的意见\n2 取消这一项")
+	f.l.set("proposals/4", proposalView{fund, phaseVoting})
+	contains(t, "stale digit", f.say("wang", "3"), "没看懂您的回复")
+	if n := len(f.l.submitted()); n != 0 {
+		t.Errorf("%d txs submitted, want none", n)
+	}
+	contains(t, "fresh screen", f.run("wang", "投票", "1"), "1 同意")
+	contains(t, "ballot", f.say("wang", "3"), "您将对【筹集维修资金】投 弃权")
+}

@@ -352,8 +352,9 @@ func itemInput(t *Turn, f *Frame) error {
 	}
 	var nums []int
 	switch {
-	case len(f.Choices) <= 1 || p.Phase != phaseVoting:
-		// Not (or no longer) open for votes.
+	case !slices.Contains(f.Choices, "opt") || p.Phase != phaseVoting:
+		// Not (or no longer) open for votes, or the screen shown was
+		// from before voting opened: no options were offered.
 		return t.hint(f)
 	case in.Kind == KindNumber:
 		nums = slices.Clone(in.Nums)
@@ -365,7 +366,7 @@ func itemInput(t *Turn, f *Frame) error {
 	slices.Sort(nums)
 	nums = slices.Compact(nums)
 	for _, n := range nums {
-		if n < 1 || n > len(p.Options) {
+		if n < 1 || n > len(p.Options) || n > len(f.Choices) || f.Choices[n-1] != "opt" {
 			return t.hint(f)
 		}
 	}
