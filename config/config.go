@@ -126,8 +126,8 @@ type WechatTemplate struct {
 
 // WechatTemplateKinds are the notification kinds a template may be set for:
 // a proposal noticed, the reminder a day before a vote closes, results, a
-// booking and a repair request that changed.
-var WechatTemplateKinds = []string{"proposal", "reminder", "result", "booking", "repair"}
+// booking, a repair request and a dispute that changed.
+var WechatTemplateKinds = []string{"proposal", "reminder", "result", "booking", "repair", "dispute"}
 
 // WechatTemplateValues are the values a template field may show.
 var WechatTemplateValues = []string{"title", "status", "time", "detail", "community"}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/abci/tx"
 	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/templates"
 )
@@ -44,6 +45,7 @@ const (
 	KindResult   = "result"   // results were published
 	KindBooking  = "booking"  // a booking request was made, or changed
 	KindRepair   = "repair"   // a repair request changed
+	KindDispute  = "dispute"  // a dispute the user takes part in moved on
 )
 
 // Defaults of NewNotifier.
@@ -59,7 +61,9 @@ const (
 
 // Notifier tells users what concerns them: a proposal noticed, a vote
 // closing within a day (to owners who have not voted), results published,
-// a booking request made or answered, a repair request moving on. It reads
+// a booking request made or answered, a repair request moving on, a
+// dispute moving on (to its parties, its mediator, and admins while it
+// waits for one). It reads
 // the chain every Interval (when a new block has come), compares with what
 // it remembered in the Store, and pushes customer-service messages to the
 // users the gateway has seen whose addresses are bound, within WeChat's
@@ -159,7 +163,7 @@ func (n *Notifier) Scan(ctx context.Context) error {
 	if n.Community == "" {
 		n.Community = chain.Community
 	}
-	errs := []error{s.proposals(), s.repairs(), s.bookings()}
+	errs := []error{s.proposals(), s.repairs(), s.bookings(), s.disputes()}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -657,6 +661,129 @@ func (s *scan) bookingChanged(bk abci.Booking) error {
 	text := s.render("wechat.notify.booking", bookingData{Title: it.Title, Status: bk.Status, Reason: bk.Reason})
 	s.deliver(u, notice{KindBooking, text, s.values(it.Title, s.render("bot.word.booking", bk.Status), s.date(bk.Start), text)})
 	return nil
+}
+
+// disputeSeen is what the notifier remembers of a dispute.
+type disputeSeen struct {
+	Status     string `json:"status"`
+	Mediator   string `json:"mediator,omitempty"`
+	Statements int64  `json:"statements"`
+}
+
+// disputeNote is the data of a dispute notification. Event is opened
+// (to the other parties), waiting (to admins), assigned (to the new
+// mediator), mediator (to the parties), statement, resolved or escalated.
+type disputeNote struct {
+	Topic, Event string
+}
+
+// disputes tells the people a dispute concerns when it moves on: the
+// other parties and the admins when it is opened, the mediator and the
+// parties when a mediator is assigned, everyone involved but the author
+// of a new statement, the parties when the outcome is written or the
+// dispute goes to a poll.
+func (s *scan) disputes() error {
+	var list []abci.Dispute
+	if _, err := s.query("disputes", &list); err != nil {
+		return err
+	}
+	seen := map[string]disputeSeen{}
+	if err := s.getJSON("disputes", &seen); err != nil {
+		return err
+	}
+	changed := false
+	var errs []error
+	for _, d := range list {
+		id := strconv.FormatUint(d.ID, 10)
+		cur := disputeSeen{Status: d.Status, Mediator: string(d.Mediator), Statements: d.Statements}
+		prev, known := seen[id]
+		if known && prev == cur {
+			continue
+		}
+		seen[id], changed = cur, true
+		if s.silent {
+			continue
+		}
+		if err := s.dispute(d, prev, known); err != nil {
+			errs = append(errs, fmt.Errorf("dispute %d: %w", d.ID, err))
+		}
+	}
+	if changed {
+		errs = append(errs, s.putJSON("disputes", seen))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *scan) dispute(d abci.Dispute, prev disputeSeen, known bool) error {
+	if err := s.loadUsers(); err != nil {
+		return err
+	}
+	send := func(to []tx.Address, event string, except tx.Address) {
+		for _, a := range to {
+			if a == except || a == "" {
+				continue
+			}
+			if u := s.byAddress[string(a)]; u != nil {
+				text := s.render("wechat.notify.dispute", disputeNote{Topic: d.Topic, Event: event})
+				s.deliver(u, notice{KindDispute, text, s.values(d.Topic, s.render("bot.word.dispute", d.Status), s.date(s.chainTime), text)})
+			}
+		}
+	}
+	if !known {
+		send(d.Parties, "opened", d.Opener)
+		if d.Status == abci.DisputeOpen {
+			admins, err := s.admins()
+			if err != nil {
+				return err
+			}
+			send(admins, "waiting", "")
+		}
+	}
+	if string(d.Mediator) != prev.Mediator && d.Mediator != "" {
+		send([]tx.Address{d.Mediator}, "assigned", "")
+		send(d.Parties, "mediator", "")
+	}
+	if known && d.Statements > prev.Statements {
+		var full struct {
+			Statements []abci.Statement `json:"statements"`
+		}
+		if _, err := s.query("disputes/"+strconv.FormatUint(d.ID, 10), &full); err != nil {
+			return err
+		}
+		author := tx.Address("")
+		if n := len(full.Statements); n > 0 {
+			author = full.Statements[n-1].By
+		}
+		send(append(slices.Clone(d.Parties), d.Mediator), "statement", author)
+	}
+	if d.Status != prev.Status {
+		switch d.Status {
+		case abci.DisputeResolved:
+			send(d.Parties, "resolved", "")
+		case abci.DisputeEscalated:
+			send(d.Parties, "escalated", "")
+		}
+	}
+	return nil
+}
+
+// admins returns the addresses of the users the gateway knows who hold
+// the admin role.
+func (s *scan) admins() ([]tx.Address, error) {
+	var out []tx.Address
+	for _, u := range s.users {
+		if u.address == "" {
+			continue
+		}
+		m, err := s.member(u.address)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil && slices.Contains(m.Roles, tx.RoleAdmin) {
+			out = append(out, tx.Address(u.address))
+		}
+	}
+	return out, nil
 }
 
 func (s *scan) getJSON(key string, v any) error {

@@ -245,6 +245,39 @@ func TestNotifications(t *testing.T) {
 	scan()
 	check("OwnActionsAreNotNews", "", nil)
 
+	// Disputes: the other party and the admins, then the mediator and the
+	// parties, everyone but a statement's author, the parties again.
+	c.block(func(a map[string]any) {
+		m := a["members/A4"].(abci.MemberView)
+		m.Roles = []string{"admin"}
+		a["members/A4"] = m
+		a["disputes"] = []abci.Dispute{{ID: 1, Topic: "楼上漏水", Opener: "A1", Parties: []tx.Address{"A1", "A2"}, Status: "open"}}
+	})
+	scan()
+	if users := out.peek("楼上漏水】：有邻居请调解员帮忙，您是当事方"); !slices.Equal(users, []string{"oOwner2"}) {
+		t.Errorf("OtherPartyToldOfADispute: %v, want oOwner2", users)
+	}
+	check("AdminsToldADisputeWaits", "楼上漏水】：等待指派调解员", []string{"oOther"})
+	c.block(func(a map[string]any) {
+		a["disputes"] = []abci.Dispute{{ID: 1, Topic: "楼上漏水", Opener: "A1", Parties: []tx.Address{"A1", "A2"}, Mediator: "A3", Status: "mediating"}}
+	})
+	scan()
+	if users := out.peek("楼上漏水】：请您来调解"); !slices.Equal(users, []string{"oTenant"}) {
+		t.Errorf("MediatorToldOfAssignment: %v, want oTenant", users)
+	}
+	check("PartiesToldOfTheMediator", "楼上漏水】：调解员已经接手", []string{"oOwner1", "oOwner2"})
+	c.block(func(a map[string]any) {
+		a["disputes"] = []abci.Dispute{{ID: 1, Topic: "楼上漏水", Opener: "A1", Parties: []tx.Address{"A1", "A2"}, Mediator: "A3", Status: "mediating", Statements: 1}}
+		a["disputes/1"] = map[string]any{"id": 1, "statements": []abci.Statement{{N: 1, By: "A2", Text: "下周修"}}}
+	})
+	scan()
+	check("AllButTheAuthorToldOfAStatement", "楼上漏水】：有人补充了说明", []string{"oOwner1", "oTenant"})
+	c.block(func(a map[string]any) {
+		a["disputes"] = []abci.Dispute{{ID: 1, Topic: "楼上漏水", Opener: "A1", Parties: []tx.Address{"A1", "A2"}, Mediator: "A3", Status: "resolved", Statements: 1}}
+	})
+	scan()
+	check("PartiesToldOfTheOutcome", "楼上漏水】：调解结果已写好", []string{"oOwner1", "oOwner2"})
+
 	// A restart remembers what was sent.
 	n2 := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
 	c.block(func(map[string]any) {})

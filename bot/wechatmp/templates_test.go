@@ -40,6 +40,12 @@ var templateSamples = map[string][]any{
 		map[string]any{"Title": "电钻", "Request": true},
 		map[string]any{"Title": "车位", "Status": "declined", "Reason": "那天要用", "Request": false},
 	},
+	"wechat.notify.dispute": {
+		struct{ Topic, Event string }{"楼上漏水", "opened"}, struct{ Topic, Event string }{"楼上漏水", "waiting"},
+		struct{ Topic, Event string }{"楼上漏水", "assigned"}, struct{ Topic, Event string }{"楼上漏水", "mediator"},
+		struct{ Topic, Event string }{"楼上漏水", "statement"}, struct{ Topic, Event string }{"楼上漏水", "resolved"},
+		struct{ Topic, Event string }{"楼上漏水", "escalated"},
+	},
 	"wechat.notify.repair": {
 		abci.Repair{Kind: "repair", Title: "楼道灯坏了", Status: "done", Reason: "已换新灯"},
 		abci.Repair{Kind: "suggestion", Title: "加装充电桩", Status: "accepted"},
