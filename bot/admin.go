@@ -350,3 +350,14 @@ func (t *Turn) action(kind, tmpl string, data any, form map[string]string) (*Act
 	}
 	return &Action{Kind: kind, Args: args, Summary: strings.TrimSpace(s)}, nil
 }
+
+// actionOn is action for a form about one record, whose id the form holds
+// under idKey (a dispute, a proposal, a repair request).
+func (t *Turn) actionOn(kind, tmpl string, data any, form map[string]string, idKey string) (*Action, error) {
+	a, err := t.action(kind, tmpl, data, form)
+	if err != nil {
+		return nil, err
+	}
+	a.ID, _ = strconv.ParseUint(form[idKey], 10, 64)
+	return a, nil
+}

@@ -222,12 +222,7 @@ func chooseRepairAction(t *Turn, f *Frame, c string) error {
 }
 
 func reopenAction(t *Turn, f *Frame) (*Action, error) {
-	a, err := t.action("reopen", "bot.repairs.summary.reopen", struct{ Title, Reason string }{f.Form["title"], f.Form["reason"]}, f.Form)
-	if err != nil {
-		return nil, err
-	}
-	a.ID, _ = strconv.ParseUint(f.Form["repair"], 10, 64)
-	return a, nil
+	return t.actionOn("reopen", "bot.repairs.summary.reopen", struct{ Title, Reason string }{f.Form["title"], f.Form["reason"]}, f.Form, "repair")
 }
 
 func buildRepairOK(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {

@@ -364,12 +364,7 @@ func outcomeAction(t *Turn, f *Frame) (*Action, error) {
 func disputeTextAction(t *Turn, f *Frame, kind string) (*Action, error) {
 	// The summary is followed by "，确认请回复 1…": no full stop before it.
 	text := strings.TrimRight(clip(f.Form["text"], 60), "。.！!？?")
-	a, err := t.action(kind, "bot.disputes.summary."+kind, struct{ Title, Text string }{clip(f.Form["title"], 24), text}, f.Form)
-	if err != nil {
-		return nil, err
-	}
-	a.ID, _ = strconv.ParseUint(f.Form["dispute"], 10, 64)
-	return a, nil
+	return t.actionOn(kind, "bot.disputes.summary."+kind, struct{ Title, Text string }{clip(f.Form["title"], 24), text}, f.Form, "dispute")
 }
 
 func buildStatement(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {

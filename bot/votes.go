@@ -400,12 +400,7 @@ func itemInput(t *Turn, f *Frame) error {
 }
 
 func cancelAction(t *Turn, f *Frame) (*Action, error) {
-	a, err := t.action("cancelp", "bot.item.summary.cancel", struct{ Title, Reason string }{clip(f.Form["title"], 30), strings.TrimRight(f.Form["reason"], "。.！!？?")}, f.Form)
-	if err != nil {
-		return nil, err
-	}
-	a.ID, _ = strconv.ParseUint(f.Form["proposal"], 10, 64)
-	return a, nil
+	return t.actionOn("cancelp", "bot.item.summary.cancel", struct{ Title, Reason string }{clip(f.Form["title"], 30), strings.TrimRight(f.Form["reason"], "。.！!？?")}, f.Form, "proposal")
 }
 
 func buildCancelProposal(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
