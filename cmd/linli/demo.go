@@ -143,8 +143,9 @@ var demoNeighbours = []struct {
 
 // seedDemo fills the demo chain through ordinary transactions: the roster,
 // two chat admins, an owners' decision and a poll open for votes, the
-// resident bound to 3-502, neighbours who have voted, a month of account
-// entries (one waiting for approvals), a few shared items and a notice.
+// resident bound to 3-502, neighbours who have voted (two of them have
+// commented on the decision), a month of account entries (one waiting for
+// approvals), a few shared items and a notice.
 func seedDemo(ctx context.Context, c *ledger.Custodian, admin ed25519.PrivateKey) error {
 	now := time.Now().Unix()
 	key := func(user string) ed25519.PrivateKey {
@@ -227,6 +228,8 @@ func seedDemo(ctx context.Context, c *ledger.Custodian, admin ed25519.PrivateKey
 		{key("neighbour-5-101"), &tx.ItemPost{Kind: tx.ItemRoom, Title: "一楼活动室", Text: "可以下棋、开小会。", Terms: tx.Terms{Price: 2000, Per: tx.PerDay}}},
 		{admin, &tx.AnnouncementPost{Title: "3栋电梯维修资金表决开始", Text: "关于使用维修资金更换3栋两部电梯的业主表决已经开始，" +
 			"请各位业主在截止前投票。回复 菜单，再回复 1 就能投票。"}},
+		{key("neighbour-3-101"), &tx.CommentPost{On: tx.CommentOnProposal, Target: 1, Text: "电梯上个月困过人，早换早安心，支持。"}},
+		{key("neighbour-2-504"), &tx.CommentPost{On: tx.CommentOnProposal, Target: 1, Text: "希望公布三家报价，换好后的维保费用也说清楚。"}},
 	}
 	for _, nb := range demoNeighbours {
 		k := key("neighbour-" + nb.unit)
