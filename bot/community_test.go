@@ -390,3 +390,29 @@ func TestStaleNoticedScreenCastsNoBallot(t *testing.T) {
 	contains(t, "fresh screen", f.run("wang", "投票", "1"), "1 同意")
 	contains(t, "ballot", f.say("wang", "3"), "您将对【筹集维修资金】投 弃权")
 }
+
+// A request whose time passed without an answer shows as expired to the
+// borrower (nothing to cancel) and is no longer listed for the poster to
+// answer; the chain would refuse to accept it.
+func TestSharingUnansweredRequestExpires(t *testing.T) {
+	f := sharingFixture(t)
+	li := f.addr("li")
+	yesterday := time.Date(2026, 3, 9, 8, 0, 0, 0, f.e.Location).Unix()
+	pending, _ := f.l.answers["bookings/9"].(abci.Booking)
+	old := abci.Booking{ID: 11, Item: 5, Borrower: li, Unit: "3-501", Relation: tx.RelationOwner, Start: yesterday, End: yesterday + 4*3600, Status: abci.BookingPending}
+	drill := f.l.answers["items/5"].(itemDetail)
+	drill.Bookings = []abci.Booking{pending, old}
+	f.l.set("items/5", drill)
+	f.l.set("bookings/11", old)
+	f.l.set("members/"+string(li)+"/bookings", []abci.Booking{pending, old})
+
+	contains(t, "list", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月9日 08:00–12:00 · 已过期（对方没有答复）\n2 【工具】电钻 · 3月11日 08:00–12:00 · 等待对方答复")
+	got := f.say("li", "1")
+	if !strings.Contains(got, "状态：已过期（对方没有答复）") || strings.Contains(got, "取消预约") {
+		t.Errorf("expired request:\n%s", got)
+	}
+	got = f.run("wang", "共享", "4", "1")
+	if !strings.Contains(got, "1 3-501 · 3月11日 08:00–12:00") || strings.Contains(got, "3月9日") {
+		t.Errorf("poster's requests list an expired one:\n%s", got)
+	}
+}

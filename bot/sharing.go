@@ -197,7 +197,7 @@ func showShareList(t *Turn, f *Frame) error {
 			if err != nil {
 				return err
 			}
-			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), When: t.span(bk.Start, bk.End), Status: bk.Status})
+			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), When: t.span(bk.Start, bk.End), Status: t.bookingStatus(bk)})
 			f.Choices = append(f.Choices, "booking:"+strconv.FormatUint(bk.ID, 10))
 		}
 	case "share.posted":
@@ -335,6 +335,19 @@ type bookingData struct {
 	Running bool
 }
 
+// bookingStatusExpired is how a request shows whose time has passed
+// without an answer: the chain keeps it pending, but it can no longer be
+// accepted.
+const bookingStatusExpired = "expired"
+
+// bookingStatus is a booking's status as a resident should see it.
+func (t *Turn) bookingStatus(bk abci.Booking) string {
+	if bk.Status == abci.BookingPending && bk.End <= t.now.Unix() {
+		return bookingStatusExpired
+	}
+	return bk.Status
+}
+
 // running reports whether an accepted booking has started: the time to
 // mark it returned or not collected.
 func (t *Turn) running(bk abci.Booking) bool {
@@ -359,9 +372,9 @@ func showShareBooking(t *Turn, f *Frame) error {
 	if !ok {
 		return t.gone()
 	}
-	d := bookingData{Title: it.Title, When: t.span(bk.Start, bk.End), Status: bk.Status, Reason: bk.Reason,
+	d := bookingData{Title: it.Title, When: t.span(bk.Start, bk.End), Status: t.bookingStatus(bk), Reason: bk.Reason,
 		Cost: price(tx.Terms{Price: bk.Cost})}
-	d.Cancel = bk.Status == abci.BookingPending || bk.Status == abci.BookingAccepted && bk.Start > t.now.Unix()
+	d.Cancel = d.Status == abci.BookingPending || bk.Status == abci.BookingAccepted && bk.Start > t.now.Unix()
 	d.Running = t.running(bk)
 	f.Choices = nil
 	switch {
@@ -404,7 +417,7 @@ func showShareRequests(t *Turn, f *Frame) error {
 			to = &d.Lent
 		}
 		for _, bk := range it.Bookings {
-			if bk.Status == status && len(*to) < maxList {
+			if t.bookingStatus(bk) == status && len(*to) < maxList {
 				add(to, bk)
 			}
 		}
@@ -454,11 +467,11 @@ func showShareRequest(t *Turn, f *Frame) error {
 	if !ok {
 		return t.gone()
 	}
-	d := bookingData{Title: it.Title, When: t.span(bk.Start, bk.End), Unit: bk.Unit, Status: bk.Status,
+	d := bookingData{Title: it.Title, When: t.span(bk.Start, bk.End), Unit: bk.Unit, Status: t.bookingStatus(bk),
 		Cost: price(tx.Terms{Price: bk.Cost}), Running: t.running(bk)}
 	f.Choices = nil
 	switch {
-	case bk.Status == abci.BookingPending:
+	case d.Status == abci.BookingPending:
 		f.Choices = []string{"accept", "decline"}
 	case d.Running:
 		f.Choices = []string{"return", "noshow"}

@@ -123,7 +123,7 @@ var templateSamples = map[string][]any{
 	"bot.admin.summary.code":     {struct{ Unit, Relation string }{"3-502", "tenant"}},
 	"bot.word.kind":              {"parking", "tool", "room", "other"},
 	"bot.word.price":             {priceData{Free: true}, priceData{Yuan: "5", Per: "hour"}, priceData{Yuan: "20.50", Per: "day"}},
-	"bot.word.booking":           {"pending", "accepted", "declined", "canceled", "returned", "no_show"},
+	"bot.word.booking":           {"pending", "accepted", "declined", "canceled", "returned", "no_show", "expired"},
 	"bot.word.repair":            {"open", "accepted", "done", "rejected", "confirmed"},
 	"bot.word.repairkind":        {"repair", "feedback"},
 	"bot.share.menu":             {nil},
