@@ -58,6 +58,8 @@ func unbind(ctx *Context, m Member, reason string) {
 	ctx.st.delete(keyMember(m.Address))
 	ctx.st.delete(keyUnitMember(m.Unit, m.Address))
 	ctx.emit("member.revoked", "address", string(m.Address), "unit", m.Unit, "relation", m.Relation, "reason", reason)
+	// Someone who no longer lives here shares nothing and asks for nothing.
+	leaveSharing(ctx, m.Address, reason)
 }
 
 // execBindCodeIssue records a unit's new binding code, replacing any

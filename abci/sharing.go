@@ -185,14 +185,38 @@ func execItemWithdraw(ctx *Context, b *tx.ItemWithdraw) error {
 	if err != nil {
 		return err
 	}
-	it.Status, it.Reason, it.Updated = ItemWithdrawn, b.Reason, ctx.Height
+	withdrawItem(ctx, it, b.Reason)
+	return nil
+}
+
+// withdrawItem takes an open item off offer and declines the requests
+// waiting for it; accepted bookings stand.
+func withdrawItem(ctx *Context, it Item, reason string) {
+	it.Status, it.Reason, it.Updated = ItemWithdrawn, reason, ctx.Height
 	put(ctx.st, keyItem(it.ID), it)
 	ctx.st.delete(keyOpenItem(it.Kind, it.ID))
-	ctx.emit("item.withdrawn", "id", uintStr(it.ID), "reason", b.Reason)
+	ctx.emit("item.withdrawn", "id", uintStr(it.ID), "reason", reason)
 	for _, bk := range pendingBookings(ctx.st, it.ID) {
 		closeBooking(ctx, bk, BookingDeclined, "item withdrawn")
 	}
-	return nil
+}
+
+// leaveSharing is what unbinding a member does to sharing: the items they
+// share are withdrawn and the requests they made that wait for an answer
+// are canceled, with reason; bookings already accepted stand.
+func leaveSharing(ctx *Context, a tx.Address, reason string) {
+	for _, s := range suffixes(ctx.st, prefixPosterItems(a)) {
+		id, _ := strconv.ParseUint(s, 10, 64)
+		if it, ok := get[Item](ctx.st, keyItem(id)); ok && it.Status == ItemOpen {
+			withdrawItem(ctx, it, reason)
+		}
+	}
+	for _, s := range suffixes(ctx.st, prefixBorrowerBookings(a)) {
+		id, _ := strconv.ParseUint(s, 10, 64)
+		if bk, ok := get[Booking](ctx.st, keyBooking(id)); ok && bk.Status == BookingPending {
+			closeBooking(ctx, bk, BookingCanceled, reason)
+		}
+	}
 }
 
 func pendingBookings(r reader, item uint64) []Booking {

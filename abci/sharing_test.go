@@ -398,3 +398,40 @@ func TestParkingOwnerPriority(t *testing.T) {
 		wantCodes(t, scenario(t, c, tx.ItemParking), 0, 0)
 	})
 }
+
+// TestUnbindingEndsSharing: a member who is unbound (by an admin, or by
+// the unit changing owner) no longer shares or asks: their open items are
+// withdrawn, declining the requests waiting for them, and their own
+// waiting requests are canceled. Accepted bookings stand.
+func TestUnbindingEndsSharing(t *testing.T) {
+	c := community(t)
+	s := c.time.Add(time.Hour)
+	c.mustOK(postItem(c, "w1", tx.ItemTool, tx.Terms{}), postItem(c, "o2", tx.ItemRoom, tx.Terms{}))
+	c.mustOK(
+		requestBooking(c, "o3", 1, s, s.Add(time.Hour)),                    // 1: on w1's tool, waiting
+		requestBooking(c, "w1", 2, s, s.Add(time.Hour)),                    // 2: w1 asks o2, waiting
+		requestBooking(c, "w1", 2, s.Add(2*time.Hour), s.Add(3*time.Hour)), // 3: w1 asks o2, accepted
+	)
+	c.mustOK(acceptBooking(c, "o2", 3))
+	res := c.block(c.sign(c.admin, &tx.MemberRevoke{Address: addr(key("w1")), Reason: "已搬走"}))
+	wantCodes(t, res, 0)
+	if it := c.item(1); it.Status != abci.ItemWithdrawn || it.Reason != "已搬走" {
+		t.Errorf("w1's tool: %s (%q), want withdrawn with the revocation's reason", it.Status, it.Reason)
+	}
+	want := map[uint64]string{1: abci.BookingDeclined, 2: abci.BookingCanceled, 3: abci.BookingAccepted}
+	for id, status := range want {
+		if got := c.booking(id).Status; got != status {
+			t.Errorf("booking %d is %s, want %s", id, got, status)
+		}
+	}
+	if it := c.item(2); it.Status != abci.ItemOpen {
+		t.Errorf("o2's room is %s, want still open", it.Status)
+	}
+
+	// A change of owner unbinds the unit's owners, with the same effect.
+	c.mustOK(postItem(c, "o2", tx.ItemTool, tx.Terms{})) // item 3
+	c.mustOK(c.sign(c.admin, units(unit("1-101", "1", 8000, "O-9"))))
+	if it := c.item(3); it.Status != abci.ItemWithdrawn {
+		t.Errorf("o2's tool after 1-101 changed owner: %s, want withdrawn", it.Status)
+	}
+}
