@@ -416,3 +416,25 @@ func TestSharingUnansweredRequestExpires(t *testing.T) {
 		t.Errorf("poster's requests list an expired one:\n%s", got)
 	}
 }
+
+// With nine proposals open, the votes list keeps its last digit for the
+// meeting requests and says one more is not listed.
+func TestVotesListKeepsADigitForMeetings(t *testing.T) {
+	f := newFixture(t)
+	now := fixedNow.Unix()
+	var list []proposalView
+	for i := 1; i <= 9; i++ {
+		p := abci.Proposal{ID: uint64(i), Kind: abci.KindPoll, Title: "投票" + strconv.Itoa(i), Options: []string{"是", "否"},
+			VoteStart: now - day, VoteEnd: now + int64(i)*day, Status: abci.StatusOpen}
+		list = append(list, proposalView{p, phaseVoting})
+	}
+	f.l.set("proposals", list)
+	got := f.run("li", "投票")
+	contains(t, "list", got, "8 【投票】投票8", "（还有 1 项没列出）\n9 联名提议召开临时业主大会")
+	if strings.Contains(got, "投票9") {
+		t.Errorf("nine proposals listed beside the meetings:\n%s", got)
+	}
+	f.l.set("meetings", []abci.Meeting{})
+	f.l.set("units", []abci.Unit{{Unit: "3-501", Area: 10000, Owner: "O-1"}})
+	contains(t, "meetings", f.say("li", "9"), "1 发起新的联名提议")
+}

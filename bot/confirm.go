@@ -112,6 +112,8 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{roles: admin, build: buildAssign}
 	case "escalate":
 		return &actionKind{build: buildEscalate}
+	case "meeting":
+		return &actionKind{build: buildMeeting}
 	case "cancelp":
 		return &actionKind{roles: admin, build: buildCancelProposal}
 	case "repair":

@@ -48,6 +48,8 @@ func dialogueFor(screen string) *dialogue {
 		return &dialogue{steps: []string{"text"}, read: readComment, action: commentAction}
 	case "form.dispute":
 		return &dialogue{steps: []string{"title", "text", "party"}, read: readDisputeStep, action: disputeAction}
+	case "form.meeting":
+		return &dialogue{steps: []string{"title", "text"}, read: readStep, action: meetingAction}
 	case "form.cancel":
 		return &dialogue{steps: []string{"reason"}, read: readStep, action: cancelAction}
 	case "form.statement":

@@ -29,7 +29,9 @@ func screenFor(name string) *screen {
 	case "home":
 		return &screen{show: showHome, input: menuInput(chooseOpen)}
 	case "votes":
-		return &screen{show: showVotes, input: menuInput(chooseItem)}
+		return &screen{show: showVotes, input: menuInput(chooseVotes)}
+	case "meetings":
+		return &screen{show: showMeetings, input: menuInput(chooseMeetings)}
 	case "item":
 		return &screen{show: showItem, input: itemInput}
 	case "confirm":
@@ -92,7 +94,7 @@ func screenFor(name string) *screen {
 		return &screen{show: showAdmin, input: menuInput(chooseAdmin)}
 	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger",
 		"form.repair", "form.reopen", "form.item", "form.booking", "form.comment",
-		"form.dispute", "form.statement", "form.outcome", "form.cancel":
+		"form.dispute", "form.statement", "form.outcome", "form.cancel", "form.meeting":
 		return &screen{show: showDialogue, input: dialogueInput, stepBack: dialogueStepBack, freeText: true, dialogue: true}
 	}
 	return nil

@@ -43,6 +43,8 @@ type votesData struct {
 	Items []listItem
 	// More counts open items that did not fit.
 	More int
+	// Meetings is the digit of the requests for an owners' meeting.
+	Meetings int
 }
 
 // listProposals returns what the votes screen lists, in order: voting
@@ -100,14 +102,30 @@ func showVotes(t *Turn, f *Frame) error {
 	if err != nil {
 		return err
 	}
+	if len(list) == maxList {
+		// The last digit is for the meeting requests.
+		if last := list[maxList-1]; last.Phase != phaseClosed {
+			more++
+		}
+		list = list[:maxList-1]
+	}
 	d := votesData{More: more}
 	f.Choices = nil
 	for i, p := range list {
 		d.Items = append(d.Items, listItem{N: i + 1, Text: t.proposalLine(p)})
 		f.Choices = append(f.Choices, "item:"+strconv.FormatUint(p.ID, 10))
 	}
+	f.Choices = append(f.Choices, "meetings")
+	d.Meetings = len(f.Choices)
 	t.say("bot.votes", d)
 	return nil
+}
+
+func chooseVotes(t *Turn, f *Frame, choice string) error {
+	if choice == "meetings" {
+		return t.Open(Frame{Screen: "meetings"})
+	}
+	return chooseItem(t, f, choice)
 }
 
 // lineData is a proposal in a list: kind, title, where it stands.
