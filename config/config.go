@@ -126,8 +126,9 @@ type WechatTemplate struct {
 
 // WechatTemplateKinds are the notification kinds a template may be set for:
 // a proposal noticed, the reminder a day before a vote closes, results, a
-// booking, a repair request and a dispute that changed.
-var WechatTemplateKinds = []string{"proposal", "reminder", "result", "booking", "repair", "dispute"}
+// booking, a repair request and a dispute that changed, and a request for
+// an owners' meeting that reached 20%.
+var WechatTemplateKinds = []string{"proposal", "reminder", "result", "booking", "repair", "dispute", "meeting"}
 
 // WechatTemplateValues are the values a template field may show.
 var WechatTemplateValues = []string{"title", "status", "time", "detail", "community"}

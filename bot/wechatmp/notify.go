@@ -46,6 +46,7 @@ const (
 	KindBooking  = "booking"  // a booking request was made, or changed
 	KindRepair   = "repair"   // a repair request changed
 	KindDispute  = "dispute"  // a dispute the user takes part in moved on
+	KindMeeting  = "meeting"  // a request for an owners' meeting reached 20% (to admins)
 )
 
 // Defaults of NewNotifier.
@@ -63,7 +64,8 @@ const (
 // closing within a day (to owners who have not voted), results published,
 // a booking request made or answered, a repair request moving on, a
 // dispute moving on (to its parties, its mediator, and admins while it
-// waits for one). It reads
+// waits for one), a request for an owners' meeting reaching 20% (to
+// admins). It reads
 // the chain every Interval (when a new block has come), compares with what
 // it remembered in the Store, and pushes customer-service messages to the
 // users the gateway has seen whose addresses are bound, within WeChat's
@@ -163,7 +165,7 @@ func (n *Notifier) Scan(ctx context.Context) error {
 	if n.Community == "" {
 		n.Community = chain.Community
 	}
-	errs := []error{s.proposals(), s.repairs(), s.bookings(), s.disputes()}
+	errs := []error{s.proposals(), s.repairs(), s.bookings(), s.disputes(), s.meetings()}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -765,6 +767,45 @@ func (s *scan) dispute(d abci.Dispute, prev disputeSeen, known bool) error {
 		}
 	}
 	return nil
+}
+
+// meetings tells the admins when a request for an extraordinary owners'
+// meeting has been signed by 20% of the owners and of the area: the
+// committee must now call the meeting.
+func (s *scan) meetings() error {
+	var list []abci.Meeting
+	if _, err := s.query("meetings", &list); err != nil {
+		return err
+	}
+	told := map[string]bool{}
+	if err := s.getJSON("meetings", &told); err != nil {
+		return err
+	}
+	changed := false
+	for _, m := range list {
+		if !m.Due || told[m.ID] {
+			continue
+		}
+		told[m.ID], changed = true, true
+		if s.silent {
+			continue
+		}
+		if err := s.loadUsers(); err != nil {
+			return err
+		}
+		admins, err := s.admins()
+		if err != nil {
+			return err
+		}
+		text := s.render("wechat.notify.meeting", m)
+		for _, a := range admins {
+			s.deliver(s.byAddress[string(a)], notice{KindMeeting, text, s.values(m.Topic, "已达 20%", s.date(m.DueAt), text)})
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return s.putJSON("meetings", told)
 }
 
 // admins returns the addresses of the users the gateway knows who hold

@@ -278,6 +278,21 @@ func TestNotifications(t *testing.T) {
 	scan()
 	check("PartiesToldOfTheOutcome", "楼上漏水】：调解结果已写好", []string{"oOwner1", "oOwner2"})
 
+	// A meeting request: the admins hear once it reaches 20%, and once.
+	c.block(func(a map[string]any) {
+		a["meetings"] = []abci.Meeting{{ID: "m1", Topic: "改选业主委员会", Owners: 1, Area: 8950}}
+	})
+	scan()
+	check("MeetingBelowTwentyPercentIsNoNews", "", nil)
+	c.block(func(a map[string]any) {
+		a["meetings"] = []abci.Meeting{{ID: "m1", Topic: "改选业主委员会", Owners: 2, Area: 18950, Due: true, DueAt: c.blockTime}}
+	})
+	scan()
+	check("AdminsToldAMeetingIsDue", "临时业主大会【改选业主委员会】已有 2 户签名", []string{"oOther"})
+	c.block(func(map[string]any) {})
+	scan()
+	check("MeetingToldOnce", "", nil)
+
 	// A restart remembers what was sent.
 	n2 := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
 	c.block(func(map[string]any) {})

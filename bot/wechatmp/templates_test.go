@@ -40,6 +40,7 @@ var templateSamples = map[string][]any{
 		map[string]any{"Title": "电钻", "Request": true},
 		map[string]any{"Title": "车位", "Status": "declined", "Reason": "那天要用", "Request": false},
 	},
+	"wechat.notify.meeting": {abci.Meeting{ID: "ab12", Topic: "改选业主委员会", Owners: 24, Area: 220000, Due: true}},
 	"wechat.notify.dispute": {
 		struct{ Topic, Event string }{"楼上漏水", "opened"}, struct{ Topic, Event string }{"楼上漏水", "waiting"},
 		struct{ Topic, Event string }{"楼上漏水", "assigned"}, struct{ Topic, Event string }{"楼上漏水", "mediator"},
