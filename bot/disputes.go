@@ -115,11 +115,11 @@ func readDisputeStep(t *Turn, f *Frame, step string) (bool, error) {
 		return true, nil
 	}
 	unit, ok, err := t.findUnit(word)
-	if err != nil || !ok {
-		if err == nil {
-			return bad("unit")
-		}
+	if err != nil {
 		return false, err
+	}
+	if !ok {
+		return bad("unit")
 	}
 	ms, err := t.unitMembers(unit)
 	if err != nil {
@@ -135,6 +135,7 @@ func readDisputeStep(t *Turn, f *Frame, step string) (bool, error) {
 			addrs = append(addrs, string(x.Address))
 		}
 	}
+	slices.Sort(addrs) // the chain wants parties sorted
 	switch {
 	case unit == m.Unit:
 		return bad("party_self")
@@ -143,7 +144,6 @@ func readDisputeStep(t *Turn, f *Frame, step string) (bool, error) {
 	case len(addrs) > tx.MaxDisputeParties:
 		addrs = addrs[:tx.MaxDisputeParties]
 	}
-	slices.Sort(addrs)
 	f.Form["party"], f.Form["parties"] = unit, strings.Join(addrs, ",")
 	return true, nil
 }
