@@ -3,7 +3,9 @@ package node_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -206,6 +208,20 @@ func TestNewLogger(t *testing.T) {
 	}
 	if _, err := node.NewLogger(&buf, "loud"); err == nil {
 		t.Error(`NewLogger(level "loud"): got nil error`)
+	}
+
+	// What a clean stop logs when it closes its own listeners is left out;
+	// the same messages with another cause are not.
+	buf.Reset()
+	closed := fmt.Errorf("accept tcp 127.0.0.1:26657: %w", net.ErrClosed)
+	logger.With("module", "rpc-server").Error("Error serving server", "err", closed)
+	logger.With("module", "p2p").Error("Stopped accept routine, as transport is closed", "numPeers", 0)
+	if got := buf.String(); got != "" {
+		t.Errorf("a clean stop logged %q", got)
+	}
+	logger.Error("Error serving server", "err", errors.New("too many open files"))
+	if got := buf.String(); !strings.Contains(got, "too many open files") {
+		t.Errorf("a real serving error was dropped: %q", got)
 	}
 }
 
