@@ -32,7 +32,7 @@ const (
 	CodeAlreadyBound    Code = 21
 	CodeBindCodeMissing Code = 22
 	CodeBindCodeExpired Code = 23
-	CodeBindCodeLocked  Code = 24
+	CodeBindCodeLocked  Code = 24 // retired by issue #18: codes no longer lock
 	CodeBindCodeWrong   Code = 25
 	CodeBindCodeExpiry  Code = 26
 	CodeMemberNotFound  Code = 27
@@ -117,6 +117,9 @@ const (
 	CodeValidatorUnchanged      Code = 133
 	CodeValidatorChangeTooLarge Code = 134
 	CodeValidatorBusy           Code = 135
+
+	// Binding and privacy, issue #18 (140-149).
+	CodeBindTriesBusy Code = 140
 )
 
 // codeNames gives each code a stable English name for logs and tests.
@@ -215,6 +218,7 @@ var codeNames = map[Code]string{
 	CodeValidatorUnchanged:      "validator_unchanged",
 	CodeValidatorChangeTooLarge: "validator_change_too_large",
 	CodeValidatorBusy:           "validator_changed_this_block",
+	CodeBindTriesBusy:           "bind_tries_this_block",
 }
 
 // String returns the code's stable name.

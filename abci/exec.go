@@ -24,6 +24,8 @@ type Context struct {
 	// failures.
 	Checking bool
 	Signer   tx.Address
+	// ChainID is the chain's id, which binding proofs sign.
+	ChainID string
 	// TxHash is the hex SHA-256 of the tx bytes, as CometBFT indexes it,
 	// so records can point at the tx that made them (receipts).
 	TxHash string
@@ -130,7 +132,7 @@ func execTx(parent *cache, chainID string, height, blockTime int64, checking boo
 	acct.Nonce = t.Nonce
 
 	ctx := &Context{
-		Height: height, Time: blockTime, Checking: checking, Signer: signer, Params: params,
+		Height: height, Time: blockTime, Checking: checking, Signer: signer, ChainID: chainID, Params: params,
 		TxHash: hex.EncodeToString(tx.Hash(raw)),
 		st:     newCache(parent), keep: map[string][]byte{},
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,9 +73,16 @@ func (c *testChain) open() {
 	c.store, c.app = s, app
 }
 
-// sign builds, signs and encodes a tx from k with the next nonce.
+// sign builds, signs and encodes a tx from k with the next nonce. A bind
+// that carries a code is first turned into its proof for the code issued
+// by issueCode, as a client does.
 func (c *testChain) sign(k ed25519.PrivateKey, body tx.Body) []byte {
 	a := addr(k)
+	if b, ok := body.(*tx.MemberBind); ok && b.Code != "" {
+		salt := testSalt(b.Unit, b.Relation)
+		sig := ed25519.Sign(codeKey(b.Code, salt), tx.BindProofMessage(testChainID, b.Unit, b.Relation, hex.EncodeToString(salt), a))
+		body = &tx.MemberBind{Unit: b.Unit, Relation: b.Relation, Proof: hex.EncodeToString(sig)}
+	}
 	c.nonces[a]++
 	t := tx.New(testChainID, c.nonces[a], body)
 	t.Sign(k)
@@ -162,10 +171,32 @@ func unit(n, building string, area int64, owner string) tx.UnitSpec {
 	return tx.UnitSpec{Unit: n, Building: building, Area: area, Owner: owner}
 }
 
-// issueCode has the admin issue code for unit and relation, valid for a day.
+// issueCode has the admin issue code for unit and relation, valid for a
+// day, with the salt testSalt gives.
 func (c *testChain) issueCode(unit, relation, code string) []byte {
-	salt := sha256.Sum256([]byte(unit + relation + code))
-	return c.sign(c.admin, tx.NewBindCodeIssue(unit, relation, code, salt[:tx.BindCodeSaltSize], c.time.Unix()+86400))
+	salt := testSalt(unit, relation)
+	v := tx.BindVerifier{Salt: hex.EncodeToString(salt), PublicKey: hex.EncodeToString(codeKey(code, salt).Public().(ed25519.PublicKey))}
+	return c.sign(c.admin, &tx.BindCodeIssue{Unit: unit, Relation: relation, BindVerifier: v, ExpiresAt: c.time.Unix() + 86400})
+}
+
+// testSalt is the salt of every test code of a unit and relation, so that
+// sign can prove a code without asking the chain.
+func testSalt(unit, relation string) []byte {
+	s := sha256.Sum256([]byte(unit + "/" + relation))
+	return s[:tx.BindCodeSaltSize]
+}
+
+// codeKeys caches tx.BindCodeKey, which is slow on purpose.
+var codeKeys sync.Map
+
+func codeKey(code string, salt []byte) ed25519.PrivateKey {
+	id := code + "/" + string(salt)
+	if k, ok := codeKeys.Load(id); ok {
+		return k.(ed25519.PrivateKey)
+	}
+	k := tx.BindCodeKey(code, salt)
+	codeKeys.Store(id, k)
+	return k
 }
 
 func queryReq(path string) *abcitypes.RequestQuery { return &abcitypes.RequestQuery{Path: path} }

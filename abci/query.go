@@ -94,12 +94,14 @@ func queryUnits(r reader) []Unit {
 	return units
 }
 
-// BindCodeStatus is what anyone may know about a unit's binding code.
+// BindCodeStatus is what anyone may know about a unit's binding code: its
+// verifier (the salt a client needs to make a proof), its expiry and how
+// many wrong codes were tried.
 type BindCodeStatus struct {
-	Relation  string `json:"relation"`
-	ExpiresAt int64  `json:"expires_at"`
-	Failures  int64  `json:"failures"`
-	Locked    bool   `json:"locked"`
+	Relation string `json:"relation"`
+	tx.BindVerifier
+	ExpiresAt int64 `json:"expires_at"`
+	Failures  int64 `json:"failures"`
 }
 
 func queryUnit(r reader, unit string, p Params) (any, *Error) {
@@ -115,7 +117,7 @@ func queryUnit(r reader, unit string, p Params) (any, *Error) {
 	codes := []BindCodeStatus{}
 	for _, rel := range []string{tx.RelationOwner, tx.RelationTenant} {
 		if c, ok := get[BindCode](r, keyBindCode(unit, rel)); ok {
-			codes = append(codes, BindCodeStatus{rel, c.ExpiresAt, c.Failures, c.Failures >= p.BindCodeMaxFailures})
+			codes = append(codes, BindCodeStatus{rel, c.BindVerifier, c.ExpiresAt, c.Failures})
 		}
 	}
 	return struct {

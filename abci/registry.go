@@ -1,8 +1,6 @@
 package abci
 
 import (
-	"crypto/subtle"
-	"encoding/hex"
 	"strconv"
 
 	"github.com/linli-community/linli/abci/tx"
@@ -62,8 +60,8 @@ func unbind(ctx *Context, m Member, reason string) {
 	leaveSharing(ctx, m.Address, reason)
 }
 
-// execBindCodeIssue records a unit's new binding code, replacing any
-// earlier one and its failure count.
+// execBindCodeIssue records a unit's new binding code verifier, replacing
+// any earlier one and its count of wrong tries.
 func execBindCodeIssue(ctx *Context, b *tx.BindCodeIssue) error {
 	if err := ctx.requireRole(tx.RoleAdmin); err != nil {
 		return err
@@ -74,17 +72,26 @@ func execBindCodeIssue(ctx *Context, b *tx.BindCodeIssue) error {
 	if b.ExpiresAt <= ctx.Time || b.ExpiresAt > ctx.Time+ctx.Params.BindCodeMaxTTL {
 		return reject(CodeBindCodeExpiry, "expiry must be after block time %d and at most %d s later", ctx.Time, ctx.Params.BindCodeMaxTTL)
 	}
-	put(ctx.st, keyBindCode(b.Unit, b.Relation), BindCode{
-		Unit: b.Unit, Relation: b.Relation, Salt: b.Salt, Hash: b.Hash,
-		ExpiresAt: b.ExpiresAt, IssuedBy: ctx.Signer, Height: ctx.Height,
-	})
+	put(ctx.st, keyBindCode(b.Unit, b.Relation), newBindCode(ctx, b.Unit, b.Relation, b.BindVerifier, b.ExpiresAt))
 	ctx.emit("bindcode.issued", "unit", b.Unit, "relation", b.Relation, "expires_at", strconv.FormatInt(b.ExpiresAt, 10))
 	return nil
 }
 
-// execMemberBind binds the signer to a unit when the code is right. During
-// CheckTx the code itself is not checked, so the mempool cannot be used to
-// guess codes without each guess being counted in a block.
+// newBindCode is the record of a freshly issued code, for every tx that
+// issues codes.
+func newBindCode(ctx *Context, unit, relation string, v tx.BindVerifier, expiresAt int64) BindCode {
+	return BindCode{Unit: unit, Relation: relation, BindVerifier: v, ExpiresAt: expiresAt, IssuedBy: ctx.Signer, Height: ctx.Height}
+}
+
+// execMemberBind binds the signer to a unit when its proof shows the code:
+// a signature by the code's key over the chain, unit, relation, salt and
+// the signer's address (tx.VerifyBindProof), so a proof copied from the
+// mempool binds nobody else. A right proof always binds. A wrong one is
+// counted for the admins to see, at most Params.BindTriesPerBlock per
+// code and block; beyond that it is refused without a record.
+//
+// During CheckTx the proof is not checked, so that every wrong try is
+// settled, and counted, in a block.
 func execMemberBind(ctx *Context, b *tx.MemberBind) error {
 	if m, ok := get[Member](ctx.st, keyMember(ctx.Signer)); ok {
 		return reject(CodeAlreadyBound, "signer is already bound to unit %s", m.Unit)
@@ -97,26 +104,29 @@ func execMemberBind(ctx *Context, b *tx.MemberBind) error {
 	switch {
 	case !ok:
 		return reject(CodeBindCodeMissing, "unit %s has no active %s code", b.Unit, b.Relation)
-	case code.Failures >= ctx.Params.BindCodeMaxFailures:
-		return reject(CodeBindCodeLocked, "unit %s's %s code is locked after %d wrong tries", b.Unit, b.Relation, code.Failures)
 	case ctx.Time > code.ExpiresAt:
 		return reject(CodeBindCodeExpired, "unit %s's %s code expired at %d", b.Unit, b.Relation, code.ExpiresAt)
 	case ctx.Checking:
 		return nil
 	}
-	salt, _ := hex.DecodeString(code.Salt)
-	want, _ := hex.DecodeString(code.Hash)
-	if subtle.ConstantTimeCompare(tx.BindCodeHash(salt, b.Unit, b.Code), want) != 1 {
+	if !tx.VerifyBindProof(code.BindVerifier, ctx.ChainID, b.Unit, b.Relation, ctx.Signer, b.Proof) {
+		if code.FailHeight == ctx.Height && code.FailsInBlock >= ctx.Params.BindTriesPerBlock {
+			return reject(CodeBindTriesBusy, "unit %s's %s code already had %d wrong tries in this block", b.Unit, b.Relation, code.FailsInBlock)
+		}
+		if code.FailHeight != ctx.Height {
+			code.FailHeight, code.FailsInBlock = ctx.Height, 0
+		}
 		code.Failures++
+		code.FailsInBlock++
 		ctx.keepOnReject(key, code)
 		ctx.emit("bindcode.failed", "unit", b.Unit, "relation", b.Relation, "failures", strconv.FormatInt(code.Failures, 10))
-		return reject(CodeBindCodeWrong, "wrong code for unit %s (%d of %d tries left)", b.Unit,
-			ctx.Params.BindCodeMaxFailures-code.Failures, ctx.Params.BindCodeMaxFailures)
+		return reject(CodeBindCodeWrong, "wrong code for unit %s (%d wrong tries so far)", b.Unit, code.Failures)
 	}
 	ctx.st.delete(key)
 	put(ctx.st, keyMember(ctx.Signer), Member{Address: ctx.Signer, Unit: b.Unit, Relation: b.Relation, Height: ctx.Height})
 	ctx.st.set(keyUnitMember(b.Unit, ctx.Signer), marker)
-	ctx.emit("member.bound", "address", string(ctx.Signer), "unit", b.Unit, "relation", b.Relation)
+	ctx.emit("member.bound", "address", string(ctx.Signer), "unit", b.Unit, "relation", b.Relation,
+		"wrong_tries", strconv.FormatInt(code.Failures, 10))
 	return nil
 }
 

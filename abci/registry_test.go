@@ -1,7 +1,11 @@
 package abci_test
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
+
+	abcitypes "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
@@ -110,26 +114,104 @@ func TestBinding(t *testing.T) {
 			t.Errorf("CheckTx of a wrong code = %v, want ok (checked only in a block)", got)
 		}
 	})
-	t.Run("ErrWrongCodeCountsAndLocks", func(t *testing.T) {
-		c := setup(t)
-		max := abci.DefaultParams().BindCodeMaxFailures
-		for i := int64(1); i <= max; i++ {
-			if got := c.code(bind(c, "thief", "3-502", tx.RelationOwner, "00000000")); got != abci.CodeBindCodeWrong {
-				t.Fatalf("try %d: %v, want %v", i, got, abci.CodeBindCodeWrong)
-			}
-		}
-		if got := c.code(bind(c, "wang", "3-502", tx.RelationOwner, "12345678")); got != abci.CodeBindCodeLocked {
-			t.Fatalf("right code after lock: %v, want %v", got, abci.CodeBindCodeLocked)
-		}
+	unitCodes := func(c *testChain) []abci.BindCodeStatus {
 		var u struct {
 			BindCodes []abci.BindCodeStatus `json:"bind_codes"`
 		}
 		c.query("units/3-502", &u)
-		if len(u.BindCodes) != 1 || !u.BindCodes[0].Locked || u.BindCodes[0].Failures != max {
-			t.Errorf("bind codes = %+v, want one locked with %d failures", u.BindCodes, max)
+		return u.BindCodes
+	}
+	// Jamming: before issue #18 five wrong codes from any fresh key locked
+	// the unit and the owner's right code was refused.
+	t.Run("WrongTriesNeverRefuseTheRightCode", func(t *testing.T) {
+		c := setup(t)
+		for i := 1; i <= 12; i++ {
+			if got := c.code(bind(c, fmt.Sprintf("jammer%d", i), "3-502", tx.RelationOwner, "00000000")); got != abci.CodeBindCodeWrong {
+				t.Fatalf("try %d: %v, want %v", i, got, abci.CodeBindCodeWrong)
+			}
 		}
-		c.mustOK(c.issueCode("3-502", tx.RelationOwner, "87654321"))
-		c.mustOK(bind(c, "wang", "3-502", tx.RelationOwner, "87654321"))
+		if cs := unitCodes(c); len(cs) != 1 || cs[0].Failures != 12 {
+			t.Errorf("bind codes = %+v, want one with 12 wrong tries for the admins to see", cs)
+		}
+		res := c.block(bind(c, "wang", "3-502", tx.RelationOwner, "12345678"))
+		if res[0].Code != 0 {
+			t.Fatalf("right code after 12 wrong tries: %v, want ok", abci.Code(res[0].Code))
+		}
+		if !hasEventAttr(res[0].Events, "member.bound", "wrong_tries", "12") {
+			t.Errorf("member.bound does not say how many wrong tries came before: %+v", res[0].Events)
+		}
+	})
+	t.Run("WrongTriesAreBoundedPerBlock", func(t *testing.T) {
+		c := setup(t)
+		max := int(abci.DefaultParams().BindTriesPerBlock)
+		var txs [][]byte
+		for i := range max + 2 {
+			txs = append(txs, bind(c, fmt.Sprintf("guesser%d", i), "3-502", tx.RelationOwner, fmt.Sprintf("%08d", i)))
+		}
+		txs = append(txs, bind(c, "wang", "3-502", tx.RelationOwner, "12345678"))
+		res := c.block(txs...)
+		for i, r := range res[:max] {
+			if abci.Code(r.Code) != abci.CodeBindCodeWrong {
+				t.Errorf("wrong try %d: %v, want %v", i, abci.Code(r.Code), abci.CodeBindCodeWrong)
+			}
+		}
+		for i, r := range res[max : max+2] {
+			if abci.Code(r.Code) != abci.CodeBindTriesBusy {
+				t.Errorf("wrong try %d past the block's bound: %v, want %v", max+i, abci.Code(r.Code), abci.CodeBindTriesBusy)
+			}
+		}
+		if r := res[len(res)-1]; r.Code != 0 {
+			t.Errorf("right code in the same block: %v, want ok", abci.Code(r.Code))
+		}
+	})
+	t.Run("WrongTriesPastTheBoundLeaveNoRecord", func(t *testing.T) {
+		c := setup(t)
+		max := int(abci.DefaultParams().BindTriesPerBlock)
+		var txs [][]byte
+		for i := range max + 3 {
+			txs = append(txs, bind(c, fmt.Sprintf("guesser%d", i), "3-502", tx.RelationOwner, "00000000"))
+		}
+		c.block(txs...)
+		if cs := unitCodes(c); len(cs) != 1 || cs[0].Failures != int64(max) {
+			t.Errorf("bind codes = %+v, want %d wrong tries recorded", cs, max)
+		}
+		if got := c.code(bind(c, "guesser0", "3-502", tx.RelationOwner, "00000001")); got != abci.CodeBindCodeWrong {
+			t.Errorf("a wrong try in the next block: %v, want %v (the bound is per block)", got, abci.CodeBindCodeWrong)
+		}
+	})
+	// Front-running: before issue #18 the code travelled in clear, so a
+	// peer or proposer who saw the tx could bind first with it.
+	t.Run("CopiedProofBindsNobodyElse", func(t *testing.T) {
+		c := setup(t)
+		raw := bind(c, "wang", "3-502", tx.RelationOwner, "12345678")
+		if got := c.check(raw); got != abci.CodeOK {
+			t.Fatalf("CheckTx of the owner's bind = %v", got)
+		}
+		seen, err := tx.Decode(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte("12345678")) {
+			t.Fatalf("the bind tx carries the code: %s", raw)
+		}
+		copied := *seen.Body.(*tx.MemberBind)
+		front := c.sign(key("mempool-watcher"), &copied)
+		res := c.block(front, raw)
+		if got := abci.Code(res[0].Code); got != abci.CodeBindCodeWrong {
+			t.Errorf("the copied proof, first in the block: %v, want %v", got, abci.CodeBindCodeWrong)
+		}
+		if res[1].Code != 0 {
+			t.Errorf("the owner's own bind after it: %v, want ok", abci.Code(res[1].Code))
+		}
+	})
+	t.Run("ErrProofForAReplacedCode", func(t *testing.T) {
+		c := setup(t)
+		stale := bind(c, "wang", "3-502", tx.RelationOwner, "12345678")
+		other := bytes.Repeat([]byte{9}, tx.BindCodeSaltSize)
+		c.mustOK(c.sign(c.admin, tx.NewBindCodeIssue("3-502", tx.RelationOwner, "12345678", other, c.time.Unix()+3600)))
+		if got := c.code(stale); got != abci.CodeBindCodeWrong {
+			t.Errorf("proof for the replaced code: %v, want %v", got, abci.CodeBindCodeWrong)
+		}
 	})
 	t.Run("ErrExpired", func(t *testing.T) {
 		c := setup(t)
@@ -229,4 +311,16 @@ func TestRoles(t *testing.T) {
 	if len(roles[tx.RoleAdmin]) != 1 || roles[tx.RoleAdmin][0] != treasurer {
 		t.Errorf("admins = %v, want only %s", roles[tx.RoleAdmin], treasurer)
 	}
+}
+
+// hasEventAttr reports whether events have one of type typ with key=value.
+func hasEventAttr(events []abcitypes.Event, typ, key, value string) bool {
+	for _, e := range events {
+		for _, a := range e.Attributes {
+			if e.Type == typ && a.Key == key && a.Value == value {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -37,9 +37,11 @@ type ChainInfo struct {
 
 // Params are the chain's governance parameters, set at genesis.
 type Params struct {
-	// BindCodeMaxFailures is how many wrong codes lock a unit's binding
-	// code until an admin issues a new one.
-	BindCodeMaxFailures int64 `json:"bind_code_max_failures"`
+	// BindTriesPerBlock is how many wrong binding codes per unit and
+	// relation one block records; a further wrong code in the same block
+	// is refused unrecorded (CodeBindTriesBusy). A right code is never
+	// refused, however many wrong ones came before it: codes do not lock.
+	BindTriesPerBlock int64 `json:"bind_tries_per_block"`
 	// BindCodeMaxTTL is the longest a binding code may stay valid, in
 	// seconds.
 	BindCodeMaxTTL int64 `json:"bind_code_max_ttl"`
@@ -84,7 +86,7 @@ type Params struct {
 func DefaultParams() Params {
 	const day = 24 * 3600
 	return Params{
-		BindCodeMaxFailures: 5, BindCodeMaxTTL: 30 * day,
+		BindTriesPerBlock: 3, BindCodeMaxTTL: 30 * day,
 		MinNotice: 15 * day, MinVoting: 1 * day, MaxVoting: 60 * day,
 		ParkingOwnerPriority: true,
 		PointsVote:           1, PointsShare: 2, PointsBookingDone: 1, PointsRepairConfirmed: 1,
@@ -95,8 +97,8 @@ func DefaultParams() Params {
 // Validate checks that params are usable.
 func (p Params) Validate() error {
 	switch {
-	case p.BindCodeMaxFailures < 1 || p.BindCodeMaxFailures > 100:
-		return fmt.Errorf("bind_code_max_failures must be 1-100, got %d", p.BindCodeMaxFailures)
+	case p.BindTriesPerBlock < 1 || p.BindTriesPerBlock > 100:
+		return fmt.Errorf("bind_tries_per_block must be 1-100, got %d", p.BindTriesPerBlock)
 	case p.BindCodeMaxTTL < 60 || p.BindCodeMaxTTL > 366*24*3600:
 		return fmt.Errorf("bind_code_max_ttl must be 60 s to a year, got %d", p.BindCodeMaxTTL)
 	case p.MinNotice < 0 || p.MinVoting < 1 || p.MaxVoting < p.MinVoting || p.MaxVoting > 366*24*3600:
@@ -137,14 +139,18 @@ type Member struct {
 
 // BindCode is the active one-time binding code of a unit and relation.
 type BindCode struct {
-	Unit      string     `json:"unit"`
-	Relation  string     `json:"relation"`
-	Salt      string     `json:"salt"`
-	Hash      string     `json:"hash"`
-	ExpiresAt int64      `json:"expires_at"`
-	Failures  int64      `json:"failures"`
-	IssuedBy  tx.Address `json:"issued_by"`
-	Height    int64      `json:"height"`
+	Unit     string `json:"unit"`
+	Relation string `json:"relation"`
+	tx.BindVerifier
+	ExpiresAt int64 `json:"expires_at"`
+	// Failures counts the wrong codes tried since the code was issued,
+	// for the admins to see; FailHeight and FailsInBlock count those of
+	// the last block that had one, to bound them per block.
+	Failures     int64      `json:"failures"`
+	FailHeight   int64      `json:"fail_height"`
+	FailsInBlock int64      `json:"fails_in_block"`
+	IssuedBy     tx.Address `json:"issued_by"`
+	Height       int64      `json:"height"`
 }
 
 // get decodes the JSON value at key into a T.

@@ -285,17 +285,15 @@ func buildDecision(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 // bindCodeTTL is how long a code issued in chat stays valid.
 const bindCodeTTL = 7 * 24 * time.Hour
 
-// bindCodeDigits is the length of codes issued in chat, as `linli bindcode`.
-const bindCodeDigits = 8
-
 func codeAction(t *Turn, f *Frame) (*Action, error) {
 	return t.action("code", "bot.admin.summary.code", struct{ Unit, Relation string }{f.Form["unit"], f.Form["relation"]}, f.Form)
 }
 
 // buildCode makes the code when the admin confirms: it is shown once with
-// the receipt and never stored; the chain keeps only its salted hash.
+// the receipt, in groups of four digits, and never stored; the chain keeps
+// only its verifier.
 func buildCode(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
-	code, err := randomDigits(t.e.Rand, bindCodeDigits)
+	code, err := randomDigits(t.e.Rand, tx.BindCodeDigits)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -304,7 +302,7 @@ func buildCode(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 		return nil, nil, err
 	}
 	body := tx.NewBindCodeIssue(a.Args["unit"], a.Args["relation"], code, salt, t.now.Add(bindCodeTTL).Unix())
-	return body, &actionExtra{Secret: code}, nil
+	return body, &actionExtra{Secret: tx.GroupBindCode(code)}, nil
 }
 
 // randomDigits returns n uniformly random decimal digits.

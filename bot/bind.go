@@ -39,6 +39,7 @@ func serveBind(t *Turn) error {
 		return t.Open(f)
 	}
 	f.Form["unit"], f.Step = unit, "relation"
+	args = joinCodeGroups(args)
 	if len(args) >= 3 {
 		if r := relationWord(args[2]); r != "" {
 			f.Form["relation"] = r
@@ -50,15 +51,43 @@ func serveBind(t *Turn) error {
 		return t.Open(f)
 	}
 	f.Step = "code"
-	if len(args) < 2 || !tx.ValidBindCode(args[1]) {
+	code, ok := "", false
+	if len(args) >= 2 {
+		code, ok = tx.NormalizeBindCode(args[1])
+	}
+	if !ok {
 		if len(args) >= 2 {
 			t.say("bot.bind.badcode", nil)
 		}
 		return t.Open(f)
 	}
-	f.Form["code"] = args[1]
+	f.Form["code"] = code
 	t.sess.push(f)
 	return t.bindConfirm(f.Form)
+}
+
+// joinCodeGroups joins the digit groups after the unit into one word, so
+// that "绑定 3-502 4821 5039 6712 0388 租户" reads as unit, code, relation.
+// It stops at a code's length, so a relation typed as a digit stays apart.
+func joinCodeGroups(args []string) []string {
+	end, n := 1, 0
+	for end < len(args) && isDigits(args[end]) && n < tx.BindCodeDigits {
+		n += len(args[end])
+		end++
+	}
+	if end <= 2 {
+		return args
+	}
+	return append([]string{args[0], strings.Join(args[1:end], "")}, args[end:]...)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func relationWord(s string) string {
@@ -165,8 +194,8 @@ func bindInput(t *Turn, f *Frame) error {
 		}
 		f.Form["relation"], f.Step = r, "code"
 	case "code":
-		code := strings.ReplaceAll(word, " ", "")
-		if !tx.ValidBindCode(code) {
+		code, ok := tx.NormalizeBindCode(word)
+		if !ok {
 			t.say("bot.bind.badcode", nil)
 			return showBind(t, f)
 		}

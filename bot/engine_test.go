@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -211,7 +212,7 @@ func TestUnboundUserIsGuidedToBind(t *testing.T) {
 	f := newFixture(t)
 	contains(t, "home", f.say("li", "菜单"), "还没绑定房屋？回复 绑定 开始。")
 	f.run("li", "1", "1")
-	contains(t, "vote while unbound", f.say("li", "1"), "您还没有绑定房屋，绑定后才能投票", "绑定 3-502 12345678")
+	contains(t, "vote while unbound", f.say("li", "1"), "您还没有绑定房屋，绑定后才能投票", "绑定 3-502 1234 5678 9012 3456")
 	if n := len(f.l.submitted()); n != 0 {
 		t.Errorf("%d txs submitted for an unbound user", n)
 	}
@@ -219,13 +220,13 @@ func TestUnboundUserIsGuidedToBind(t *testing.T) {
 
 func TestBindOneLine(t *testing.T) {
 	f := newFixture(t)
-	got := f.say("li", "绑定 3-502 12345678")
-	if want := "您将绑定房屋 3-502（业主），绑定码 12****78，确认请回复 1，重选请回复 2"; got != want {
+	got := f.say("li", "绑定 3-502 1234 5678 9012 3478")
+	if want := "您将绑定房屋 3-502（业主），绑定码 12************78，确认请回复 1，重选请回复 2"; got != want {
 		t.Errorf("confirmation = %q, want %q", got, want)
 	}
 	contains(t, "receipt", f.say("li", "1"), "✅ 已记录：绑定房屋 3-502（业主）", "绑定好了")
 	subs := f.l.submitted()
-	if len(subs) != 1 || *subs[0].(*tx.MemberBind) != (tx.MemberBind{Unit: "3-502", Relation: tx.RelationOwner, Code: "12345678"}) {
+	if len(subs) != 1 || *subs[0].(*tx.MemberBind) != (tx.MemberBind{Unit: "3-502", Relation: tx.RelationOwner, Code: "1234567890123478"}) {
 		t.Errorf("submitted %v", subs)
 	}
 }
@@ -238,11 +239,12 @@ func TestBindGuided(t *testing.T) {
 	contains(t, "relation", f.say("li", "2"), "请回复业委会给您的绑定码")
 	contains(t, "0 goes back one question", f.say("li", "0"), "房屋 3-502，您是")
 	f.say("li", "租户")
-	contains(t, "bad code", f.say("li", "12ab"), "绑定码是 6 到 12 位数字")
-	contains(t, "full-width code", f.say("li", "１２３４５６"), "您将绑定房屋 3-502（租户），绑定码 12**56")
+	contains(t, "bad code", f.say("li", "12ab"), "绑定码是 16 位数字")
+	contains(t, "short code", f.say("li", "12345678"), "绑定码是 16 位数字")
+	contains(t, "full-width code in groups", f.say("li", "１２３４ ５６７８－１２３４ ５６７８"), "您将绑定房屋 3-502（租户），绑定码 12************78")
 	f.say("li", "1")
 	subs := f.l.submitted()
-	if len(subs) != 1 || *subs[0].(*tx.MemberBind) != (tx.MemberBind{Unit: "3-502", Relation: tx.RelationTenant, Code: "123456"}) {
+	if len(subs) != 1 || *subs[0].(*tx.MemberBind) != (tx.MemberBind{Unit: "3-502", Relation: tx.RelationTenant, Code: "1234567812345678"}) {
 		t.Errorf("submitted %v", subs)
 	}
 	f.bind("li")
@@ -323,7 +325,7 @@ func TestAdminBindCodeIsShownOnceAndNeverStored(t *testing.T) {
 	f.admin("boss")
 	contains(t, "one line", f.say("boss", "管理 发码 3-502 租户"), "您将为 3-502 的租户发一个绑定码（7 天内有效）")
 	got := f.say("boss", "1")
-	contains(t, "receipt", got, "绑定码：77777777（只显示这一次")
+	contains(t, "receipt", got, "绑定码：7777 7777 7777 7777（只显示这一次")
 	subs := f.l.submitted()
 	if len(subs) != 1 {
 		t.Fatalf("submitted %v", subs)
@@ -332,13 +334,17 @@ func TestAdminBindCodeIsShownOnceAndNeverStored(t *testing.T) {
 	if b.Unit != "3-502" || b.Relation != tx.RelationTenant || b.ExpiresAt != fixedNow.Add(bindCodeTTL).Unix() || b.Validate() != nil {
 		t.Errorf("issue = %+v", b)
 	}
+	salt, _ := hex.DecodeString(b.Salt)
+	if want := tx.NewBindVerifier("7777777777777777", salt); b.BindVerifier != want {
+		t.Errorf("issued verifier = %+v, want the one of the code shown", b.BindVerifier)
+	}
 	for k, s := range f.s.m {
-		if strings.Contains(string(s.state), "77777777") {
+		if strings.Contains(string(s.state), "7777") {
 			t.Errorf("session %s stores the code: %s", k, s.state)
 		}
 	}
 	contains(t, "receipts", f.say("boss", "回执"), "为 3-502 的租户发一个绑定码")
-	lacks(t, "receipts", f.say("boss", "回执"), "77777777")
+	lacks(t, "receipts", f.say("boss", "回执"), "7777")
 }
 
 func TestAdminRole(t *testing.T) {

@@ -43,10 +43,10 @@ var secret = bytes.Repeat([]byte{42}, keys.MasterSecretSize)
 
 // Binding codes the world issues; chen's is left for a transcript to use.
 const (
-	codeWang = "13572468"
-	codeLi   = "11223344"
-	codeZhao = "55667788"
-	codeChen = "24681357"
+	codeWang = "1357246813572468"
+	codeLi   = "1122334411223344"
+	codeZhao = "5566778855667788"
+	codeChen = "2468135724681357"
 )
 
 func user(name string) ledger.User { return ledger.User{Channel: "console", ID: name} }
@@ -196,7 +196,7 @@ var scrubs = []struct {
 	{regexp.MustCompile(`\d{1,2}月收入`), "M月收入"},
 	{regexp.MustCompile(`账户[：:] ?[0-9a-f]{8}`), "账户：xxxxxxxx"},
 	{regexp.MustCompile(`账户 [0-9a-f]{8}`), "账户 xxxxxxxx"},
-	{regexp.MustCompile(`绑定码：\d{8}`), "绑定码：########"},
+	{regexp.MustCompile(`绑定码：\d{4} \d{4} \d{4} \d{4}`), "绑定码：#### #### #### ####"},
 }
 
 func scrub(s string) string {

@@ -95,7 +95,8 @@ func (c *Custodian) Submit(ctx context.Context, u User, body tx.Body) (Receipt, 
 // SubmitKey signs body with key and the signer's next nonce, broadcasts it
 // and waits for its commit, like Client.Submit: a CheckTx rejection is a
 // Receipt with Height 0 and its code; a commit that outlives ctx is an
-// error wrapping ErrPending with the hash in the Receipt (see Wait). When
+// error wrapping ErrPending with the hash in the Receipt (see Wait). A
+// member.bind's code becomes its proof first (Client.ProveBind). When
 // CheckTx answers that the nonce is stale or ahead (another process signed
 // with the same key, or the mempool dropped an earlier tx), the nonce is
 // read again from the chain and the tx is signed and sent once more.
@@ -112,6 +113,9 @@ func (c *Custodian) SubmitKey(ctx context.Context, key ed25519.PrivateKey, body 
 // CheckTx admitted the tx (or the node already had it).
 func (c *Custodian) broadcast(ctx context.Context, key ed25519.PrivateKey, body tx.Body) (r Receipt, accepted bool, err error) {
 	addr := keys.Address(key)
+	if body, err = c.client.ProveBind(ctx, c.chainID, addr, body); err != nil {
+		return Receipt{}, false, err
+	}
 	s := c.signer(addr)
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -91,11 +91,11 @@ func TestCustodian(t *testing.T) {
 		}
 		// The resident's first accepted tx still carries nonce 1.
 		salt := bytes.Repeat([]byte{1}, tx.BindCodeSaltSize)
-		issue := tx.NewBindCodeIssue("1-100", tx.RelationOwner, "123456", salt, time.Now().Add(time.Hour).Unix())
+		issue := tx.NewBindCodeIssue("1-100", tx.RelationOwner, "1234561234561234", salt, time.Now().Add(time.Hour).Unix())
 		if r, err := c.Submit(ctx, admin, issue); err != nil || r.Code != 0 {
 			t.Fatalf("issue: %+v %v", r, err)
 		}
-		bind := &tx.MemberBind{Unit: "1-100", Relation: tx.RelationOwner, Code: "123456"}
+		bind := &tx.MemberBind{Unit: "1-100", Relation: tx.RelationOwner, Code: "1234561234561234"}
 		if r, err := c.Submit(ctx, resident, bind); err != nil || r.Code != 0 || r.Height == 0 {
 			t.Fatalf("bind = %+v %v; want committed", r, err)
 		}

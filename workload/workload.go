@@ -303,15 +303,17 @@ func Setup(ctx context.Context, lc *ledger.Client, admin ed25519.PrivateKey, opt
 		return nil, fmt.Errorf("workload: register units: %w", err)
 	}
 
+	// Every unit gets the same code and salt: the code's key is slow to
+	// derive on purpose (tx.BindCodeKey), and a load generator needs it
+	// once, not once per unit. Each bind still signs its own proof.
 	progress("issuing binding codes")
-	codes := make([]tx.Body, opts.Members)
-	parallel(opts.Members, func(i int) {
-		salt := sha256.Sum256([]byte(c.unit(i)))
-		codes[i] = tx.NewBindCodeIssue(c.unit(i), tx.RelationOwner, bindCode(i), salt[:tx.BindCodeSaltSize], time.Now().Add(24*time.Hour).Unix())
-	})
+	salt := sha256.Sum256([]byte(c.Prefix + "/bindcode"))
+	codeKey := tx.BindCodeKey(workloadBindCode, salt[:tx.BindCodeSaltSize])
+	verifier := tx.BindVerifier{Salt: hex.EncodeToString(salt[:tx.BindCodeSaltSize]), PublicKey: hex.EncodeToString(codeKey.Public().(ed25519.PublicKey))}
+	expires := time.Now().Add(24 * time.Hour).Unix()
 	batch = batch[:0]
-	for _, b := range codes {
-		batch = append(batch, c.Admin.Sign(b))
+	for i := range opts.Members {
+		batch = append(batch, c.Admin.Sign(&tx.BindCodeIssue{Unit: c.unit(i), Relation: tx.RelationOwner, BindVerifier: verifier, ExpiresAt: expires}))
 	}
 	if _, err := submitAll(ctx, lc, batch); err != nil {
 		return nil, fmt.Errorf("workload: issue binding codes: %w", err)
@@ -320,7 +322,8 @@ func Setup(ctx context.Context, lc *ledger.Client, admin ed25519.PrivateKey, opt
 	progress("binding members")
 	batch = batch[:0]
 	for i, m := range c.Members {
-		batch = append(batch, m.Sign(&tx.MemberBind{Unit: c.unit(i), Relation: tx.RelationOwner, Code: bindCode(i)}))
+		msg := tx.BindProofMessage(c.ChainID, c.unit(i), tx.RelationOwner, verifier.Salt, m.Addr)
+		batch = append(batch, m.Sign(&tx.MemberBind{Unit: c.unit(i), Relation: tx.RelationOwner, Proof: hex.EncodeToString(ed25519.Sign(codeKey, msg))}))
 	}
 	if _, err := submitAll(ctx, lc, batch); err != nil {
 		return nil, fmt.Errorf("workload: bind members: %w", err)
@@ -372,7 +375,8 @@ func Setup(ctx context.Context, lc *ledger.Client, admin ed25519.PrivateKey, opt
 
 func (c *Community) unit(i int) string { return fmt.Sprintf("%s-%04d", c.Prefix, i) }
 
-func bindCode(i int) string { return fmt.Sprintf("%08d", 10000000+i) }
+// workloadBindCode is the binding code of every generated unit.
+const workloadBindCode = "1000200030004000"
 
 func (c *Community) newSender(i int, k ed25519.PrivateKey, role Role) *Sender {
 	s := &Sender{Index: i, Key: k, Addr: tx.AddressOf(k.Public().(ed25519.PublicKey)), Role: role, c: c}

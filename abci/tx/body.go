@@ -1,9 +1,6 @@
 package tx
 
 import (
-	"crypto/pbkdf2"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"unicode"
 	"unicode/utf8"
@@ -186,14 +183,11 @@ func fieldErr(field, format string, args ...any) error {
 
 // Limits on body fields.
 const (
-	MaxLabelBytes    = 32  // unit numbers and building names
-	MaxOwnerBytes    = 64  // owner labels
-	MaxReasonBytes   = 300 // free-text reasons
-	MaxArea          = 1_000_000
-	MaxUnitsPerTx    = 500
-	BindCodeMinLen   = 6
-	BindCodeMaxLen   = 12
-	BindCodeSaltSize = 16
+	MaxLabelBytes  = 32  // unit numbers and building names
+	MaxOwnerBytes  = 64  // owner labels
+	MaxReasonBytes = 300 // free-text reasons
+	MaxArea        = 1_000_000
+	MaxUnitsPerTx  = 500
 )
 
 // ValidLabel reports whether s may name a unit, building or owner: 1 to max
@@ -301,102 +295,6 @@ const (
 )
 
 func validRelation(r string) bool { return r == RelationOwner || r == RelationTenant }
-
-// BindCodeIssue sets the one-time binding code for a unit and relation
-// (admin only). Only a salted, deliberately slow hash of the code is
-// recorded (see BindCodeHash). Issuing a new code replaces the previous one
-// and clears its failure count, which is how an admin unlocks a unit.
-type BindCodeIssue struct {
-	Unit     string `json:"unit"`
-	Relation string `json:"relation"`
-	Salt     string `json:"salt"` // hex, BindCodeSaltSize bytes
-	Hash     string `json:"hash"` // hex of BindCodeHash
-	// ExpiresAt is the unix time (seconds) after which the code is void,
-	// compared with block time.
-	ExpiresAt int64 `json:"expires_at"`
-}
-
-func (*BindCodeIssue) Type() Type { return TypeBindCodeIssue }
-
-func (b *BindCodeIssue) Validate() error {
-	switch {
-	case !ValidLabel(b.Unit, MaxLabelBytes):
-		return fieldErr("unit", "is not a valid unit number")
-	case !validRelation(b.Relation):
-		return fieldErr("relation", "must be %q or %q", RelationOwner, RelationTenant)
-	case !isLowerHex(b.Salt, 2*BindCodeSaltSize):
-		return fieldErr("salt", "must be %d lowercase hex digits", 2*BindCodeSaltSize)
-	case !isLowerHex(b.Hash, 2*sha256.Size):
-		return fieldErr("hash", "must be %d lowercase hex digits", 2*sha256.Size)
-	case b.ExpiresAt <= 0:
-		return fieldErr("expires_at", "must be a unix time")
-	}
-	return nil
-}
-
-// BindCodeIterations is the PBKDF2 work factor of binding-code hashes. Codes
-// are short digit strings and their hashes are public, so the hash is made
-// slow (tens of milliseconds) to make guessing from the chain costly; codes
-// also expire and are consumed on use.
-const BindCodeIterations = 100_000
-
-// BindCodeHash returns the hash recorded for a binding code: PBKDF2-SHA256
-// over the code, salted with the random salt and the unit number.
-func BindCodeHash(salt []byte, unit, code string) []byte {
-	s := append(append([]byte{}, salt...), unit...)
-	key, err := pbkdf2.Key(sha256.New, code, s, BindCodeIterations, sha256.Size)
-	if err != nil {
-		// Only FIPS-140 mode limits fail here, with sizes we never use.
-		panic(fmt.Sprintf("tx: bind code hash: %v", err))
-	}
-	return key
-}
-
-// ValidBindCode reports whether code has the shape of a binding code.
-func ValidBindCode(code string) bool {
-	if len(code) < BindCodeMinLen || len(code) > BindCodeMaxLen {
-		return false
-	}
-	for i := 0; i < len(code); i++ {
-		if code[i] < '0' || code[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// NewBindCodeIssue builds the issue tx body for a code the caller generated.
-func NewBindCodeIssue(unit, relation, code string, salt []byte, expiresAt int64) *BindCodeIssue {
-	return &BindCodeIssue{
-		Unit:      unit,
-		Relation:  relation,
-		Salt:      hex.EncodeToString(salt),
-		Hash:      hex.EncodeToString(BindCodeHash(salt, unit, code)),
-		ExpiresAt: expiresAt,
-	}
-}
-
-// MemberBind binds the signer to a unit with a one-time code. The code is
-// consumed by the first correct use.
-type MemberBind struct {
-	Unit     string `json:"unit"`
-	Relation string `json:"relation"`
-	Code     string `json:"code"`
-}
-
-func (*MemberBind) Type() Type { return TypeMemberBind }
-
-func (b *MemberBind) Validate() error {
-	switch {
-	case !ValidLabel(b.Unit, MaxLabelBytes):
-		return fieldErr("unit", "is not a valid unit number")
-	case !validRelation(b.Relation):
-		return fieldErr("relation", "must be %q or %q", RelationOwner, RelationTenant)
-	case !ValidBindCode(b.Code):
-		return fieldErr("code", "must be %d-%d digits", BindCodeMinLen, BindCodeMaxLen)
-	}
-	return nil
-}
 
 // MemberRevoke removes a member's binding (admin only).
 type MemberRevoke struct {

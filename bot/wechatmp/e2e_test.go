@@ -26,7 +26,7 @@ import (
 
 var secret = bytes.Repeat([]byte{42}, keys.MasterSecretSize)
 
-const codeWang = "13572468"
+const codeWang = "1357246813572468"
 
 // world is a community on a real single-validator node with the gateway
 // wired as `linli start` wires it: the engine over a Custodian of the

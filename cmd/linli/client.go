@@ -127,7 +127,8 @@ func (c *client) nextNonce(ctx context.Context, a tx.Address) (uint64, error) {
 }
 
 // submit signs body with key, submits it and waits for its commit up to
-// the configured commit timeout.
+// the configured commit timeout. A member.bind's code becomes its proof
+// first (ledger.Client.ProveBind).
 func (c *client) submit(ctx context.Context, key ed25519.PrivateKey, body tx.Body) (ledger.Receipt, error) {
 	var chain abci.ChainInfo
 	if err := c.query(ctx, "chain", &chain); err != nil {
@@ -135,6 +136,9 @@ func (c *client) submit(ctx context.Context, key ed25519.PrivateKey, body tx.Bod
 	}
 	nonce, err := c.nextNonce(ctx, keys.Address(key))
 	if err != nil {
+		return ledger.Receipt{}, err
+	}
+	if body, err = c.lc.ProveBind(ctx, chain.ChainID, keys.Address(key), body); err != nil {
 		return ledger.Receipt{}, err
 	}
 	t := tx.New(chain.ChainID, nonce, body)

@@ -184,7 +184,7 @@ func seedDemo(ctx context.Context, c *ledger.Custodian, admin ed25519.PrivateKey
 	codes := make([]string, len(residents))
 	var issue, bind []signed
 	for i, r := range residents {
-		codes[i] = fmt.Sprintf("%08d", 10_000_000+i*7919)
+		codes[i] = fmt.Sprintf("%016d", 1_000_000_000_000_000+i*7919)
 		salt := make([]byte, tx.BindCodeSaltSize)
 		if _, err := rand.Read(salt); err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
+	"github.com/linli-community/linli/abci/tx"
 	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/node"
 )
@@ -159,15 +160,25 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("export =\n%q\nwant\n%q", out, want)
 	}
 
-	_, errOut, err = run(t, append([]string{"bindcode", "3-502"}, cl...)...)
+	out, errOut, err = run(t, append([]string{"bindcode", "3-502"}, cl...)...)
 	if err != nil {
 		t.Fatalf("bindcode: %v %s", err, errOut)
 	}
-	fields := strings.Fields(strings.TrimSpace(errOut))
-	code := fields[len(fields)-1]
+	// One stdout line, the code in groups of four digits.
+	code := strings.TrimSuffix(out, "\n")
+	if _, ok := tx.NormalizeBindCode(code); !ok || strings.Contains(code, "\n") || len(strings.Fields(code)) != 4 {
+		t.Fatalf("bindcode printed %q, want one line of four groups of digits", out)
+	}
+	if strings.Contains(errOut, code) {
+		t.Errorf("the code also went to stderr: %s", errOut)
+	}
+	issued := decode[struct{ Unit, Code, Expires string }](t, mustRun(t, append([]string{"bindcode", "3-501", "--json"}, cl...)...))
+	if _, ok := tx.NormalizeBindCode(issued.Code); issued.Unit != "3-501" || !ok || issued.Expires == "" {
+		t.Errorf("bindcode --json = %+v", issued)
+	}
 	resident := decode[struct{ Address string }](t, mustRun(t, "keys", "derive", "--home", h, "--channel", "console", "--user", "wang"))
 
-	out, _, err = run(t, append([]string{"tx", "member.bind", `{"unit":"3-502","relation":"owner","code":"00000000"}`, "--as", "console:wang"}, cl...)...)
+	out, _, err = run(t, append([]string{"tx", "member.bind", `{"unit":"3-502","relation":"owner","code":"0000 0000 0000 0000"}`, "--as", "console:wang"}, cl...)...)
 	if r := decode[receiptJSON](t, out); !errors.Is(err, errReported) || r.Name != "bind_code_wrong" || r.Height == 0 || !strings.Contains(r.Message, "绑定码不对") {
 		t.Errorf("wrong code: err %v receipt %+v", err, r)
 	}
@@ -180,7 +191,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("member = %+v, want 3-502 of O-7", m)
 	}
 	now := time.Now().Unix()
-	poll := fmt.Sprintf(`{"title":"中秋活动","options":["周六","周日"],"vote_start":%d,"vote_end":%d}`, now, now+3600)
+	// Voting opened a minute ago: block time trails the wall clock.
+	poll := fmt.Sprintf(`{"title":"中秋活动","options":["周六","周日"],"vote_start":%d,"vote_end":%d}`, now-60, now+3600)
 	mustRun(t, append([]string{"tx", "poll.open", poll}, cl...)...)
 	mustRun(t, append([]string{"tx", "vote.cast", `{"proposal":1,"choices":[1]}`, "--as", "console:wang"}, cl...)...)
 	if tu := decode[struct {

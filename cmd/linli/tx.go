@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -24,7 +26,7 @@ func runTx(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("tx wants TYPE and BODY_JSON")
 	}
-	body, err := tx.DecodeBody(tx.Type(args[0]), []byte(args[1]))
+	body, err := decodeTxBody(tx.Type(args[0]), []byte(args[1]))
 	if err != nil {
 		return err
 	}
@@ -38,4 +40,31 @@ func runTx(ctx context.Context, env *Env, args []string) error {
 	}
 	r, err := c.submit(ctx, key, body)
 	return printReceipt(env, r, err)
+}
+
+// decodeTxBody decodes a body as typed on the command line. member.bind is
+// typed with the code, {"unit","relation","code"}: submit turns the code
+// into the proof the chain wants, and the code never goes on the wire.
+func decodeTxBody(t tx.Type, raw []byte) (tx.Body, error) {
+	if t != tx.TypeMemberBind {
+		return tx.DecodeBody(t, raw)
+	}
+	var in struct {
+		Unit     string `json:"unit"`
+		Relation string `json:"relation"`
+		Code     string `json:"code"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("member.bind wants {\"unit\",\"relation\",\"code\"}: %w", err)
+	}
+	code, ok := tx.NormalizeBindCode(in.Code)
+	if !ok {
+		return nil, fmt.Errorf("member.bind: code must be %d digits", tx.BindCodeDigits)
+	}
+	if in.Relation == "" {
+		in.Relation = tx.RelationOwner
+	}
+	return &tx.MemberBind{Unit: in.Unit, Relation: in.Relation, Code: code}, nil
 }
