@@ -119,7 +119,8 @@ const (
 	CodeValidatorBusy           Code = 135
 
 	// Binding and privacy, issue #18 (140-149).
-	CodeBindTriesBusy Code = 140
+	CodeBindTriesBusy   Code = 140
+	CodeOutcomeMismatch Code = 141
 )
 
 // codeNames gives each code a stable English name for logs and tests.
@@ -219,6 +220,7 @@ var codeNames = map[Code]string{
 	CodeValidatorChangeTooLarge: "validator_change_too_large",
 	CodeValidatorBusy:           "validator_changed_this_block",
 	CodeBindTriesBusy:           "bind_tries_this_block",
+	CodeOutcomeMismatch:         "dispute_outcome_mismatch",
 }
 
 // String returns the code's stable name.

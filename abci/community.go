@@ -81,18 +81,21 @@ const (
 )
 
 // Dispute is a disagreement between members taken to mediation: discussion,
-// a neutral mediator's written outcome, and a poll as the last resort.
+// a neutral mediator's written outcome, and a poll as the last resort. Its
+// texts are not on the chain: TextHash and OutcomeHash are commitments to
+// the opening text and the outcome, which the writers' gateway keeps (see
+// tx.TextCommitment).
 type Dispute struct {
-	ID     uint64     `json:"id"`
-	Topic  string     `json:"topic"`
-	Text   string     `json:"text,omitempty"`
-	Opener tx.Address `json:"opener"`
+	ID       uint64     `json:"id"`
+	Topic    string     `json:"topic"`
+	TextHash string     `json:"text_hash,omitempty"`
+	Opener   tx.Address `json:"opener"`
 	// Parties are the opener and the parties it named, sorted.
-	Parties    []tx.Address `json:"parties"`
-	Mediator   tx.Address   `json:"mediator,omitempty"`
-	Status     string       `json:"status"`
-	Outcome    string       `json:"outcome,omitempty"`
-	Statements int64        `json:"statement_count"`
+	Parties     []tx.Address `json:"parties"`
+	Mediator    tx.Address   `json:"mediator,omitempty"`
+	Status      string       `json:"status"`
+	OutcomeHash string       `json:"outcome_hash,omitempty"`
+	Statements  int64        `json:"statement_count"`
 	// Poll is the poll a party escalated to; the poll's origin names this
 	// dispute back.
 	Poll    uint64 `json:"poll,omitempty"`
@@ -100,13 +103,14 @@ type Dispute struct {
 	Updated int64  `json:"updated"`
 }
 
-// Statement is a party's statement in a dispute.
+// Statement is a party's statement in a dispute: who made it, when, and a
+// commitment to its text, which stays off the chain.
 type Statement struct {
-	N      int64      `json:"n"`
-	By     tx.Address `json:"by"`
-	Text   string     `json:"text"`
-	Time   int64      `json:"time"`
-	Height int64      `json:"height"`
+	N        int64      `json:"n"`
+	By       tx.Address `json:"by"`
+	TextHash string     `json:"text_hash"`
+	Time     int64      `json:"time"`
+	Height   int64      `json:"height"`
 }
 
 // MemberPoints is an address's participation points.
@@ -325,7 +329,7 @@ func execDisputeOpen(ctx *Context, b *tx.DisputeOpen) error {
 	slices.Sort(parties)
 	parties = slices.Compact(parties)
 	d := Dispute{
-		ID: nextID(ctx.st, seqDispute), Topic: b.Topic, Text: b.Text, Opener: ctx.Signer,
+		ID: nextID(ctx.st, seqDispute), Topic: b.Topic, TextHash: b.TextHash, Opener: ctx.Signer,
 		Parties: parties, Status: DisputeOpen, Height: ctx.Height, Updated: ctx.Height,
 	}
 	put(ctx.st, keyDispute(d.ID), d)
@@ -379,7 +383,7 @@ func execDisputeStatement(ctx *Context, b *tx.DisputeStatement) error {
 	d.Statements++
 	d.Updated = ctx.Height
 	put(ctx.st, keyDispute(d.ID), d)
-	put(ctx.st, keyStatement(d.ID, d.Statements), Statement{N: d.Statements, By: ctx.Signer, Text: b.Text, Time: ctx.Time, Height: ctx.Height})
+	put(ctx.st, keyStatement(d.ID, d.Statements), Statement{N: d.Statements, By: ctx.Signer, TextHash: b.TextHash, Time: ctx.Time, Height: ctx.Height})
 	ctx.emit("dispute.statement", "id", uintStr(d.ID), "n", strconv.FormatInt(d.Statements, 10))
 	return nil
 }
@@ -397,7 +401,7 @@ func execDisputeOutcome(ctx *Context, b *tx.DisputeOutcome) error {
 	case d.Status != DisputeMediating:
 		return reject(CodeDisputeState, "dispute %d is %s", d.ID, d.Status)
 	}
-	d.Outcome, d.Status, d.Updated = b.Text, DisputeResolved, ctx.Height
+	d.OutcomeHash, d.Status, d.Updated = b.TextHash, DisputeResolved, ctx.Height
 	put(ctx.st, keyDispute(d.ID), d)
 	ctx.emit("dispute.resolved", "id", uintStr(d.ID))
 	return nil
@@ -405,6 +409,8 @@ func execDisputeOutcome(ctx *Context, b *tx.DisputeOutcome) error {
 
 // execDisputeEscalate opens a poll on a mediated dispute, once, and links
 // the two: the dispute records the poll, the poll's origin the dispute.
+// The escalating party publishes the outcome, which must open the
+// commitment the mediator recorded, as the poll's text.
 func execDisputeEscalate(ctx *Context, b *tx.DisputeEscalate) error {
 	d, err := getDispute(ctx, b.Dispute)
 	switch {
@@ -415,8 +421,12 @@ func execDisputeEscalate(ctx *Context, b *tx.DisputeEscalate) error {
 	case d.Status != DisputeResolved:
 		return reject(CodeDisputeState, "dispute %d is %s; only a mediated dispute escalates, once", d.ID, d.Status)
 	}
+	nonce, _ := hex.DecodeString(b.OutcomeNonce)
+	if tx.TextCommitment(nonce, b.Outcome) != d.OutcomeHash {
+		return reject(CodeOutcomeMismatch, "the outcome given does not match the one recorded for dispute %d", d.ID)
+	}
 	poll, err := openPoll(ctx, &tx.PollOpen{
-		Title: d.Topic, Text: d.Outcome, Options: b.Options, VoteStart: ctx.Time, VoteEnd: b.VoteEnd,
+		Title: d.Topic, Text: b.Outcome, Options: b.Options, VoteStart: ctx.Time, VoteEnd: b.VoteEnd,
 	}, "dispute/"+uintStr(d.ID))
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ const LeaderboardSize = 100
 //	repairs                 every feedback and repair request, by id, without history
 //	repairs/ID              one request with every step
 //	disputes                every dispute, by id, without statements
-//	disputes/ID             one dispute with its statements
+//	disputes/ID             one dispute with its statements (commitments, never texts)
 //	points                  the leaderboard: the top LeaderboardSize units by points, unit numbers only
 //	points/ADDR             an address's points and its unit's
 //
@@ -50,9 +50,7 @@ func queryCommunity(r reader, parts []string, now int64) (any, *Error) {
 		case "disputes":
 			list := []Dispute{}
 			r.scan("dispute/", func(k string, b []byte) bool {
-				d := decode[Dispute](k, b)
-				d.Text, d.Outcome = "", ""
-				list = append(list, d)
+				list = append(list, decode[Dispute](k, b))
 				return true
 			})
 			return list, nil

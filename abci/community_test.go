@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -204,7 +206,7 @@ func TestDisputeFlow(t *testing.T) {
 		c.sign(c.admin, &tx.RoleGrant{Address: addr(mediator), Role: tx.RoleMediator}),
 		c.sign(c.admin, &tx.RoleGrant{Address: addr(key("o3")), Role: tx.RoleMediator}),
 	)
-	c.mustOK(c.sign(key("o2"), &tx.DisputeOpen{Topic: "楼上漏水", Text: "卫生间天花板渗水", Parties: []tx.Address{addr(key("o3"))}}))
+	c.mustOK(c.sign(key("o2"), &tx.DisputeOpen{Topic: "楼上漏水", TextHash: commit("卫生间天花板渗水"), Parties: []tx.Address{addr(key("o3"))}}))
 	assign := func(signer string, m tx.Address) []byte {
 		k := c.admin
 		if signer != "admin" {
@@ -212,34 +214,38 @@ func TestDisputeFlow(t *testing.T) {
 		}
 		return c.sign(k, &tx.DisputeAssign{Dispute: 1, Mediator: m})
 	}
-	escalate := func(who string, end time.Time) []byte {
-		return c.sign(key(who), &tx.DisputeEscalate{Dispute: 1, Options: []string{"同意调解结果", "不同意"}, VoteEnd: end.Unix()})
+	const outcome = "双方各承担一半维修费"
+	escalateWith := func(who string, end time.Time, text string) []byte {
+		return c.sign(key(who), &tx.DisputeEscalate{Dispute: 1, Options: []string{"同意调解结果", "不同意"}, VoteEnd: end.Unix(),
+			Outcome: text, OutcomeNonce: hex.EncodeToString(textNonce(outcome))})
 	}
+	escalate := func(who string, end time.Time) []byte { return escalateWith(who, end, outcome) }
 	tests := []struct {
 		name string
 		tx   []byte
 		want abci.Code
 	}{
 		{"ErrStrangerOpens", c.sign(key("stranger"), &tx.DisputeOpen{Topic: "x"}), abci.CodeNotMember},
-		{"ErrStatementByOutsider", c.sign(key("w1"), &tx.DisputeStatement{Dispute: 1, Text: "我也听说了"}), abci.CodeNotDisputeParty},
-		{"PartyStatesBeforeMediation", c.sign(key("o3"), &tx.DisputeStatement{Dispute: 1, Text: "已请师傅查看"}), abci.CodeOK},
+		{"ErrStatementByOutsider", c.sign(key("w1"), &tx.DisputeStatement{Dispute: 1, TextHash: commit("我也听说了")}), abci.CodeNotDisputeParty},
+		{"PartyStatesBeforeMediation", c.sign(key("o3"), &tx.DisputeStatement{Dispute: 1, TextHash: commit("已请师傅查看")}), abci.CodeOK},
 		{"ErrMediatorIsParty", assign("admin", addr(key("o3"))), abci.CodeMediatorIsParty},
 		{"ErrMediatorWithoutRole", assign("admin", addr(key("w1"))), abci.CodeNotMediator},
 		{"ErrResidentAssigns", assign("w1", addr(mediator)), abci.CodeUnauthorized},
-		{"ErrOutcomeWithoutMediator", c.sign(mediator, &tx.DisputeOutcome{Dispute: 1, Text: "x"}), abci.CodeNotAssignedMediator},
+		{"ErrOutcomeWithoutMediator", c.sign(mediator, &tx.DisputeOutcome{Dispute: 1, TextHash: commit("x")}), abci.CodeNotAssignedMediator},
 		{"ErrEscalateBeforeOutcome", escalate("o2", now.Add(48*time.Hour)), abci.CodeDisputeState},
 		{"AdminAssigns", assign("admin", addr(mediator)), abci.CodeOK},
-		{"ErrOutcomeByParty", c.sign(key("o2"), &tx.DisputeOutcome{Dispute: 1, Text: "我说了算"}), abci.CodeNotAssignedMediator},
-		{"PartyStatesDuringMediation", c.sign(key("o2"), &tx.DisputeStatement{Dispute: 1, Text: "希望尽快修好"}), abci.CodeOK},
-		{"MediatorRecordsOutcome", c.sign(mediator, &tx.DisputeOutcome{Dispute: 1, Text: "双方各承担一半维修费"}), abci.CodeOK},
-		{"ErrStatementAfterOutcome", c.sign(key("o3"), &tx.DisputeStatement{Dispute: 1, Text: "x"}), abci.CodeDisputeState},
+		{"ErrOutcomeByParty", c.sign(key("o2"), &tx.DisputeOutcome{Dispute: 1, TextHash: commit("我说了算")}), abci.CodeNotAssignedMediator},
+		{"PartyStatesDuringMediation", c.sign(key("o2"), &tx.DisputeStatement{Dispute: 1, TextHash: commit("希望尽快修好")}), abci.CodeOK},
+		{"MediatorRecordsOutcome", c.sign(mediator, &tx.DisputeOutcome{Dispute: 1, TextHash: commit(outcome)}), abci.CodeOK},
+		{"ErrStatementAfterOutcome", c.sign(key("o3"), &tx.DisputeStatement{Dispute: 1, TextHash: commit("x")}), abci.CodeDisputeState},
 		{"ErrReassignAfterOutcome", assign("admin", addr(mediator)), abci.CodeDisputeState},
 		{"ErrEscalateByOutsider", escalate("w1", now.Add(48*time.Hour)), abci.CodeNotDisputeParty},
 		{"ErrEscalatePollEndInPast", escalate("o3", now), abci.CodeStartInPast},
 		{"ErrEscalatePollTooLong", escalate("o3", now.Add(61*24*time.Hour)), abci.CodeVotingTooLong},
+		{"ErrEscalateWithAnotherOutcome", escalateWith("o3", now.Add(48*time.Hour), "调解员判对方全责"), abci.CodeOutcomeMismatch},
 		{"PartyEscalates", escalate("o3", now.Add(48*time.Hour)), abci.CodeOK},
 		{"ErrEscalateTwice", escalate("o2", now.Add(48*time.Hour)), abci.CodeDisputeState},
-		{"ErrUnknownDispute", c.sign(key("o2"), &tx.DisputeStatement{Dispute: 9, Text: "x"}), abci.CodeDisputeNotFound},
+		{"ErrUnknownDispute", c.sign(key("o2"), &tx.DisputeStatement{Dispute: 9, TextHash: commit("x")}), abci.CodeDisputeNotFound},
 		{"ErrUnsortedParties", c.sign(key("bad0"), &tx.DisputeOpen{Topic: "x", Parties: []tx.Address{addr(key("o3")), addr(key("o2"))}}), abci.CodeInvalidBody},
 		{"ErrOneOption", c.sign(key("bad1"), &tx.DisputeEscalate{Dispute: 1, Options: []string{"同意"}, VoteEnd: now.Unix()}), abci.CodeInvalidBody},
 		{"ErrNoOutcomeText", c.sign(key("bad2"), &tx.DisputeOutcome{Dispute: 1}), abci.CodeInvalidBody},
@@ -267,10 +273,34 @@ func TestDisputeFlow(t *testing.T) {
 	c.mustOK(vote(c, "w1", 1, 0), vote(c, "tenant", 1, 1))
 	var list []abci.Dispute
 	c.query("disputes", &list)
-	if len(list) != 1 || list[0].Outcome != "" || list[0].Status != abci.DisputeEscalated {
-		t.Errorf("disputes = %+v, want one escalated, without texts", list)
+	if len(list) != 1 || list[0].Status != abci.DisputeEscalated || list[0].OutcomeHash != commit(outcome) {
+		t.Errorf("disputes = %+v, want one escalated, with the outcome's commitment", list)
+	}
+	if s := d.Statements; len(s) == 2 && (s[0].TextHash != commit("已请师傅查看") || s[0].By != addr(key("o3"))) {
+		t.Errorf("statement 1 = %+v, want o3's commitment", s[0])
+	}
+	// Before issue #18 anyone with a node read every statement. Now the
+	// texts are nowhere in the replicated state: not in the SQLite file.
+	c.store.Close()
+	for _, f := range []string{"app.db", "app.db-wal"} {
+		b, _ := os.ReadFile(filepath.Join(c.dir, f))
+		for _, text := range []string{"卫生间天花板渗水", "已请师傅查看", "希望尽快修好"} {
+			if bytes.Contains(b, []byte(text)) {
+				t.Errorf("%s holds the private text %q", f, text)
+			}
+		}
 	}
 }
+
+// textNonce is the nonce of a test text commitment: fixed per text, so
+// that a test can open the commitment again.
+func textNonce(text string) []byte {
+	s := sha256.Sum256([]byte("nonce/" + text))
+	return s[:tx.TextNonceSize]
+}
+
+// commit returns the commitment to text a gateway would send.
+func commit(text string) string { return tx.TextCommitment(textNonce(text), text) }
 
 // TestLeaderboard: points come from returned bookings and confirmed
 // repairs, add up per unit, and the leaderboard shows unit numbers and
@@ -352,12 +382,13 @@ func TestSharingAndCommunitySameOnTwoStores(t *testing.T) {
 		}},
 		{sec(4), [][]byte{
 			a.sign(key("treasurer"), &tx.RepairUpdate{Repair: 1, Status: tx.RepairDone}),
-			a.sign(mediator, &tx.DisputeOutcome{Dispute: 1, Text: "晚上十点后保持安静"}),
-			a.sign(key("w1"), &tx.DisputeStatement{Dispute: 1, Text: "好的"}),
+			a.sign(mediator, &tx.DisputeOutcome{Dispute: 1, TextHash: commit("晚上十点后保持安静")}),
+			a.sign(key("w1"), &tx.DisputeStatement{Dispute: 1, TextHash: commit("好的")}),
 		}},
 		{sec(5), [][]byte{
 			a.sign(key("o3"), &tx.RepairConfirm{Repair: 1}),
-			a.sign(key("w1"), &tx.DisputeEscalate{Dispute: 1, Options: []string{"同意", "反对"}, VoteEnd: sec(40).Unix()}),
+			a.sign(key("w1"), &tx.DisputeEscalate{Dispute: 1, Options: []string{"同意", "反对"}, VoteEnd: sec(40).Unix(),
+				Outcome: "晚上十点后保持安静", OutcomeNonce: hex.EncodeToString(textNonce("晚上十点后保持安静"))}),
 			[]byte("garbage"),
 		}},
 		{s.Add(30 * time.Minute), [][]byte{

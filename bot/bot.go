@@ -101,6 +101,18 @@ type Sessions interface {
 	Delete(ctx context.Context, channel, user string) error
 }
 
+// PrivateTexts keeps the texts the chain must not hold (a dispute's
+// opening text, statements and outcome) on the gateway, each under the
+// commitment the chain records instead (tx.TextCommitment). The dispute
+// screens call it; store.PrivateTexts implements it.
+type PrivateTexts interface {
+	// Keep stores text and returns its commitment.
+	Keep(ctx context.Context, text string, at time.Time) (commitment string, err error)
+	// Get returns the text kept under commitment and its nonce (hex); ok
+	// is false when this gateway does not hold it.
+	Get(ctx context.Context, commitment string) (text, nonce string, ok bool, err error)
+}
+
 // Defaults of New.
 const (
 	DefaultSessionTTL = 30 * time.Minute
@@ -116,6 +128,9 @@ type Engine struct {
 	Ledger    Ledger
 	Sessions  Sessions
 	Templates *templates.Set
+	// Texts keeps dispute texts off the chain; without it the engine
+	// cannot write them (cmd/linli sets store's PrivateTexts).
+	Texts PrivateTexts
 	// Mux routes command words; New sets DefaultMux().
 	Mux *Mux
 	// Now is the clock; tests fix it.

@@ -1,6 +1,9 @@
 package bot
 
 import (
+	"bytes"
+	"context"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"testing"
@@ -315,7 +318,7 @@ func TestDisputesWhoSeesWhatAndBadParties(t *testing.T) {
 
 	contains(t, "party", f.run("wang", "报修", "4"), "1 车位被占 · 等待指派调解员\n2 我要申请调解")
 	contains(t, "admin", f.run("boss", "报修", "4"), "1 车位被占 · 等待指派调解员（需要您指派）")
-	contains(t, "admin's dispute", f.say("boss", "1"), "当事方：3-502\n1 指派调解员")
+	contains(t, "admin's dispute", f.say("boss", "1"), "当事方：3-502\n经过、各方说明和调解结果只有当事方和调解员能看到。\n1 指派调解员")
 	got := f.run("li", "报修", "4")
 	if strings.Contains(got, "车位被占") {
 		t.Errorf("a stranger sees the dispute:\n%s", got)
@@ -437,4 +440,73 @@ func TestVotesListKeepsADigitForMeetings(t *testing.T) {
 	f.l.set("meetings", []abci.Meeting{})
 	f.l.set("units", []abci.Unit{{Unit: "3-501", Area: 10000, Owner: "O-1"}})
 	contains(t, "meetings", f.say("li", "9"), "1 发起新的联名提议")
+}
+
+// Dispute texts go to the gateway's private store and only their
+// commitments to the chain; they are shown to the parties and the
+// mediator, not to an admin. Escalating publishes the outcome, and needs
+// it on this gateway.
+func TestDisputeTextsStayOffTheChain(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang")
+	f.bind("med", tx.RoleMediator)
+	f.admin("boss")
+	wang, li, med := f.addr("wang"), tx.Address(strings.Repeat("1", 40)), f.addr("med")
+	ctx := context.Background()
+	opening, _ := f.e.Texts.Keep(ctx, "三月起厨房吊顶滴水", fixedNow)
+	said, _ := f.e.Texts.Keep(ctx, "希望尽快修好", fixedNow)
+	outcome, _ := f.e.Texts.Keep(ctx, "楼上本月修好防水", fixedNow)
+	d := abci.Dispute{ID: 4, Topic: "漏水", TextHash: opening, Opener: wang, Parties: []tx.Address{li, wang}, Mediator: med,
+		Status: abci.DisputeResolved, OutcomeHash: outcome, Statements: 1}
+	f.l.set("disputes", []abci.Dispute{d})
+	f.l.set("disputes/4", disputeDetail{Dispute: d, Statements: []abci.Statement{{N: 1, By: wang, TextHash: said, Time: fixedNow.Unix()}}})
+
+	for _, who := range []string{"wang", "med"} {
+		contains(t, who+" reads the texts", f.run(who, "报修", "4", "1"), "三月起厨房吊顶滴水", "希望尽快修好", "调解结果：楼上本月修好防水")
+	}
+	f.l.set("disputes", []abci.Dispute{{ID: 4, Topic: "漏水", Parties: d.Parties, Mediator: med, Status: abci.DisputeOpen}})
+	got := f.run("boss", "报修", "4", "1")
+	lacks(t, "admin", got, "三月起", "希望尽快", "楼上本月")
+	contains(t, "admin", got, "只有当事方和调解员能看到")
+
+	// A statement: the chain gets a commitment that opens to the text.
+	f.l.set("disputes/4", disputeDetail{Dispute: abci.Dispute{ID: 4, Topic: "漏水", Parties: d.Parties, Mediator: med, Status: abci.DisputeMediating}})
+	f.run("wang", "菜单", "报修", "4", "1", "1", "下周请师傅来")
+	f.say("wang", "1")
+	subs := f.l.submitted()
+	st, ok := subs[len(subs)-1].(*tx.DisputeStatement)
+	if !ok || st.Dispute != 4 {
+		t.Fatalf("submitted %#v, want a statement on dispute 4", subs[len(subs)-1])
+	}
+	if text, _, ok, _ := f.e.Texts.Get(ctx, st.TextHash); !ok || text != "下周请师傅来" {
+		t.Errorf("statement commitment opens to %q, %v", text, ok)
+	}
+	if bytes.Contains(tx.Canonical(st), []byte("师傅")) {
+		t.Errorf("the statement tx carries its text: %s", tx.Canonical(st))
+	}
+
+	// Escalating sends the outcome with the nonce that opens its commitment.
+	f.l.set("disputes/4", disputeDetail{Dispute: d})
+	f.run("wang", "菜单", "报修", "4", "1", "1")
+	contains(t, "escalation says it publishes", f.say("wang", "1"), "调解结果会公开给全体邻居")
+	subs = f.l.submitted()
+	esc, ok := subs[len(subs)-1].(*tx.DisputeEscalate)
+	if !ok {
+		t.Fatalf("submitted %#v, want an escalation", subs[len(subs)-1])
+	}
+	nonce, _ := hex.DecodeString(esc.OutcomeNonce)
+	if esc.Outcome != "楼上本月修好防水" || tx.TextCommitment(nonce, esc.Outcome) != outcome {
+		t.Errorf("escalation publishes %q with a nonce that does not open the commitment", esc.Outcome)
+	}
+
+	// An outcome this gateway does not hold cannot be published from here.
+	d.OutcomeHash = strings.Repeat("cd", 32)
+	f.l.set("disputes/4", disputeDetail{Dispute: d})
+	got = f.run("wang", "菜单", "报修", "4", "1")
+	contains(t, "another gateway's outcome", got, "这段内容保存在写下它那一方的服务号上")
+	n := len(f.l.submitted())
+	contains(t, "escalating another gateway's outcome", f.say("wang", "1"), "调解结果不在本服务号上")
+	if len(f.l.submitted()) != n {
+		t.Errorf("an escalation without the outcome was submitted")
+	}
 }

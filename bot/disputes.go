@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,11 @@ import (
 // through in statements, an admin assigns a neutral mediator, the mediator
 // writes an outcome, and a party who cannot accept it puts it to the
 // neighbours in a poll as a last resort. Everyone appears by unit number.
+//
+// The texts (opening text, statements, outcome) never go on the chain: the
+// engine keeps them in Engine.Texts and sends their commitments, and shows
+// them only to the parties and the mediator. Escalating publishes the
+// outcome, which the confirmation says.
 
 // escalationDays is how long the poll of an escalated dispute runs, and
 // escalationOptions its choices.
@@ -152,8 +159,15 @@ func disputeAction(t *Turn, f *Frame) (*Action, error) {
 	return t.action("dispute", "bot.disputes.summary.open", struct{ Title, Party string }{f.Form["title"], f.Form["party"]}, f.Form)
 }
 
-func buildDispute(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
-	b := &tx.DisputeOpen{Topic: a.Args["title"], Text: a.Args["text"]}
+func buildDispute(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
+	b := &tx.DisputeOpen{Topic: a.Args["title"]}
+	if text := a.Args["text"]; text != "" {
+		c, err := t.keepText(text)
+		if err != nil {
+			return nil, nil, err
+		}
+		b.TextHash = c
+	}
 	if p := a.Args["parties"]; p != "" {
 		for _, s := range strings.Split(p, ",") {
 			b.Parties = append(b.Parties, tx.Address(s))
@@ -197,6 +211,9 @@ type disputeData struct {
 	More       int
 	Outcome    string
 	Poll       uint64
+	// Private is whether the user may read the texts (a party or the
+	// mediator).
+	Private bool
 	// Actions are the numbered things the user may do here.
 	Actions []listItem
 }
@@ -228,7 +245,22 @@ func showDispute(t *Turn, f *Frame) error {
 		units[a] = u
 		return u, err
 	}
-	dd := disputeData{Topic: d.Topic, Text: d.Text, Status: d.Status, Outcome: d.Outcome, Poll: d.Poll}
+	party := slices.Contains(d.Parties, m.Address)
+	// Only the parties and the mediator read the texts.
+	private := party || (d.Mediator != "" && d.Mediator == m.Address)
+	text := func(c string) (string, error) {
+		if !private || c == "" {
+			return "", nil
+		}
+		return t.privateText(c)
+	}
+	dd := disputeData{Topic: d.Topic, Status: d.Status, Poll: d.Poll, Private: private}
+	if dd.Text, err = text(d.TextHash); err != nil {
+		return err
+	}
+	if dd.Outcome, err = text(d.OutcomeHash); err != nil {
+		return err
+	}
 	for _, p := range d.Parties {
 		u, err := unit(p)
 		if err != nil {
@@ -252,9 +284,16 @@ func showDispute(t *Turn, f *Frame) error {
 		if err != nil {
 			return err
 		}
-		dd.Statements = append(dd.Statements, statementLine{Unit: u, When: t.date(s.Time), Text: clip(s.Text, commentRunes), Mine: s.By == m.Address})
+		if !private {
+			continue
+		}
+		st, err := text(s.TextHash)
+		if err != nil {
+			return err
+		}
+		dd.Statements = append(dd.Statements, statementLine{Unit: u, When: t.date(s.Time), Text: clip(st, commentRunes), Mine: s.By == m.Address})
 	}
-	party, live := slices.Contains(d.Parties, m.Address), d.Status == abci.DisputeOpen || d.Status == abci.DisputeMediating
+	live := d.Status == abci.DisputeOpen || d.Status == abci.DisputeMediating
 	f.Choices = nil
 	add := func(choice, text string) {
 		f.Choices = append(f.Choices, choice)
@@ -287,6 +326,17 @@ func chooseDispute(t *Turn, f *Frame, c string) error {
 		return t.startForm("form."+c, map[string]string{"dispute": id, "title": d.Topic})
 	case "assign":
 		return t.Open(Frame{Screen: "dispute.mediators", ID: d.ID})
+	}
+	// Escalating publishes the outcome, so this gateway must hold it.
+	held := false
+	if t.e.Texts != nil && d.OutcomeHash != "" {
+		if _, _, held, err = t.e.Texts.Get(t.ctx, d.OutcomeHash); err != nil {
+			return err
+		}
+	}
+	if !held {
+		t.say("bot.dispute.escalate.elsewhere", nil)
+		return nil
 	}
 	end := t.now.Add(escalationDays * 24 * time.Hour).Unix()
 	a, err := t.action("escalate", "bot.disputes.summary.escalate", struct {
@@ -367,19 +417,68 @@ func disputeTextAction(t *Turn, f *Frame, kind string) (*Action, error) {
 	return t.actionOn(kind, "bot.disputes.summary."+kind, struct{ Title, Text string }{clip(f.Form["title"], 24), text}, f.Form, "dispute")
 }
 
-func buildStatement(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
-	return &tx.DisputeStatement{Dispute: a.ID, Text: a.Args["text"]}, nil, nil
+func buildStatement(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
+	c, err := t.keepText(a.Args["text"])
+	if err != nil {
+		return nil, nil, err
+	}
+	return &tx.DisputeStatement{Dispute: a.ID, TextHash: c}, nil, nil
 }
 
-func buildOutcome(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
-	return &tx.DisputeOutcome{Dispute: a.ID, Text: a.Args["text"]}, nil, nil
+func buildOutcome(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
+	c, err := t.keepText(a.Args["text"])
+	if err != nil {
+		return nil, nil, err
+	}
+	return &tx.DisputeOutcome{Dispute: a.ID, TextHash: c}, nil, nil
+}
+
+// keepText keeps a dispute text on the gateway and returns the commitment
+// the chain records instead.
+func (t *Turn) keepText(text string) (string, error) {
+	if t.e.Texts == nil {
+		return "", errors.New("bot: no store for private texts (Engine.Texts)")
+	}
+	return t.e.Texts.Keep(t.ctx, text, t.now)
+}
+
+// privateText returns the text behind a commitment, or a note that this
+// gateway does not hold it (another party's gateway wrote it).
+func (t *Turn) privateText(c string) (string, error) {
+	if t.e.Texts != nil {
+		text, _, ok, err := t.e.Texts.Get(t.ctx, c)
+		if err != nil || ok {
+			return text, err
+		}
+	}
+	s, err := t.e.Templates.Render("bot.dispute.elsewhere", nil)
+	return strings.TrimSpace(s), err
 }
 
 func buildAssign(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
 	return &tx.DisputeAssign{Dispute: a.ID, Mediator: tx.Address(a.Args["mediator"])}, nil, nil
 }
 
-func buildEscalate(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
+// buildEscalate publishes the outcome with the escalation: the chain
+// checks it against the mediator's commitment and makes it the poll's
+// text. It needs the outcome from this gateway.
+func buildEscalate(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 	end, _ := strconv.ParseInt(a.Args["end"], 10, 64)
-	return &tx.DisputeEscalate{Dispute: a.ID, Options: escalationOptions, VoteEnd: end}, &actionExtra{After: "bot.disputes.escalated"}, nil
+	d, ok, err := t.dispute(a.ID)
+	if err != nil || !ok {
+		return nil, nil, errors.Join(err, errors.New("bot: dispute gone"))
+	}
+	if t.e.Texts == nil {
+		return nil, nil, errors.New("bot: no store for private texts (Engine.Texts)")
+	}
+	outcome, nonce, ok, err := t.e.Texts.Get(t.ctx, d.OutcomeHash)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		// chooseDispute checked; the gateway.db lost it since.
+		return nil, nil, fmt.Errorf("bot: the outcome of dispute %d is not kept on this gateway", d.ID)
+	}
+	return &tx.DisputeEscalate{Dispute: a.ID, Options: escalationOptions, VoteEnd: end, Outcome: outcome, OutcomeNonce: nonce},
+		&actionExtra{After: "bot.disputes.escalated"}, nil
 }

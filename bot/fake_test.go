@@ -146,6 +146,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, l: newFakeLedger(), s: &memSessions{}, now: fixedNow}
 	f.e = New(f.l, f.s, templates.MustLoad())
+	f.e.Texts = &memTexts{}
 	f.e.Now = func() time.Time {
 		f.nowMu.Lock()
 		defer f.nowMu.Unlock()
@@ -215,4 +216,32 @@ func (f *fixture) run(user string, lines ...string) string {
 		last = f.say(user, l)
 	}
 	return last
+}
+
+// memTexts keeps private texts in memory, committed as a gateway would.
+type memTexts struct {
+	mu sync.Mutex
+	n  int
+	m  map[string][2]string // commitment -> text, nonce
+}
+
+func (p *memTexts) Keep(_ context.Context, text string, _ time.Time) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	nonce := make([]byte, tx.TextNonceSize)
+	nonce[0] = byte(p.n)
+	c := tx.TextCommitment(nonce, text)
+	if p.m == nil {
+		p.m = map[string][2]string{}
+	}
+	p.m[c] = [2]string{text, hex.EncodeToString(nonce)}
+	return c, nil
+}
+
+func (p *memTexts) Get(_ context.Context, c string) (string, string, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.m[c]
+	return v[0], v[1], ok, nil
 }

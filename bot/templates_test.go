@@ -176,10 +176,13 @@ var templateSamples = map[string][]any{
 		{N: 3, Topic: "装修噪音", Status: "resolved", Role: "mediator"}}, More: 2, New: 4}, disputesData{New: 1}},
 	"bot.dispute": {disputeData{Topic: "楼上卫生间漏水", Text: "三月起我家厨房顶上一直滴水。", Status: "resolved", Parties: []string{"3-502", "3-602"}, Mediator: "1-101",
 		Statements: []statementLine{{Unit: "3-502", When: "3月9日 20:00", Text: "希望楼上尽快修。", Mine: true}, {Unit: "3-602", When: "3月10日 09:00", Text: "下周找师傅来看。"}}, More: 3,
-		Outcome: "3-602 本月内修好防水，3-502 的吊顶由 3-602 出钱修补。", Actions: []listItem{{1, "escalate"}}},
-		disputeData{Topic: "车位被占", Status: "open", Parties: []string{"5-101"}, Actions: []listItem{{1, "statement"}, {2, "assign"}}},
-		disputeData{Topic: "装修噪音", Status: "mediating", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Actions: []listItem{{1, "outcome"}}},
-		disputeData{Topic: "装修噪音", Status: "escalated", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Outcome: "周末不施工。", Poll: 7}},
+		Outcome: "3-602 本月内修好防水，3-502 的吊顶由 3-602 出钱修补。", Actions: []listItem{{1, "escalate"}}, Private: true},
+		disputeData{Topic: "车位被占", Status: "open", Parties: []string{"5-101"}, Actions: []listItem{{1, "statement"}, {2, "assign"}}, Private: true},
+		disputeData{Topic: "装修噪音", Status: "mediating", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Actions: []listItem{{1, "outcome"}}, Private: true},
+		disputeData{Topic: "装修噪音", Status: "escalated", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Outcome: "周末不施工。", Poll: 7, Private: true},
+		disputeData{Topic: "车位被占", Status: "open", Parties: []string{"5-101"}, Actions: []listItem{{1, "assign"}}}},
+	"bot.dispute.elsewhere":          {nil},
+	"bot.dispute.escalate.elsewhere": {nil},
 	"bot.dispute.mediators": {struct {
 		Topic string
 		Items []listItem

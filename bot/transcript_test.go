@@ -73,6 +73,7 @@ func startWorld(tb testing.TB) *world {
 	}
 	tb.Cleanup(func() { w.gw.Close() })
 	w.e = bot.New(w.cust, w.gw.Sessions(), templates.MustLoad())
+	w.e.Texts = w.gw.PrivateTexts()
 	w.e.Budgets["console"] = 10 * time.Second
 	w.e.RateBurst = 1000 // transcripts type faster than people
 

@@ -1,6 +1,10 @@
 package tx
 
-import "fmt"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+)
 
 // Limits on community life.
 const (
@@ -168,13 +172,53 @@ func (b *RepairReopen) Validate() error {
 	return validText("reason", b.Reason, MaxReasonBytes, true)
 }
 
+// Neighbour disputes are personal, so their texts never reach the chain:
+// a dispute's opening text, its statements and its outcome are kept by
+// the gateway of the party who wrote them (store's private texts), and the
+// chain records only a commitment to each (TextCommitment) with who wrote
+// it and when. The topic stays public, as do the parties' addresses and
+// the dispute's status. The outcome becomes public only when a party
+// escalates the dispute to a community poll (DisputeEscalate).
+
+// TextNonceSize is the size of the random nonce of a text commitment.
+const TextNonceSize = 16
+
+// TextCommitment returns the commitment the chain records for a private
+// text: hex SHA-256 over a domain tag, the nonce and the text. The random
+// nonce keeps anyone from confirming a short text ("同意") by hashing
+// guesses.
+func TextCommitment(nonce []byte, text string) string {
+	h := sha256.New()
+	h.Write([]byte("linli/private-text/v1\x00"))
+	h.Write(nonce)
+	h.Write([]byte(text))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ValidPrivateText checks a private text as a body would have: at most
+// MaxStatementBytes of UTF-8 without control characters.
+func ValidPrivateText(field, text string, required bool) error {
+	return validText(field, text, MaxStatementBytes, required)
+}
+
+func validCommitment(field, c string, required bool) error {
+	if c == "" && !required {
+		return nil
+	}
+	if !isLowerHex(c, 2*sha256.Size) {
+		return fieldErr(field, "must be %d lowercase hex digits (a TextCommitment)", 2*sha256.Size)
+	}
+	return nil
+}
+
 // DisputeOpen opens a dispute (any member) on a topic. The opener is a
 // party; Parties names the others (sorted, without repeats), whoever they
-// are: a neighbour, the property company's address.
+// are: a neighbour, the property company's address. TextHash, when set,
+// commits to the opening text, which stays off the chain.
 type DisputeOpen struct {
-	Topic   string    `json:"topic"`
-	Text    string    `json:"text,omitempty"`
-	Parties []Address `json:"parties,omitempty"`
+	Topic    string    `json:"topic"`
+	TextHash string    `json:"text_hash,omitempty"`
+	Parties  []Address `json:"parties,omitempty"`
 }
 
 func (*DisputeOpen) Type() Type { return TypeDisputeOpen }
@@ -183,7 +227,7 @@ func (b *DisputeOpen) Validate() error {
 	if err := validText("topic", b.Topic, MaxTitleBytes, true); err != nil {
 		return err
 	}
-	if err := validText("text", b.Text, MaxStatementBytes, false); err != nil {
+	if err := validCommitment("text_hash", b.TextHash, false); err != nil {
 		return err
 	}
 	if len(b.Parties) > MaxDisputeParties {
@@ -220,10 +264,11 @@ func (b *DisputeAssign) Validate() error {
 	return nil
 }
 
-// DisputeStatement adds a party's statement, until an outcome is recorded.
+// DisputeStatement adds a party's statement, until an outcome is recorded;
+// TextHash commits to the statement, which stays off the chain.
 type DisputeStatement struct {
-	Dispute uint64 `json:"dispute"`
-	Text    string `json:"text"`
+	Dispute  uint64 `json:"dispute"`
+	TextHash string `json:"text_hash"`
 }
 
 func (*DisputeStatement) Type() Type { return TypeDisputeStatement }
@@ -232,14 +277,15 @@ func (b *DisputeStatement) Validate() error {
 	if err := requireRecordID("dispute", b.Dispute); err != nil {
 		return err
 	}
-	return validText("text", b.Text, MaxStatementBytes, true)
+	return validCommitment("text_hash", b.TextHash, true)
 }
 
 // DisputeOutcome records the mediator's written outcome (the assigned
-// mediator only).
+// mediator only); TextHash commits to it, and the text stays off the
+// chain.
 type DisputeOutcome struct {
-	Dispute uint64 `json:"dispute"`
-	Text    string `json:"text"`
+	Dispute  uint64 `json:"dispute"`
+	TextHash string `json:"text_hash"`
 }
 
 func (*DisputeOutcome) Type() Type { return TypeDisputeOutcome }
@@ -248,17 +294,21 @@ func (b *DisputeOutcome) Validate() error {
 	if err := requireRecordID("dispute", b.Dispute); err != nil {
 		return err
 	}
-	return validText("text", b.Text, MaxStatementBytes, true)
+	return validCommitment("text_hash", b.TextHash, true)
 }
 
 // DisputeEscalate takes a mediated dispute to a community poll, the last
 // resort (a party only, once an outcome is recorded, once). The poll opens
-// at once, is titled with the dispute's topic, carries the outcome as its
-// text and closes at VoteEnd.
+// at once, is titled with the dispute's topic and closes at VoteEnd. The
+// party publishes the outcome with it: Outcome and OutcomeNonce must open
+// the outcome's commitment, and the outcome becomes the poll's text, for
+// the neighbours to read before they vote.
 type DisputeEscalate struct {
-	Dispute uint64   `json:"dispute"`
-	Options []string `json:"options"`
-	VoteEnd int64    `json:"vote_end"`
+	Dispute      uint64   `json:"dispute"`
+	Options      []string `json:"options"`
+	VoteEnd      int64    `json:"vote_end"`
+	Outcome      string   `json:"outcome"`
+	OutcomeNonce string   `json:"outcome_nonce"`
 }
 
 func (*DisputeEscalate) Type() Type { return TypeDisputeEscalate }
@@ -269,6 +319,15 @@ func (b *DisputeEscalate) Validate() error {
 	}
 	// The poll's own rules apply to the options and end time; its title
 	// and start come from state.
-	p := PollOpen{Title: "-", Options: b.Options, VoteStart: 1, VoteEnd: b.VoteEnd}
-	return p.Validate()
+	p := PollOpen{Title: "-", Text: b.Outcome, Options: b.Options, VoteStart: 1, VoteEnd: b.VoteEnd}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := validText("outcome", b.Outcome, MaxStatementBytes, true); err != nil {
+		return err
+	}
+	if !isLowerHex(b.OutcomeNonce, 2*TextNonceSize) {
+		return fieldErr("outcome_nonce", "must be %d lowercase hex digits", 2*TextNonceSize)
+	}
+	return nil
 }

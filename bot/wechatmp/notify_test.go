@@ -268,7 +268,7 @@ func TestNotifications(t *testing.T) {
 	check("PartiesToldOfTheMediator", "楼上漏水】：调解员已经接手", []string{"oOwner1", "oOwner2"})
 	c.block(func(a map[string]any) {
 		a["disputes"] = []abci.Dispute{{ID: 1, Topic: "楼上漏水", Opener: "A1", Parties: []tx.Address{"A1", "A2"}, Mediator: "A3", Status: "mediating", Statements: 1}}
-		a["disputes/1"] = map[string]any{"id": 1, "statements": []abci.Statement{{N: 1, By: "A2", Text: "下周修"}}}
+		a["disputes/1"] = map[string]any{"id": 1, "statements": []abci.Statement{{N: 1, By: "A2", TextHash: strings.Repeat("ab", 32)}}}
 	})
 	scan()
 	check("AllButTheAuthorToldOfAStatement", "楼上漏水】：有人补充了说明", []string{"oOwner1", "oTenant"})

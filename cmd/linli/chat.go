@@ -105,6 +105,7 @@ func chat(ctx context.Context, env *Env, l bot.Ledger, gatewayFile, as string, o
 		channel, user = c, u
 	}
 	e := bot.New(l, gw.Sessions(), tset)
+	e.Texts = gw.PrivateTexts()
 	e.SessionTTL = o.sessionTTL
 	if o.budget > 0 {
 		e.Budgets[channel] = o.budget

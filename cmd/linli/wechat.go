@@ -168,6 +168,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	}
 
 	e := bot.New(cust, gw.Sessions(), tset)
+	e.Texts = gw.PrivateTexts()
 	e.Logger = logger
 	e.SessionTTL = conf.Chat.SessionTTL
 	// The engine waits for a commit for part of the budget, leaving the
