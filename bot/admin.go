@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
 )
 
@@ -285,7 +286,24 @@ func buildDecision(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 // bindCodeTTL is how long a code issued in chat stays valid.
 const bindCodeTTL = 7 * 24 * time.Hour
 
+// codeAction confirms a new code. When the unit already has an unused
+// code, the admin sees how many wrong codes were tried with it: codes do
+// not lock, so this count is how an admin notices someone guessing.
 func codeAction(t *Turn, f *Frame) (*Action, error) {
+	var u struct {
+		BindCodes []abci.BindCodeStatus `json:"bind_codes"`
+	}
+	if _, err := t.query("units/"+f.Form["unit"], &u); err != nil {
+		return nil, err
+	}
+	for _, c := range u.BindCodes {
+		if c.Relation == f.Form["relation"] {
+			t.say("bot.admin.code.tries", struct {
+				Relation string
+				Failures int64
+			}{c.Relation, c.Failures})
+		}
+	}
 	return t.action("code", "bot.admin.summary.code", struct{ Unit, Relation string }{f.Form["unit"], f.Form["relation"]}, f.Form)
 }
 

@@ -347,6 +347,24 @@ func TestAdminBindCodeIsShownOnceAndNeverStored(t *testing.T) {
 	lacks(t, "receipts", f.say("boss", "回执"), "7777")
 }
 
+// Codes never lock, so an admin about to replace one sees how many wrong
+// codes were tried with it.
+func TestAdminSeesWrongTriesBeforeANewCode(t *testing.T) {
+	f := newFixture(t)
+	f.admin("boss")
+	f.l.set("units/3-502", struct {
+		abci.Unit
+		Members   []abci.Member         `json:"members"`
+		BindCodes []abci.BindCodeStatus `json:"bind_codes"`
+	}{abci.Unit{Unit: "3-502", Building: "3", Area: 8950, Owner: "O-7"}, []abci.Member{},
+		[]abci.BindCodeStatus{{Relation: tx.RelationOwner, ExpiresAt: fixedNow.Unix() + 3600, Failures: 12}}})
+	contains(t, "owner code", f.say("boss", "管理 发码 3-502"), "这户现有的业主绑定码还没用过，已有 12 次输错", "您将为 3-502 的业主发一个绑定码")
+	f.say("boss", "2")
+	got := f.say("boss", "管理 发码 3-502 租户")
+	lacks(t, "tenant code", got, "输错")
+	contains(t, "tenant code", got, "您将为 3-502 的租户发一个绑定码")
+}
+
 func TestAdminRole(t *testing.T) {
 	f := newFixture(t)
 	f.admin("boss")

@@ -181,7 +181,14 @@ var templateSamples = map[string][]any{
 		disputeData{Topic: "装修噪音", Status: "mediating", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Actions: []listItem{{1, "outcome"}}, Private: true},
 		disputeData{Topic: "装修噪音", Status: "escalated", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Outcome: "周末不施工。", Poll: 7, Private: true},
 		disputeData{Topic: "车位被占", Status: "open", Parties: []string{"5-101"}, Actions: []listItem{{1, "assign"}}}},
-	"bot.dispute.elsewhere":          {nil},
+	"bot.dispute.elsewhere": {nil},
+	"bot.admin.code.tries": {struct {
+		Relation string
+		Failures int64
+	}{"owner", 7}, struct {
+		Relation string
+		Failures int64
+	}{"tenant", 0}},
 	"bot.dispute.escalate.elsewhere": {nil},
 	"bot.dispute.mediators": {struct {
 		Topic string
