@@ -52,7 +52,7 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 	case path == "units":
 		v = queryUnits(r)
 	case len(parts) == 2 && parts[0] == "units":
-		v, err = queryUnit(r, parts[1], params)
+		v, err = queryUnit(r, parts[1])
 	case len(parts) == 2 && parts[0] == "owners":
 		v, err = queryOwner(r, parts[1])
 	case len(parts) == 2 && parts[0] == "members":
@@ -104,7 +104,7 @@ type BindCodeStatus struct {
 	Failures  int64 `json:"failures"`
 }
 
-func queryUnit(r reader, unit string, p Params) (any, *Error) {
+func queryUnit(r reader, unit string) (any, *Error) {
 	u, ok := get[Unit](r, keyUnit(unit))
 	if !ok {
 		return nil, reject(CodeQueryNotFound, "unit %s is not registered", unit)
