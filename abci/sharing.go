@@ -268,21 +268,9 @@ func execBookingRequest(ctx *Context, b *tx.BookingRequest) error {
 	return nil
 }
 
-// cost is what terms come to for [start, end), counting each started
-// period in full. tx.MaxPrice and tx.MaxBookingSeconds keep it far from
-// overflowing (at most about 9·10^10 fen).
-func cost(t tx.Terms, start, end int64) int64 {
-	var period int64
-	switch t.Per {
-	case tx.PerHour:
-		period = 3600
-	case tx.PerDay:
-		period = 24 * 3600
-	default:
-		return 0
-	}
-	return t.Price * ((end - start + period - 1) / period)
-}
+// cost is what terms come to for [start, end) (tx.Terms.Cost, which the
+// chat shows before a booking is confirmed).
+func cost(t tx.Terms, start, end int64) int64 { return t.Cost(start, end) }
 
 // inWindows reports whether [start, end) lies inside one window (always,
 // when an item has no windows).

@@ -81,7 +81,7 @@ type pendingListData struct {
 }
 
 type ledgerSummary struct {
-	Kind, Account, To, Amount, Category, Counterparty, Proposal string
+	Kind, Account, To, Amount, Category, Counterparty, Proposal, Memo string
 }
 
 type approveSummary struct {
@@ -351,12 +351,18 @@ func readLedgerStep(t *Turn, f *Frame, step string) (bool, error) {
 		}
 		f.Form["amount"] = strconv.FormatInt(fen, 10)
 	case "category":
+		if reflex(in) {
+			return bad("words")
+		}
 		c := strings.ReplaceAll(word, " ", "")
 		if !tx.ValidLabel(c, tx.MaxLabelBytes) {
 			return bad("category")
 		}
 		f.Form["category"] = c
 	case "counterparty", "memo":
+		if !none && reflex(in) {
+			return bad("words")
+		}
 		v := strings.Join(strings.Fields(in.Text), " ")
 		if none {
 			v = ""
@@ -418,7 +424,7 @@ func ledgerAction(t *Turn, f *Frame) (*Action, error) {
 		return nil, err
 	}
 	fen, _ := strconv.ParseInt(f.Form["amount"], 10, 64)
-	d := ledgerSummary{f.Form["kind"], names[f.Form["account"]], names[f.Form["to"]], yuan(fen), f.Form["category"], f.Form["counterparty"], f.Form["proposal"]}
+	d := ledgerSummary{f.Form["kind"], names[f.Form["account"]], names[f.Form["to"]], yuan(fen), f.Form["category"], f.Form["counterparty"], f.Form["proposal"], f.Form["memo"]}
 	return t.action("ledger", "bot.ledger.summary", d, f.Form)
 }
 

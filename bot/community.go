@@ -119,7 +119,7 @@ func chooseRepairs(t *Turn, _ *Frame, c string) error {
 }
 
 func repairAction(t *Turn, f *Frame) (*Action, error) {
-	return t.action("repair", "bot.repairs.summary", struct{ Kind, Title string }{f.Form["kind"], f.Form["title"]}, f.Form)
+	return t.action("repair", "bot.repairs.summary", struct{ Kind, Title, Text string }{f.Form["kind"], f.Form["title"], f.Form["text"]}, f.Form)
 }
 
 func buildRepair(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {

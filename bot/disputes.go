@@ -149,7 +149,7 @@ func readDisputeStep(t *Turn, f *Frame, step string) (bool, error) {
 }
 
 func disputeAction(t *Turn, f *Frame) (*Action, error) {
-	return t.action("dispute", "bot.disputes.summary.open", struct{ Title, Party string }{f.Form["title"], f.Form["party"]}, f.Form)
+	return t.action("dispute", "bot.disputes.summary.open", struct{ Title, Text, Party string }{f.Form["title"], f.Form["text"], f.Form["party"]}, f.Form)
 }
 
 func buildDispute(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {

@@ -264,7 +264,7 @@ func TestAdminPollOneLine(t *testing.T) {
 	f := newFixture(t)
 	f.admin("boss")
 	got := f.say("boss", "管理 发起投票 周末聚餐 周六、周日、都行 3天 多选")
-	want := "您将发起投票【周末聚餐】\n选项：1 周六  2 周日  3 都行\n可多选，从现在起 3 天\n确认请回复 1，重选请回复 2"
+	want := "您将发起投票【周末聚餐】\n选项：1 周六  2 周日  3 都行\n可多选，投 3 天，到 3月13日（周五）10:00 截止\n确认请回复 1，重选请回复 2"
 	if got != want {
 		t.Errorf("confirmation =\n%s\nwant\n%s", got, want)
 	}
@@ -297,7 +297,7 @@ func TestAdminDecisionGuided(t *testing.T) {
 		{"0", "由谁表决"},
 		{"3号楼 5栋", "投票进行几天"},
 		{"99", "天数不在允许的范围内"},
-		{"十天", "您将发起业主表决【更换 3 栋电梯】\n特别事项（四分之三同意通过），3、5 栋业主表决\n公示后 3月25日 11:00 开始投票，4月4日 11:00 截止"},
+		{"十天", "您将发起业主表决【更换 3 栋电梯】\n特别事项（四分之三同意通过），3、5 栋业主表决\n公示后 3月25日（周三）11:00 开始投票，4月4日（周六）11:00 截止"},
 	} {
 		contains(t, fmt.Sprintf("answer %q", step.in), f.say("boss", step.in), step.want)
 	}

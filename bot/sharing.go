@@ -161,9 +161,9 @@ func newestFirst[T any](xs []T) ([]T, int) {
 func (t *Turn) span(start, end int64) string {
 	s, e := t.e.unixTime(start), t.e.unixTime(end)
 	if s.Year() == e.Year() && s.YearDay() == e.YearDay() {
-		return s.Format("1月2日 15:04") + "–" + e.Format("15:04")
+		return dayName(s) + s.Format("15:04") + "–" + e.Format("15:04")
 	}
-	return s.Format("1月2日 15:04") + " 至 " + e.Format("1月2日 15:04")
+	return t.date(start) + " 至 " + t.date(end)
 }
 
 func showShareList(t *Turn, f *Frame) error {
@@ -298,7 +298,22 @@ func bookingAction(t *Turn, f *Frame) (*Action, error) {
 	start := t.dayStart(bookingDays[day]) + int64(s.from)*3600
 	end := t.dayStart(bookingDays[day]) + int64(s.to)*3600
 	form := map[string]string{"item": f.Form["item"], "start": strconv.FormatInt(start, 10), "end": strconv.FormatInt(end, 10)}
-	return t.action("booking", "bot.share.summary.booking", struct{ Title, When string }{f.Form["title"], t.span(start, end)}, form)
+	id, _ := strconv.ParseUint(f.Form["item"], 10, 64)
+	it, _, err := t.item(id)
+	if err != nil {
+		return nil, err
+	}
+	// The cost is the chain's own sum over the item's terms, in fen, so
+	// that what the user agrees to is what the booking records.
+	d := struct {
+		Title, When string
+		Price       priceData
+		Cost        string
+	}{f.Form["title"], t.span(start, end), price(it.Terms), ""}
+	if c := it.Terms.Cost(start, end); c > 0 {
+		d.Cost = yuan(c)
+	}
+	return t.action("booking", "bot.share.summary.booking", d, form)
 }
 
 func buildBooking(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
@@ -311,9 +326,9 @@ func buildBooking(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 func itemAction(t *Turn, f *Frame) (*Action, error) {
 	p, _ := strconv.ParseInt(f.Form["price"], 10, 64)
 	d := struct {
-		Kind, Title string
-		Price       priceData
-	}{f.Form["kind"], f.Form["title"], price(tx.Terms{Price: p, Per: f.Form["per"]})}
+		Kind, Title, Text string
+		Price             priceData
+	}{f.Form["kind"], f.Form["title"], f.Form["text"], price(tx.Terms{Price: p, Per: f.Form["per"]})}
 	return t.action("item", "bot.share.summary.item", d, f.Form)
 }
 

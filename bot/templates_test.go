@@ -54,13 +54,13 @@ var templateSamples = map[string][]any{
 	"bot.pending":           {pendingData{What: "对【更换电梯】投 同意"}},
 	"bot.rejected":          {rejectedData{Message: "投票已经结束，不能再投或改票。"}},
 	"bot.group.menu":        {struct{ Community string }{"阳光花园"}},
-	"bot.group.votes":       {votesData{Items: []listItem{{1, "【表决】更换电梯（投票中，3月16日 10:00 截止）"}}, More: 2}, votesData{}},
+	"bot.group.votes":       {votesData{Items: []listItem{{1, "【表决】更换电梯（投票中，3月16日（周一）10:00 截止）"}}, More: 2}, votesData{}},
 	"bot.group.private":     {nil},
 	"bot.home":              {homeData{Community: "阳光花园", Bound: true, Unit: "3-502", Relation: "owner", Admin: true}, homeData{Community: "阳光花园"}},
 	"bot.help":              {nil},
 	"bot.mine":              {mineData{Bound: true, Unit: "3-502", Relation: "owner", Owner: "O-7", Roles: []string{"admin", "treasurer"}, Address: "ab12cd34"}, mineData{Address: "ab12cd34"}},
 	"bot.unbind":            {nil},
-	"bot.receipts":          {receiptsData{Items: []noteLine{{When: "3月10日 10:00", What: "对【更换电梯】投 同意", Height: 12, Hash: "1a2b3c4d"}, {When: "3月10日 10:05", What: "对【聚餐】投 周六", Pending: true}, {When: "3月10日 10:06", What: "绑定房屋 3-502（业主）", Failed: "绑定码不对。"}}}, receiptsData{}},
+	"bot.receipts":          {receiptsData{Items: []noteLine{{When: "3月10日（周二）10:00", What: "对【更换电梯】投 同意", Height: 12, Hash: "1a2b3c4d"}, {When: "3月10日（周二）10:05", What: "对【聚餐】投 周六", Pending: true}, {When: "3月10日（周二）10:06", What: "绑定房屋 3-502（业主）", Failed: "绑定码不对。"}}}, receiptsData{}},
 	"bot.bind.ask.unit":     {struct{ Unit string }{""}},
 	"bot.bind.ask.relation": {struct{ Unit string }{"3-502"}},
 	"bot.bind.ask.code":     {struct{ Unit string }{"3-502"}},
@@ -70,21 +70,21 @@ var templateSamples = map[string][]any{
 	"bot.bind.summary":      {struct{ Unit, Relation, Code string }{"3-502", "owner", "12****78"}},
 	"bot.bind.done":         {nil},
 	"bot.need.bind":         {nil},
-	"bot.votes":             {votesData{Items: []listItem{{1, "【表决】更换电梯（投票中，3月16日 10:00 截止）"}, {2, "【投票】聚餐（已结束）"}}, More: 1, Meetings: 3}, votesData{Meetings: 1}},
+	"bot.votes":             {votesData{Items: []listItem{{1, "【表决】更换电梯（投票中，3月16日（周一）10:00 截止）"}, {2, "【投票】聚餐（已结束）"}}, More: 1, Meetings: 3}, votesData{Meetings: 1}},
 	"bot.votes.line": {
-		lineData{Decision: true, Title: "更换电梯", Phase: "voting", End: "3月16日 10:00"},
-		lineData{Title: "聚餐", Phase: "noticed", Start: "3月12日 10:00"},
+		lineData{Decision: true, Title: "更换电梯", Phase: "voting", End: "3月16日（周一）10:00"},
+		lineData{Title: "聚餐", Phase: "noticed", Start: "3月12日（周四）10:00"},
 		lineData{Decision: true, Title: "续聘物业", Phase: "closed", Outcome: "failed_quorum"},
 		lineData{Title: "聚餐", Phase: "closing"},
 		lineData{Title: "聚餐", Phase: "canceled"},
 		lineData{Title: "聚餐", Phase: "draft"},
 	},
 	"bot.item": {
-		itemData{Decision: true, Title: "更换电梯", Class: "ordinary", Text: "3栋两部电梯已运行18年…", Clipped: true, Phase: "voting", Start: "3月9日 10:00", End: "3月16日 10:00",
+		itemData{Decision: true, Title: "更换电梯", Class: "ordinary", Text: "3栋两部电梯已运行18年…", Clipped: true, Phase: "voting", Start: "3月9日（周一）10:00", End: "3月16日（周一）10:00",
 			Turnout: &turnoutData{Decision: true, Heads: 40, HeadsTotal: 118, AreaPct: "34%"}, Mine: "同意",
 			Options: []listItem{{1, "同意"}, {2, "反对"}, {3, "弃权"}}, Comments: 4, CommentCount: 12},
-		itemData{Title: "聚餐", Buildings: "3、5", Phase: "voting", End: "3月16日 10:00", Turnout: &turnoutData{Heads: 12}, Multi: true, Options: []listItem{{1, "周六"}, {2, "周日"}}, Comments: 3},
-		itemData{Decision: true, Title: "筹集维修资金", Class: "special", OwnersOnly: true, Phase: "noticed", Start: "3月25日 11:00", End: "4月1日 11:00", Turnout: &turnoutData{Decision: true, HeadsTotal: 118, AreaPct: "0%"},
+		itemData{Title: "聚餐", Buildings: "3、5", Phase: "voting", End: "3月16日（周一）10:00", Turnout: &turnoutData{Heads: 12}, Multi: true, Options: []listItem{{1, "周六"}, {2, "周日"}}, Comments: 3},
+		itemData{Decision: true, Title: "筹集维修资金", Class: "special", OwnersOnly: true, Phase: "noticed", Start: "3月25日（周三）11:00", End: "4月1日（周三）11:00", Turnout: &turnoutData{Decision: true, HeadsTotal: 118, AreaPct: "0%"},
 			Comments: 1, CommentCount: 3, Cancel: 2},
 		itemData{Decision: true, Title: "续聘物业", Class: "ordinary", Phase: "closed", Outcome: "passed",
 			Counts: []countData{{"同意", 80, "7000.00㎡"}, {"反对", 10, "1500.00㎡"}}, Tally: &tallyData{Heads: 95, HeadsTotal: 118, AreaPct: "81%"}},
@@ -103,7 +103,7 @@ var templateSamples = map[string][]any{
 	"bot.meetings.owners":        {nil},
 	"bot.ask.form.meeting.title": {askData{}},
 	"bot.ask.form.meeting.text":  {askData{}},
-	"bot.meetings.summary":       {struct{ Topic string }{"改选业主委员会"}},
+	"bot.meetings.summary":       {struct{ Topic, Text string }{"改选业主委员会", ""}, struct{ Topic, Text string }{"改选业主委员会", "现任业委会两年没开会"}},
 	"bot.meetings.signed":        {nil},
 	"bot.item.summary.cancel":    {struct{ Title, Reason string }{"筹集维修资金", "方案要重新核算"}},
 	"bot.fulltext":               {struct{ Title, Text string }{"更换电梯", "全文。"}},
@@ -126,8 +126,8 @@ var templateSamples = map[string][]any{
 		struct{ Reason string }{"options_count"}, struct{ Reason string }{"option_long"}, struct{ Reason string }{"option_twice"},
 		struct{ Reason string }{"scope"}, struct{ Reason string }{"days"}, struct{ Reason string }{"unit"}, struct{ Reason string }{"no_member"},
 		struct{ Reason string }{"pick"}},
-	"bot.admin.summary.poll":     {pollSummary{Title: "聚餐", Options: []listItem{{1, "周六"}, {2, "周日"}}, Days: "7"}, pollSummary{Title: "聚餐", Options: []listItem{{1, "周六"}, {2, "周日"}}, Multi: true, Days: "3"}},
-	"bot.admin.summary.decision": {decisionSummary{Title: "更换电梯", Class: "ordinary", Days: "7", Start: "3月25日 11:00", End: "4月1日 11:00"}, decisionSummary{Title: "筹集维修资金", Class: "special", Buildings: "3、5", Days: "10", Start: "3月25日 11:00", End: "4月4日 11:00"}},
+	"bot.admin.summary.poll":     {pollSummary{Title: "聚餐", Options: []listItem{{1, "周六"}, {2, "周日"}}, Days: "7", End: "3月17日（周二）10:00"}, pollSummary{Title: "聚餐", Options: []listItem{{1, "周六"}, {2, "周日"}}, Multi: true, Days: "3", End: "3月13日（周五）10:00"}},
+	"bot.admin.summary.decision": {decisionSummary{Title: "更换电梯", Class: "ordinary", Days: "7", Start: "3月25日（周三）11:00", End: "4月1日（周三）11:00"}, decisionSummary{Title: "筹集维修资金", Text: "按每平方米 1 元筹集。", Class: "special", Buildings: "3、5", Days: "10", Start: "3月25日（周三）11:00", End: "4月4日（周六）11:00"}},
 	"bot.admin.summary.code":     {struct{ Unit, Relation string }{"3-502", "tenant"}},
 	"bot.word.kind":              {"parking", "tool", "room", "other"},
 	"bot.word.price":             {priceData{Free: true}, priceData{Yuan: "5", Per: "hour"}, priceData{Yuan: "20.50", Per: "day"}},
@@ -136,30 +136,41 @@ var templateSamples = map[string][]any{
 	"bot.word.repairkind":        {"repair", "feedback"},
 	"bot.share.menu":             {nil},
 	"bot.share.list.items":       {shareListData{Items: []shareLine{{N: 1, Kind: "parking", Title: "B2-051 车位", Price: priceData{Yuan: "5", Per: "hour"}, Unit: "3-502"}, {N: 2, Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "1-101"}}, More: 3}, shareListData{}},
-	"bot.share.list.bookings":    {shareListData{Items: []shareLine{{N: 1, Kind: "tool", Title: "电钻", When: "3月11日 08:00–12:00", Status: "pending"}}}, shareListData{}},
+	"bot.share.list.bookings":    {shareListData{Items: []shareLine{{N: 1, Kind: "tool", Title: "电钻", When: "3月11日（周三）08:00–12:00", Status: "pending"}}}, shareListData{}},
 	"bot.share.list.posted":      {shareListData{Items: []shareLine{{N: 1, Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Status: "open", Pending: 2}, {N: 2, Kind: "room", Title: "活动室", Price: priceData{Yuan: "20", Per: "day"}, Status: "withdrawn"}}}, shareListData{}},
-	"bot.share.item":             {shareItemData{Kind: "parking", Title: "B2-051 车位", Text: "工作日白天空着", Price: priceData{Yuan: "5", Per: "hour"}, Unit: "3-502", Windows: []string{"3月11日 08:00–18:00"}, Open: true}, shareItemData{Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "3-502", Open: true, Own: true}, shareItemData{Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "3-502"}},
-	"bot.share.booking":          {bookingData{Title: "电钻", When: "3月11日 08:00–12:00", Status: "pending", Cost: priceData{Free: true}, Cancel: true}, bookingData{Title: "车位", When: "3月11日 08:00–12:00", Status: "declined", Reason: "那天自己用", Cost: priceData{Yuan: "20"}}, bookingData{Title: "电钻", When: "3月10日 08:00–12:00", Status: "accepted", Cost: priceData{Free: true}, Running: true}},
-	"bot.share.requests": {shareRequestsData{Title: "电钻", Items: []shareLine{{N: 1, Unit: "3-501", When: "3月11日 08:00–12:00"}}, Lent: []shareLine{{N: 2, Unit: "1-101", When: "3月10日 08:00–12:00"}}, Withdraw: 3},
+	"bot.share.item":             {shareItemData{Kind: "parking", Title: "B2-051 车位", Text: "工作日白天空着", Price: priceData{Yuan: "5", Per: "hour"}, Unit: "3-502", Windows: []string{"3月11日（周三）08:00–18:00"}, Open: true}, shareItemData{Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "3-502", Open: true, Own: true}, shareItemData{Kind: "tool", Title: "电钻", Price: priceData{Free: true}, Unit: "3-502"}},
+	"bot.share.booking":          {bookingData{Title: "电钻", When: "3月11日（周三）08:00–12:00", Status: "pending", Cost: priceData{Free: true}, Cancel: true}, bookingData{Title: "车位", When: "3月11日（周三）08:00–12:00", Status: "declined", Reason: "那天自己用", Cost: priceData{Yuan: "20"}}, bookingData{Title: "电钻", When: "3月10日（周二）08:00–12:00", Status: "accepted", Cost: priceData{Free: true}, Running: true}},
+	"bot.share.requests": {shareRequestsData{Title: "电钻", Items: []shareLine{{N: 1, Unit: "3-501", When: "3月11日（周三）08:00–12:00"}}, Lent: []shareLine{{N: 2, Unit: "1-101", When: "3月10日（周二）08:00–12:00"}}, Withdraw: 3},
 		shareRequestsData{Title: "电钻", Withdraw: 1}, shareRequestsData{Title: "电钻"}},
-	"bot.share.request": {bookingData{Title: "电钻", When: "3月11日 08:00–12:00", Unit: "3-501", Status: "pending", Cost: priceData{Free: true}}, bookingData{Title: "车位", When: "3月11日 08:00–12:00", Unit: "3-501", Status: "accepted", Cost: priceData{Yuan: "20"}},
-		bookingData{Title: "电钻", When: "3月10日 08:00–12:00", Unit: "3-501", Status: "accepted", Cost: priceData{Free: true}, Running: true}},
+	"bot.share.request": {bookingData{Title: "电钻", When: "3月11日（周三）08:00–12:00", Unit: "3-501", Status: "pending", Cost: priceData{Free: true}}, bookingData{Title: "车位", When: "3月11日（周三）08:00–12:00", Unit: "3-501", Status: "accepted", Cost: priceData{Yuan: "20"}},
+		bookingData{Title: "电钻", When: "3月10日（周二）08:00–12:00", Unit: "3-501", Status: "accepted", Cost: priceData{Free: true}, Running: true}},
 	"bot.ask.form.item.kind":    {askData{}},
 	"bot.ask.form.item.title":   {askData{}},
 	"bot.ask.form.item.text":    {askData{}},
 	"bot.ask.form.item.price":   {askData{}},
-	"bot.ask.form.booking.day":  {askData{Form: map[string]string{"title": "电钻"}, Days: []string{"3月10日", "3月11日", "3月12日"}}},
+	"bot.ask.form.booking.day":  {askData{Form: map[string]string{"title": "电钻"}, Days: []string{"3月10日（周二）", "3月11日（周三）", "3月12日（周四）"}}},
 	"bot.ask.form.booking.slot": {askData{Slots: []string{"8:00–12:00", "13:00–18:00", "18:00–22:00", "8:00–22:00"}}},
-	"bot.share.summary.booking": {struct{ Title, When string }{"电钻", "3月11日 08:00–12:00"}},
-	"bot.share.summary.item": {struct {
-		Kind, Title string
+	"bot.share.summary.booking": {struct {
+		Title, When string
 		Price       priceData
-	}{"tool", "电钻", priceData{Free: true}}},
-	"bot.share.summary.cancel":  {struct{ Title, When string }{"电钻", "3月11日 08:00–12:00"}},
-	"bot.share.summary.accept":  {struct{ Title, When, Unit string }{"电钻", "3月11日 08:00–12:00", "3-501"}},
-	"bot.share.summary.decline": {struct{ Title, When, Unit string }{"电钻", "3月11日 08:00–12:00", "3-501"}},
-	"bot.share.summary.return":  {struct{ Title, When, Unit string }{"电钻", "3月10日 08:00–12:00", "3-501"}},
-	"bot.share.summary.noshow":  {struct{ Title, When, Unit string }{"电钻", "3月10日 08:00–12:00", "3-501"}},
+		Cost        string
+	}{"电钻", "3月11日（周三）08:00–12:00", priceData{Free: true}, ""}, struct {
+		Title, When string
+		Price       priceData
+		Cost        string
+	}{"车位", "3月11日（周三）08:00–22:00", priceData{Yuan: "5", Per: "hour"}, "70.00"}},
+	"bot.share.summary.item": {struct {
+		Kind, Title, Text string
+		Price             priceData
+	}{"tool", "电钻", "", priceData{Free: true}}, struct {
+		Kind, Title, Text string
+		Price             priceData
+	}{"parking", "B2-051 车位", "工作日白天空着", priceData{Yuan: "2.50", Per: "hour"}}},
+	"bot.share.summary.cancel":  {struct{ Title, When string }{"电钻", "3月11日（周三）08:00–12:00"}},
+	"bot.share.summary.accept":  {struct{ Title, When, Unit string }{"电钻", "3月11日（周三）08:00–12:00", "3-501"}},
+	"bot.share.summary.decline": {struct{ Title, When, Unit string }{"电钻", "3月11日（周三）08:00–12:00", "3-501"}},
+	"bot.share.summary.return":  {struct{ Title, When, Unit string }{"电钻", "3月10日（周二）08:00–12:00", "3-501"}},
+	"bot.share.summary.noshow":  {struct{ Title, When, Unit string }{"电钻", "3月10日（周二）08:00–12:00", "3-501"}},
 	"bot.share.summary.withdraw": {struct {
 		Title   string
 		Pending int
@@ -167,15 +178,15 @@ var templateSamples = map[string][]any{
 		Title   string
 		Pending int
 	}{"电钻", 0}},
-	"bot.comments": {commentsData{Title: "使用维修资金更换3栋电梯", Items: []commentLine{{Unit: "3-501", When: "3月10日 09:30", Text: "电梯确实该换了，支持。"},
-		{Unit: "5-101", When: "3月9日 20:00", Hidden: true, Reason: "含有人身攻击"}, {Unit: "1-101", When: "3月9日 19:00", Hidden: true}}, More: 4}, commentsData{Title: "停水通知"}},
+	"bot.comments": {commentsData{Title: "使用维修资金更换3栋电梯", Items: []commentLine{{Unit: "3-501", When: "3月10日（周二）09:30", Text: "电梯确实该换了，支持。"},
+		{Unit: "5-101", When: "3月9日（周一）20:00", Hidden: true, Reason: "含有人身攻击"}, {Unit: "1-101", When: "3月9日（周一）19:00", Hidden: true}}, More: 4}, commentsData{Title: "停水通知"}},
 	"bot.ask.form.comment.text": {askData{Form: map[string]string{"title": "停水通知"}}},
 	"bot.comments.summary":      {struct{ Title, Text string }{"停水通知", "能不能提前一天通知"}},
 	"bot.word.dispute":          {"open", "mediating", "resolved", "escalated"},
 	"bot.disputes": {disputesData{Items: []disputeLine{{N: 1, Topic: "楼上卫生间漏水", Status: "mediating", Role: "party"}, {N: 2, Topic: "车位被占", Status: "open", Role: "admin"},
 		{N: 3, Topic: "装修噪音", Status: "resolved", Role: "mediator"}}, More: 2, New: 4}, disputesData{New: 1}},
 	"bot.dispute": {disputeData{Topic: "楼上卫生间漏水", Text: "三月起我家厨房顶上一直滴水。", Status: "resolved", Parties: []string{"3-502", "3-602"}, Mediator: "1-101",
-		Statements: []statementLine{{Unit: "3-502", When: "3月9日 20:00", Text: "希望楼上尽快修。", Mine: true}, {Unit: "3-602", When: "3月10日 09:00", Text: "下周找师傅来看。"}}, More: 3,
+		Statements: []statementLine{{Unit: "3-502", When: "3月9日（周一）20:00", Text: "希望楼上尽快修。", Mine: true}, {Unit: "3-602", When: "3月10日（周二）09:00", Text: "下周找师傅来看。"}}, More: 3,
 		Outcome: "3-602 本月内修好防水，3-502 的吊顶由 3-602 出钱修补。", Actions: []listItem{{1, "escalate"}}},
 		disputeData{Topic: "车位被占", Status: "open", Parties: []string{"5-101"}, Actions: []listItem{{1, "statement"}, {2, "assign"}}},
 		disputeData{Topic: "装修噪音", Status: "mediating", Parties: []string{"2-201", "2-301"}, Mediator: "1-101", Actions: []listItem{{1, "outcome"}}},
@@ -192,14 +203,14 @@ var templateSamples = map[string][]any{
 	"bot.ask.form.dispute.party":     {askData{}},
 	"bot.ask.form.statement.text":    {askData{}},
 	"bot.ask.form.outcome.text":      {askData{}},
-	"bot.disputes.summary.open":      {struct{ Title, Party string }{"楼上卫生间漏水", "3-602"}, struct{ Title, Party string }{"楼上卫生间漏水", ""}},
+	"bot.disputes.summary.open":      {struct{ Title, Text, Party string }{"楼上卫生间漏水", "上周起天花板滴水", "3-602"}, struct{ Title, Text, Party string }{"楼上卫生间漏水", "", ""}},
 	"bot.disputes.summary.statement": {struct{ Title, Text string }{"楼上卫生间漏水", "下周找师傅来看"}},
 	"bot.disputes.summary.outcome":   {struct{ Title, Text string }{"楼上卫生间漏水", "3-602 本月内修好防水"}},
 	"bot.disputes.summary.assign":    {struct{ Title, Unit string }{"车位被占", "1-101"}},
 	"bot.disputes.summary.escalate": {struct {
 		Title, End string
 		Options    []string
-	}{"装修噪音", "3月17日 10:00", escalationOptions}},
+	}{"装修噪音", "3月17日（周二）10:00", escalationOptions}},
 	"bot.disputes.opened":    {nil},
 	"bot.disputes.escalated": {nil},
 	"bot.share.returned":     {nil},
@@ -207,7 +218,7 @@ var templateSamples = map[string][]any{
 	"bot.notices": {struct {
 		Items []noticeLine
 		More  int
-	}{[]noticeLine{{1, "停水通知", "3月10日 10:00"}}, 2}, struct {
+	}{[]noticeLine{{1, "停水通知", "3月10日（周二）10:00"}}, 2}, struct {
 		Items []noticeLine
 		More  int
 	}{}},
@@ -216,15 +227,15 @@ var templateSamples = map[string][]any{
 		Height            int64
 		Hash              string
 		Comments          int
-	}{"停水通知", "3月12日 9:00–15:00 停水，请提前储水。", "3月10日 10:00", 88, "1a2b3c4d", 2}},
-	"bot.group.notices":          {struct{ Items []noticeLine }{[]noticeLine{{1, "停水通知", "3月10日 10:00"}}}, struct{ Items []noticeLine }{}},
+	}{"停水通知", "3月12日 9:00–15:00 停水，请提前储水。", "3月10日（周二）10:00", 88, "1a2b3c4d", 2}},
+	"bot.group.notices":          {struct{ Items []noticeLine }{[]noticeLine{{1, "停水通知", "3月10日（周二）10:00"}}}, struct{ Items []noticeLine }{}},
 	"bot.ask.admin.notice.text":  {askData{}},
 	"bot.admin.summary.notice":   {struct{ Title, Text string }{"停水通知", "3月12日 9:00–15:00 停水…"}},
 	"bot.repairs":                {nil},
 	"bot.ask.form.repair.title":  {askData{Form: map[string]string{"kind": "repair"}}, askData{Form: map[string]string{"kind": "feedback"}}},
 	"bot.ask.form.repair.text":   {askData{}},
 	"bot.ask.form.reopen.reason": {askData{}},
-	"bot.repairs.summary":        {struct{ Kind, Title string }{"repair", "电梯按钮失灵"}, struct{ Kind, Title string }{"feedback", "加装减速带"}},
+	"bot.repairs.summary":        {struct{ Kind, Title, Text string }{"repair", "电梯按钮失灵", "3栋东侧那部，晚上最明显"}, struct{ Kind, Title, Text string }{"feedback", "加装减速带", ""}},
 	"bot.repairs.summary.ok":     {struct{ Title string }{"电梯按钮失灵"}},
 	"bot.repairs.summary.reopen": {struct{ Title, Reason string }{"电梯按钮失灵", "还是不亮"}},
 	"bot.repairs.mine": {struct {
@@ -273,7 +284,7 @@ var templateSamples = map[string][]any{
 	"bot.ask.admin.ledger.counterparty": {askData{}},
 	"bot.ask.admin.ledger.memo":         {askData{}},
 	"bot.ledger.summary": {ledgerSummary{Kind: "income", Account: "公共收益", Amount: "3,200.00", Category: "停车费"},
-		ledgerSummary{Kind: "expense", Account: "维修资金", Amount: "460,000.00", Category: "电梯", Counterparty: "某电梯公司", Proposal: "1"},
+		ledgerSummary{Kind: "expense", Account: "维修资金", Amount: "460,000.00", Category: "电梯", Counterparty: "某电梯公司", Proposal: "1", Memo: "合同 2026-017"},
 		ledgerSummary{Kind: "transfer", Account: "公共收益", To: "维修资金", Amount: "3,200.00", Category: "转入"}},
 	"bot.ledger.summary.approve":  {approveSummary{7, "460,000.00", "电梯"}},
 	"bot.ledger.posted":           {nil},

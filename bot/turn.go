@@ -263,10 +263,19 @@ func (t *Turn) community() string {
 	return t.e.community
 }
 
-// date formats a unix time as residents read it: 3月20日 18:00.
+// date formats a unix time as residents read it, with the weekday that
+// people plan by: 3月20日（周五）18:00.
 func (t *Turn) date(unix int64) string {
-	return t.e.unixTime(unix).Format("1月2日 15:04")
+	tm := t.e.unixTime(unix)
+	return dayName(tm) + tm.Format("15:04")
 }
+
+// dayName formats a date with its weekday: 3月20日（周五）.
+func dayName(tm time.Time) string {
+	return tm.Format("1月2日") + "（周" + weekdays[tm.Weekday()] + "）"
+}
+
+var weekdays = [...]string{"日", "一", "二", "三", "四", "五", "六"}
 
 // gone answers a screen whose subject has disappeared from the ledger (a
 // withdrawn item, an entry id that does not exist): it says so and goes

@@ -1,0 +1,82 @@
+package bot
+
+import (
+	"testing"
+)
+
+// formCase is a way to reach one form's confirmation, and what its last
+// question says.
+type formCase struct {
+	name    string
+	fixture func(t *testing.T) *fixture
+	user    string
+	path    []string
+	// last is part of the last question, which 重选 must ask again.
+	last string
+	// answer answers the last question again, back to the confirmation.
+	answer string
+}
+
+func formCases() []formCase {
+	bound := func(t *testing.T) *fixture { f := newFixture(t); f.bind("wang"); return f }
+	admin := func(t *testing.T) *fixture { f := newFixture(t); f.admin("boss"); return f }
+	return []formCase{
+		{"Repair", bound, "wang", []string{"菜单", "6", "1", "3栋电梯按钮失灵", "无"}, "还有什么要补充的", "晚上八点以后"},
+		{"Booking", sharingFixture, "li", []string{"菜单", "3", "1", "1", "1", "2", "1"}, "什么时候用？", "2"},
+		{"Comment", bound, "wang", []string{"菜单", "1", "1", "4", "1", "电梯该换了"}, "请写下您对", "同意换电梯"},
+		{"ItemPost", sharingFixture, "wang", []string{"共享", "3", "1", "B2-051 车位", "工作日白天空着", "2.5元/小时"}, "收费吗？", "免费"},
+		{"AdminPollOneLine", admin, "boss", []string{"管理 发起投票 周末聚餐 周六、周日、都行 3天 多选"}, "投票进行几天", "5"},
+		{"AdminPollGuided", admin, "boss", []string{"菜单", "8", "2", "周末聚餐", "周六、周日", "1", "3"}, "投票进行几天", "5"},
+		{"AdminDecision", admin, "boss", []string{"菜单", "8", "1", "更换电梯", "无", "1", "1", "10"}, "投票进行几天", "12"},
+		{"AdminNotice", admin, "boss", []string{"菜单", "8", "5", "电梯检修", "周五上午电梯检修"}, "请回复公告正文", "周六上午电梯检修"},
+		{"AdminCode", admin, "boss", []string{"管理 发码 3-502"}, "绑定码发给 3-502 的", "2"},
+		{"Ledger", func(t *testing.T) *fixture { return accountsFixture(t) }, "caiwu",
+			[]string{"管理", "3", "2", "3", "4560", "电费", "供电局", "无"}, "还有什么说明", "三月电费"},
+	}
+}
+
+// TestFormConfirmationGoesBack: at every form's confirmation, 重选, 2, 0 and
+// 返回 ask the last question again, a reflexive "1" after that records
+// nothing, and 菜单 goes home without a write.
+func TestFormConfirmationGoesBack(t *testing.T) {
+	for _, tc := range formCases() {
+		for _, back := range []string{"2", "重选", "0", "返回", "回去", "上一步"} {
+			t.Run(tc.name+"/"+back, func(t *testing.T) {
+				f := tc.fixture(t)
+				contains(t, "confirmation", f.run(tc.user, tc.path...), "确认请回复 1")
+				got := f.say(tc.user, back)
+				contains(t, "after "+back, got, tc.last)
+				lacks(t, "after "+back, got, "系统忙", "确认请回复 1")
+				f.say(tc.user, "1")
+				if subs := f.l.submitted(); len(subs) != 0 {
+					t.Fatalf("after %s then 1: submitted %v", back, subs)
+				}
+				contains(t, "menu", f.say(tc.user, "菜单"), "请回复数字")
+				if subs := f.l.submitted(); len(subs) != 0 {
+					t.Errorf("submitted %v", subs)
+				}
+			})
+		}
+	}
+}
+
+// TestFormConfirmationRecordsTheChangedAnswer: after 重选 the new answer,
+// not the old one, is what the confirmation shows and what is written.
+func TestFormConfirmationRecordsTheChangedAnswer(t *testing.T) {
+	for _, tc := range formCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.fixture(t)
+			before := f.run(tc.user, tc.path...)
+			f.say(tc.user, "重选")
+			after := f.say(tc.user, tc.answer)
+			contains(t, "confirmation", after, "确认请回复 1")
+			if after == before {
+				t.Errorf("the confirmation did not change after 重选:\n%s", after)
+			}
+			contains(t, "receipt", f.say(tc.user, "1"), "✅ 已记录")
+			if subs := f.l.submitted(); len(subs) != 1 {
+				t.Errorf("submitted %v, want one tx", subs)
+			}
+		})
+	}
+}
