@@ -114,6 +114,49 @@ func buildBind(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 	return &tx.MemberBind{Unit: a.Args["unit"], Relation: a.Args["relation"], Code: a.Args["code"]}, &actionExtra{After: "bot.bind.done"}, nil
 }
 
+// bindWrong answers a code the chain found wrong: it goes back to the code
+// question (the unit and relation stay) and says how many tries the chain
+// still allows, when it says.
+func (t *Turn) bindWrong(a *Action) error {
+	t.sess.pop() // the confirmation
+	f := t.sess.top()
+	if f == nil || f.Screen != "bind" {
+		t.leaveAction()
+		t.say("bot.rejected", rejectedData{Message: t.codeMessage(uint32(abci.CodeBindCodeWrong))})
+		return nil
+	}
+	delete(f.Form, "code")
+	f.Step = "code"
+	left, err := t.bindTriesLeft(a.Args["unit"], a.Args["relation"])
+	if err != nil {
+		return err
+	}
+	t.say("bot.bind.wrong", struct{ Left int64 }{left})
+	return showBind(t, f)
+}
+
+// bindTriesLeft is how many more wrong codes the chain accepts for the
+// unit's code before it stops taking them, from what units/UNIT and params
+// report; 0 when the chain does not say.
+func (t *Turn) bindTriesLeft(unit, relation string) (int64, error) {
+	var u struct {
+		BindCodes []abci.BindCodeStatus `json:"bind_codes"`
+	}
+	if _, err := t.query("units/"+unit, &u); err != nil {
+		return 0, err
+	}
+	p, err := t.params()
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range u.BindCodes {
+		if c.Relation == relation && p.BindCodeMaxFailures > c.Failures {
+			return p.BindCodeMaxFailures - c.Failures, nil
+		}
+	}
+	return 0, nil
+}
+
 var bindSteps = []string{"unit", "relation", "code"}
 
 func showBind(t *Turn, f *Frame) error {

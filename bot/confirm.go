@@ -185,11 +185,16 @@ func (t *Turn) execute(f *Frame) error {
 		t.say("bot.busy", nil)
 		return nil
 	}
-	t.leaveAction()
 	t.memberKnown = false
 	if r.Height > 0 {
 		t.sess.addNote(Note{At: t.now.Unix(), What: what, Height: r.Height, Hash: r.Hash, Code: r.Code})
 	}
+	if r.Code == uint32(abci.CodeBindCodeWrong) && a.Kind == "bind" {
+		// A mistyped code is not a dead end: the user stays on the code
+		// question and may send the right one at once.
+		return t.bindWrong(a)
+	}
+	t.leaveAction()
 	t.sayOutcome(r, what, extra)
 	return nil
 }

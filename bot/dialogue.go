@@ -399,7 +399,7 @@ func readStep(t *Turn, f *Frame, step string) (bool, error) {
 // types "1" at every question must be asked again, never have "1" stored
 // as a repair's description or published as a comment.
 func reflex(in Input) bool {
-	return in.Kind == KindNumber || in.Kind == KindCommand || in.Kind == KindText && letters(in.Text) == 0
+	return in.Kind == KindNumber || in.Kind == KindCommand || in.Text != "" && letters(in.Text) == 0
 }
 
 // letters counts the letters (Chinese characters included) in s.

@@ -169,6 +169,9 @@ func TestBallotWords(t *testing.T) {
 		{"1", tx.DecisionOptionYes}, {"一", tx.DecisionOptionYes}, {"①", tx.DecisionOptionYes}, {"赞成", tx.DecisionOptionYes},
 		{"同意。", tx.DecisionOptionYes}, {"贊成", tx.DecisionOptionYes}, {"2", tx.DecisionOptionNo}, {"不同意", tx.DecisionOptionNo},
 		{"反對", tx.DecisionOptionNo}, {"三", tx.DecisionOptionAbs}, {"弃权", tx.DecisionOptionAbs}, {"第三个", tx.DecisionOptionAbs},
+		{"我同意", tx.DecisionOptionYes}, {"同意的", tx.DecisionOptionYes}, {"投同意", tx.DecisionOptionYes}, {"我选1", tx.DecisionOptionYes},
+		{"选第一个", tx.DecisionOptionYes}, {"1️⃣", tx.DecisionOptionYes}, {"我不同意", tx.DecisionOptionNo}, {"投反对票", tx.DecisionOptionNo},
+		{"我弃权", tx.DecisionOptionAbs}, {"2️⃣", tx.DecisionOptionNo},
 	} {
 		f := newFixture(t)
 		f.bind("wang")
@@ -178,6 +181,65 @@ func TestBallotWords(t *testing.T) {
 			t.Errorf("ballot %q submitted %v, want choice %d", tc.in, subs, tc.want)
 		}
 	}
+}
+
+// TestBallotNearMissesAreAskedAgain: a negation, a mixed answer or a
+// signed number on a ballot is asked again, and never leads to a
+// confirmation of 同意.
+func TestBallotNearMissesAreAskedAgain(t *testing.T) {
+	for _, in := range []string{"-1", "－1", "+1", "不反对", "同意不同意", "同意 反对", "我同意反对", "不选1", "同意吗", "1不同意"} {
+		f := newFixture(t)
+		f.bind("wang")
+		f.run("wang", "菜单", "1", "1")
+		got := f.say("wang", in)
+		contains(t, in, got, "没看懂您的回复", "1 同意")
+		lacks(t, in, got, "您将对")
+		f.say("wang", "确认")
+		if subs := f.l.submitted(); len(subs) != 0 {
+			t.Errorf("%q then 确认 submitted %v", in, subs)
+		}
+	}
+}
+
+// TestConfirmationAcceptsEverydayAssent: 嗯, 可以, 行 confirm; 不行 and
+// 算了 go back like 重选.
+func TestConfirmationAcceptsEverydayAssent(t *testing.T) {
+	for _, yes := range []string{"嗯", "可以", "行", "好的", "没问题", "确认。"} {
+		f := newFixture(t)
+		f.bind("wang")
+		f.run("wang", "菜单", "1", "1", "1")
+		contains(t, yes, f.say("wang", yes), "✅ 已记录")
+	}
+	for _, no := range []string{"不行", "算了", "不可以", "取消"} {
+		f := newFixture(t)
+		f.bind("wang")
+		f.run("wang", "菜单", "1", "1", "1")
+		contains(t, no, f.say("wang", no), "请回复数字投票")
+		if subs := f.l.submitted(); len(subs) != 0 {
+			t.Errorf("%q submitted %v", no, subs)
+		}
+	}
+}
+
+// TestPollOptionByItsWords: a poll is answered with an option's own words.
+func TestPollOptionByItsWords(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{{"周日", 1}, {"我选周日", 1}, {"都可以", 2}, {"周六。", 0}} {
+		f := newFixture(t)
+		f.bind("wang")
+		f.run("wang", "菜单", "1", "2")
+		contains(t, tc.in, f.say("wang", tc.in), "您将对【中秋活动定在哪天】投")
+		f.say("wang", "1")
+		if subs := f.l.submitted(); len(subs) != 1 || !slices.Equal(subs[0].(*tx.VoteCast).Choices, []int{tc.want}) {
+			t.Errorf("%q submitted %v, want choice %d", tc.in, subs, tc.want)
+		}
+	}
+	f := newFixture(t)
+	f.bind("wang")
+	f.run("wang", "菜单", "1", "2")
+	contains(t, "no such option", f.say("wang", "周一"), "没看懂您的回复")
 }
 
 func TestPollChoices(t *testing.T) {
@@ -211,7 +273,7 @@ func TestUnboundUserIsGuidedToBind(t *testing.T) {
 	f := newFixture(t)
 	contains(t, "home", f.say("li", "菜单"), "还没绑定房屋？回复 绑定 开始。")
 	f.run("li", "1", "1")
-	contains(t, "vote while unbound", f.say("li", "1"), "您还没有绑定房屋，绑定后才能投票", "绑定 3-502 12345678")
+	contains(t, "vote while unbound", f.say("li", "1"), "您还没有绑定房屋，绑定后才能投票", "绑定 房号 绑定码")
 	if n := len(f.l.submitted()); n != 0 {
 		t.Errorf("%d txs submitted for an unbound user", n)
 	}
@@ -397,6 +459,51 @@ func TestGroupEtiquette(t *testing.T) {
 		t.Errorf("group messages submitted %d txs", n)
 	}
 	contains(t, "private session untouched", f.say("wang", "2"), "【投票】中秋活动定在哪天")
+}
+
+// TestBindWrongCodeAcceptsTheNextCode: after a code the chain finds
+// wrong, the next message is read as a code (no need to start over), and
+// the tries left are what the chain reports.
+func TestBindWrongCodeAcceptsTheNextCode(t *testing.T) {
+	f := newFixture(t)
+	f.l.set("units/3-502", struct {
+		abci.Unit
+		Members   []abci.Member         `json:"members"`
+		BindCodes []abci.BindCodeStatus `json:"bind_codes"`
+	}{abci.Unit{Unit: "3-502", Building: "3", Area: 8950, Owner: "O-7"}, []abci.Member{},
+		[]abci.BindCodeStatus{{Relation: tx.RelationOwner, Failures: 1}}})
+	wrong := true
+	f.l.submit = func(b tx.Body) (ledger.Receipt, error) {
+		if wrong {
+			return ledger.Receipt{Height: 20, Hash: strings.Repeat("ab", 32), Code: uint32(abci.CodeBindCodeWrong)}, nil
+		}
+		return ledger.Receipt{Height: 21, Hash: strings.Repeat("cd", 32)}, nil
+	}
+	f.say("li", "绑定 3-502 12345678")
+	got := f.say("li", "1")
+	contains(t, "wrong", got, "绑定码不对", "还可以再试 4 次", "请回复业委会给您的绑定码")
+	lacks(t, "wrong", got, "❌")
+	wrong = false
+	contains(t, "next code", f.say("li", "87654321"), "您将绑定房屋 3-502（业主），绑定码 87****21")
+	contains(t, "bound", f.say("li", "1"), "✅ 已记录：绑定房屋 3-502（业主）")
+	subs := f.l.submitted()
+	if len(subs) != 2 || subs[1].(*tx.MemberBind).Code != "87654321" {
+		t.Errorf("submitted %v", subs)
+	}
+	contains(t, "receipts keep the wrong try", f.say("li", "回执"), "没有记录：绑定码不对")
+}
+
+// TestBindExamplesAreNotInput: the examples the bind screens show cannot
+// be sent as they are and spend a unit's try.
+func TestBindExamplesAreNotInput(t *testing.T) {
+	f := newFixture(t)
+	for _, screen := range []string{f.say("li", "绑定"), f.run("li", "菜单", "1", "1", "1"), f.run("li", "菜单", "6", "1")} {
+		lacks(t, "example", screen, "3-502 1", "12345678")
+	}
+	contains(t, "format copied", f.say("li", "绑定 房号 绑定码"), "没有找到房号")
+	if subs := f.l.submitted(); len(subs) != 0 {
+		t.Errorf("submitted %v", subs)
+	}
 }
 
 func TestRejectedTxIsPlainChinese(t *testing.T) {

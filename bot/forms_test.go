@@ -2,6 +2,9 @@ package bot
 
 import (
 	"testing"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/abci/tx"
 )
 
 // formCase is a way to reach one form's confirmation, and what its last
@@ -79,4 +82,75 @@ func TestFormConfirmationRecordsTheChangedAnswer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFreeTextRefusesAReflex: a digit, a menu or confirmation word, or
+// symbols alone at a free-text question are asked again and never stored;
+// a comment needs real content.
+func TestFreeTextRefusesAReflex(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang")
+	contains(t, "title", f.run("wang", "菜单", "6", "1"), "哪里坏了？")
+	for _, in := range []string{"1", "2", "好", "确认", "嗯", "👍", "111", "同意"} {
+		got := f.say("wang", in)
+		contains(t, in, got, "这里请用文字说明", "回复 0 返回", "哪里坏了？")
+	}
+	contains(t, "text", f.say("wang", "电梯按钮失灵"), "还有什么要补充的")
+	for _, in := range []string{"1", "好的", "可以"} {
+		contains(t, in, f.say("wang", in), "这里请用文字说明", "还有什么要补充的")
+	}
+	contains(t, "无 is an answer", f.say("wang", "无"), "您将报修：电梯按钮失灵，确认请回复 1")
+	f.say("wang", "1")
+
+	// A comment: "1" twice must not publish "1" under the user's unit.
+	contains(t, "comment", f.run("wang", "菜单", "1", "1", "4", "1"), "请写下您对")
+	contains(t, "digit", f.say("wang", "1"), "这里请用文字说明")
+	contains(t, "digit again", f.say("wang", "1"), "这里请用文字说明")
+	contains(t, "too short", f.say("wang", "哦"), "意见太短了")
+	contains(t, "real comment", f.say("wang", "换电梯要快"), "发表意见：换电梯要快")
+	f.say("wang", "1")
+	subs := f.l.submitted()
+	if len(subs) != 2 {
+		t.Fatalf("submitted %v, want the repair and one comment", subs)
+	}
+	if r := subs[0].(*tx.RepairFile); r.Title != "电梯按钮失灵" || r.Text != "" {
+		t.Errorf("repair = %+v", r)
+	}
+	if c := subs[1].(*tx.CommentPost); c.Text != "换电梯要快" {
+		t.Errorf("comment = %+v", c)
+	}
+}
+
+// TestConfirmationsRestateEveryField: what the user typed is shown before
+// it is written: a repair's detail, a paid booking's cost in yuan from the
+// item's terms, a poll's end date with its weekday.
+func TestConfirmationsRestateEveryField(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang")
+	got := f.run("wang", "菜单", "6", "1", "3栋电梯按钮失灵", "东侧那部，晚上最明显")
+	if want := "您将报修：3栋电梯按钮失灵\n补充：东侧那部，晚上最明显\n确认请回复 1，重选请回复 2"; got != want {
+		t.Errorf("repair confirmation =\n%s\nwant\n%s", got, want)
+	}
+
+	f = sharingFixture(t)
+	space := abci.Item{ID: 6, Kind: tx.ItemParking, Title: "B2-051 车位", Poster: f.addr("wang"), Unit: "3-502", Version: 1, Status: abci.ItemOpen,
+		Terms: tx.Terms{Price: 500, Per: tx.PerHour}}
+	f.l.set("items", []abci.Item{space})
+	f.l.set("items/6", itemDetail{Item: space})
+	// All day (8:00–22:00) tomorrow at 5 元/小时 is 14 hours: 70 元.
+	got = f.run("li", "菜单", "3", "1", "1", "1", "2", "4")
+	contains(t, "booking", got, "申请借用【B2-051 车位】，3月11日（周三）08:00–22:00\n费用：70.00 元（5元/小时")
+	f.say("li", "1")
+	subs := f.l.submitted()
+	if len(subs) != 1 {
+		t.Fatalf("submitted %v", subs)
+	}
+	b := subs[0].(*tx.BookingRequest)
+	if c := space.Terms.Cost(b.Start, b.End); c != 7000 {
+		t.Errorf("the booked range costs %d fen, want 7000", c)
+	}
+
+	f = newFixture(t)
+	f.admin("boss")
+	contains(t, "poll", f.say("boss", "管理 发起投票 周末聚餐 周六、周日 3天"), "投 3 天，到 3月13日（周五）10:00 截止")
 }

@@ -66,6 +66,7 @@ var templateSamples = map[string][]any{
 	"bot.bind.ask.code":     {struct{ Unit string }{"3-502"}},
 	"bot.bind.nounit":       {struct{ Unit string }{"9-999"}},
 	"bot.bind.badcode":      {nil},
+	"bot.bind.wrong":        {struct{ Left int64 }{4}, struct{ Left int64 }{0}},
 	"bot.bind.already":      {struct{ Unit, Relation string }{"3-502", "tenant"}},
 	"bot.bind.summary":      {struct{ Unit, Relation, Code string }{"3-502", "owner", "12****78"}},
 	"bot.bind.done":         {nil},
