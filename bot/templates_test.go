@@ -94,6 +94,7 @@ var templateSamples = map[string][]any{
 		itemData{Title: "聚餐", Phase: "canceled", Reason: "改期", Comments: 1, CommentCount: 2},
 		itemData{Title: "聚餐", Phase: "closing", Turnout: &turnoutData{Heads: 3}},
 	},
+	"bot.vote.public":            {struct{ Decision bool }{true}, struct{ Decision bool }{false}},
 	"bot.turnout":                {turnoutData{Decision: true, Heads: 40, HeadsTotal: 118, AreaPct: "34%"}, turnoutData{Heads: 12}},
 	"bot.vote.summary":           {struct{ Title, Choice string }{"更换电梯", "同意"}},
 	"bot.vote.one":               {nil},

@@ -121,9 +121,11 @@ func (t *Turn) dispatch() error {
 		}
 	}
 	if top == nil {
-		if t.expired {
+		if t.expired && in.Kind == KindNumber {
+			// The digit was meant for a screen that is gone: it is not
+			// read against the home menu, but the home menu is shown at
+			// once so that no extra 菜单 is needed.
 			t.say("bot.expired", nil)
-			return nil
 		}
 		return t.Home()
 	}
