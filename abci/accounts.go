@@ -330,6 +330,7 @@ func execAccountOpen(ctx *Context, b *tx.AccountOpen) error {
 	})
 	ctx.emit("account.opened", "account", b.ID, "name", b.Name,
 		"maintenance_fund", strconv.FormatBool(b.MaintenanceFund), "threshold", fen(b.Threshold))
+	ctx.created("account", b.ID)
 	return nil
 }
 
@@ -475,6 +476,7 @@ func recordEntry(ctx *Context, e Entry, ms []move, guarded bool) (Entry, error) 
 	ctx.emit("entry.recorded", "id", uintStr(e.ID), "kind", e.Kind, "account", e.Account, "to", e.To,
 		"amount", fen(e.Amount), "category", e.Category, "status", status, "required", strconv.FormatInt(e.Required, 10),
 		"reverses", uintStr(e.Reverses), "emergency", strconv.FormatBool(e.Emergency))
+	ctx.created("entry", uintStr(e.ID))
 	if !guarded {
 		if err := post(ctx, &e, ms); err != nil {
 			return e, err

@@ -178,6 +178,7 @@ func execAnnouncementPost(ctx *Context, b *tx.AnnouncementPost) error {
 	}
 	put(ctx.st, keyAnnouncement(a.ID), a)
 	ctx.emit("announcement.posted", "id", uintStr(a.ID), "expires_at", strconv.FormatInt(a.ExpiresAt, 10))
+	ctx.created("announcement", uintStr(a.ID))
 	return nil
 }
 
@@ -200,6 +201,7 @@ func execCommentPost(ctx *Context, b *tx.CommentPost) error {
 	put(ctx.st, keyComment(c.ID), c)
 	ctx.st.set(keyTargetComment(c.On, c.Target, c.ID), marker)
 	ctx.emit("comment.posted", "id", uintStr(c.ID), "on", c.On, "target", uintStr(c.Target), "unit", c.Unit)
+	ctx.created("comment", uintStr(c.ID))
 	return nil
 }
 
@@ -233,6 +235,7 @@ func execRepairFile(ctx *Context, b *tx.RepairFile) error {
 	}
 	repairStep(ctx, &r, tx.RepairOpen, "")
 	ctx.emit("repair.filed", "id", uintStr(r.ID), "kind", r.Kind, "unit", r.Unit)
+	ctx.created("repair", uintStr(r.ID))
 	return nil
 }
 
@@ -330,6 +333,7 @@ func execDisputeOpen(ctx *Context, b *tx.DisputeOpen) error {
 	}
 	put(ctx.st, keyDispute(d.ID), d)
 	ctx.emit("dispute.opened", "id", uintStr(d.ID), "unit", m.Unit, "parties", strconv.Itoa(len(parties)))
+	ctx.created("dispute", uintStr(d.ID))
 	return nil
 }
 

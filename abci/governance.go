@@ -130,6 +130,11 @@ func recordProposal(ctx *Context, p Proposal) uint64 {
 	ctx.emit("proposal.opened", "id", strconv.FormatUint(p.ID, 10), "kind", p.Kind,
 		"notice_at", strconv.FormatInt(p.NoticeAt, 10), "vote_start", strconv.FormatInt(p.VoteStart, 10),
 		"vote_end", strconv.FormatInt(p.VoteEnd, 10))
+	kind := "proposal"
+	if p.Kind == KindPoll {
+		kind = "poll"
+	}
+	ctx.created(kind, strconv.FormatUint(p.ID, 10))
 	return p.ID
 }
 

@@ -243,6 +243,7 @@ func execMeetingRequest(ctx *Context, b *tx.MeetingRequest) error {
 	mt, ok := get[Meeting](ctx.st, keyMeeting(id))
 	if !ok {
 		mt = Meeting{ID: id, Topic: b.Topic, Text: b.Text, Opened: ctx.Height}
+		ctx.created("meeting", id)
 	}
 	ctx.st.set(keyMeetingSig(id, unit.Owner), marker)
 	mt.Owners++

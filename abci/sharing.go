@@ -138,6 +138,7 @@ func execItemPost(ctx *Context, b *tx.ItemPost) error {
 	ctx.st.set(keyOpenItem(it.Kind, it.ID), marker)
 	ctx.st.set(keyPosterItem(it.Poster, it.ID), marker)
 	ctx.emit("item.posted", "id", uintStr(it.ID), "kind", it.Kind, "unit", it.Unit)
+	ctx.created("item", uintStr(it.ID))
 	return nil
 }
 
@@ -265,6 +266,7 @@ func execBookingRequest(ctx *Context, b *tx.BookingRequest) error {
 	ctx.st.set(keyItemPending(it.ID, bk.ID), marker)
 	ctx.emit("booking.requested", "id", uintStr(bk.ID), "item", uintStr(it.ID), "unit", bk.Unit,
 		"start", strconv.FormatInt(bk.Start, 10), "end", strconv.FormatInt(bk.End, 10))
+	ctx.created("booking", uintStr(bk.ID))
 	return nil
 }
 
