@@ -58,7 +58,9 @@ func TestReceiptsNameWhatTheyCreated(t *testing.T) {
 		}, map[string]string{"booking": "1"}},
 		{"AnnouncementPost", func() []byte { return c.sign(c.admin, &tx.AnnouncementPost{Title: "停水", Text: "明天停水"}) }, map[string]string{"announcement": "1"}},
 		{"CommentPost", func() []byte { return comment(c, "o2", tx.CommentOnAnnouncement, 1, "知道了") }, map[string]string{"comment": "1"}},
-		{"RepairFile", func() []byte { return c.sign(key("o2"), &tx.RepairFile{Kind: tx.RepairKindRepair, Title: "路灯坏了"}) }, map[string]string{"repair": "1"}},
+		{"RepairFile", func() []byte {
+			return c.sign(key("o2"), &tx.RepairFile{Kind: tx.RepairKindRepair, Title: "路灯坏了"})
+		}, map[string]string{"repair": "1"}},
 		{"DisputeOpen", func() []byte {
 			return c.sign(key("o2"), &tx.DisputeOpen{Topic: "楼上漏水", Parties: []tx.Address{addr(key("o3"))}})
 		}, map[string]string{"dispute": "1"}},
