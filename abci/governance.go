@@ -114,7 +114,7 @@ func openPoll(ctx *Context, b *tx.PollOpen, origin string) (uint64, error) {
 	}
 	p := Proposal{
 		Kind: KindPoll, Title: b.Title, Text: b.Text, Options: b.Options,
-		OwnersOnly: b.OwnersOnly, Multi: b.Multi, Buildings: b.Buildings,
+		OwnersOnly: b.OwnersOnly, Multi: b.Multi, Buildings: tx.CanonicalBuildings(b.Buildings),
 		NoticeAt: ctx.Time, VoteStart: max(b.VoteStart, ctx.Time), VoteEnd: b.VoteEnd,
 		Origin: origin,
 	}

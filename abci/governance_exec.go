@@ -65,7 +65,7 @@ func checkDecision(ctx *Context, b *tx.ProposalOpen) (Proposal, error) {
 	}
 	return Proposal{
 		Kind: KindDecision, Title: b.Title, Text: b.Text, Class: b.Class,
-		Options: tx.DecisionOptions, Buildings: b.Buildings,
+		Options: tx.DecisionOptions, Buildings: tx.CanonicalBuildings(b.Buildings),
 		NoticeAt: notice, VoteStart: b.VoteStart, VoteEnd: b.VoteEnd,
 	}, nil
 }
