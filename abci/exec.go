@@ -170,6 +170,8 @@ func apply(ctx *Context, body tx.Body) error {
 		return execUnitRegister(ctx, b)
 	case *tx.BindCodeIssue:
 		return execBindCodeIssue(ctx, b)
+	case *tx.BindCodeBatch:
+		return execBindCodeBatch(ctx, b)
 	case *tx.MemberBind:
 		return execMemberBind(ctx, b)
 	case *tx.MemberRevoke:
