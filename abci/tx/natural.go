@@ -96,7 +96,13 @@ func CanonicalBuildings(bs []string) []string {
 		return nil
 	}
 	out := slices.Clone(bs)
-	slices.SortFunc(out, func(a, b string) int {
+	SortNatural(out)
+	return out
+}
+
+// SortNatural sorts ss in natural order (NaturalLess).
+func SortNatural(ss []string) {
+	slices.SortFunc(ss, func(a, b string) int {
 		switch {
 		case NaturalLess(a, b):
 			return -1
@@ -105,5 +111,4 @@ func CanonicalBuildings(bs []string) []string {
 		}
 		return 0
 	})
-	return out
 }

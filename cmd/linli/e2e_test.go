@@ -159,12 +159,15 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("export =\n%q\nwant\n%q", out, want)
 	}
 
-	_, errOut, err = run(t, append([]string{"bindcode", "3-502"}, cl...)...)
+	out, errOut, err = run(t, append([]string{"bindcode", "3-502"}, cl...)...)
 	if err != nil {
 		t.Fatalf("bindcode: %v %s", err, errOut)
 	}
-	fields := strings.Fields(strings.TrimSpace(errOut))
-	code := fields[len(fields)-1]
+	fields := strings.Fields(out)
+	if len(fields) < 2 || fields[0] != "3-502" || strings.Contains(errOut, fields[1]) {
+		t.Fatalf("bindcode printed %q, stderr %q; want the unit and its code on stdout only", out, errOut)
+	}
+	code := fields[1]
 	resident := decode[struct{ Address string }](t, mustRun(t, "keys", "derive", "--home", h, "--channel", "console", "--user", "wang"))
 
 	out, _, err = run(t, append([]string{"tx", "member.bind", `{"unit":"3-502","relation":"owner","code":"00000000"}`, "--as", "console:wang"}, cl...)...)
