@@ -9,7 +9,9 @@ import (
 func TestParseChinaTime(t *testing.T) {
 	// now is 2026-12-01 21:00 in China.
 	now := time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC)
-	cst := func(y int, m time.Month, d, h, min int) int64 { return time.Date(y, m, d, h, min, 0, 0, cstZone).Unix() }
+	cst := func(y int, m time.Month, d, h, min int) int64 {
+		return time.Date(y, m, d, h, min, 0, 0, cstZone).Unix()
+	}
 	tests := []struct {
 		name, in string
 		want     int64
