@@ -207,11 +207,11 @@ func ownerInElectorate(r reader, owner string, buildings []string) bool {
 type Meeting struct {
 	ID      string `json:"id"`
 	Topic   string `json:"topic"`
-	Text    string `json:"text,omitempty"`
+	Text    string `json:"text"`
 	Owners  int64  `json:"owners"`
 	Area    int64  `json:"area"`
 	Due     bool   `json:"due"`
-	DueAt   int64  `json:"due_at,omitempty"`
+	DueAt   int64  `json:"due_at"`
 	Opened  int64  `json:"opened"`
 	Updated int64  `json:"updated"`
 }
