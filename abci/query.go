@@ -151,9 +151,9 @@ type MemberView struct {
 	Address  tx.Address `json:"address"`
 	Nonce    uint64     `json:"nonce"`
 	Roles    []string   `json:"roles"`
-	Unit     string     `json:"unit,omitempty"`
-	Relation string     `json:"relation,omitempty"`
-	Owner    string     `json:"owner,omitempty"`
+	Unit     string     `json:"unit"`
+	Relation string     `json:"relation"`
+	Owner    string     `json:"owner"`
 }
 
 func queryMember(r reader, a tx.Address) (any, *Error) {

@@ -134,7 +134,7 @@ func TestConfirmationsRestateEveryField(t *testing.T) {
 
 	f = sharingFixture(t)
 	space := abci.Item{ID: 6, Kind: tx.ItemParking, Title: "B2-051 车位", Poster: f.addr("wang"), Unit: "3-502", Version: 1, Status: abci.ItemOpen,
-		Terms: tx.Terms{Price: 500, Per: tx.PerHour}}
+		Terms: abci.Terms{Price: 500, Per: tx.PerHour}}
 	f.l.set("items", []abci.Item{space})
 	f.l.set("items/6", itemDetail{Item: space})
 	// All day (8:00–22:00) tomorrow at 5 元/小时 is 14 hours: 70 元.
@@ -146,7 +146,7 @@ func TestConfirmationsRestateEveryField(t *testing.T) {
 		t.Fatalf("submitted %v", subs)
 	}
 	b := subs[0].(*tx.BookingRequest)
-	if c := space.Terms.Cost(b.Start, b.End); c != 7000 {
+	if c := tx.Terms(space.Terms).Cost(b.Start, b.End); c != 7000 {
 		t.Errorf("the booked range costs %d fen, want 7000", c)
 	}
 

@@ -178,7 +178,7 @@ func showShareList(t *Turn, f *Frame) error {
 		list, more := newestFirst(items)
 		d.More = more
 		for i, it := range list {
-			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), Price: price(it.Terms), Unit: it.Unit})
+			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), Price: price(tx.Terms(it.Terms)), Unit: it.Unit})
 			f.Choices = append(f.Choices, "item:"+strconv.FormatUint(it.ID, 10))
 		}
 	case "share.bookings":
@@ -215,7 +215,7 @@ func showShareList(t *Turn, f *Frame) error {
 		list, more := newestFirst(items)
 		d.More = more
 		for i, it := range list {
-			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), Price: price(it.Terms), Status: it.Status, Pending: it.Pending})
+			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), Price: price(tx.Terms(it.Terms)), Status: it.Status, Pending: it.Pending})
 			f.Choices = append(f.Choices, "posted:"+strconv.FormatUint(it.ID, 10))
 		}
 	}
@@ -267,7 +267,7 @@ func showShareItem(t *Turn, f *Frame) error {
 	if err != nil {
 		return err
 	}
-	d := shareItemData{Kind: it.Kind, Title: it.Title, Text: it.Text, Price: price(it.Terms), Unit: it.Unit,
+	d := shareItemData{Kind: it.Kind, Title: it.Title, Text: it.Text, Price: price(tx.Terms(it.Terms)), Unit: it.Unit,
 		Open: it.Status == abci.ItemOpen, Own: it.Poster == a}
 	for _, w := range it.Windows {
 		d.Windows = append(d.Windows, t.span(w.Start, w.End))
@@ -305,12 +305,13 @@ func bookingAction(t *Turn, f *Frame) (*Action, error) {
 	}
 	// The cost is the chain's own sum over the item's terms, in fen, so
 	// that what the user agrees to is what the booking records.
+	terms := tx.Terms(it.Terms)
 	d := struct {
 		Title, When string
 		Price       priceData
 		Cost        string
-	}{f.Form["title"], t.span(start, end), price(it.Terms), ""}
-	if c := it.Terms.Cost(start, end); c > 0 {
+	}{f.Form["title"], t.span(start, end), price(terms), ""}
+	if c := terms.Cost(start, end); c > 0 {
 		d.Cost = yuan(c)
 	}
 	return t.action("booking", "bot.share.summary.booking", d, form)

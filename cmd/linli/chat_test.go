@@ -58,12 +58,11 @@ func TestChatAgainstANode(t *testing.T) {
 	runNode(t, h, rpc)
 	cl := []string{"--home", h, "--node", rpc}
 	mustRun(t, append([]string{"tx", "unit.register", `{"units":[{"unit":"3-502","building":"3","area":8950,"owner":"O-7"}]}`}, cl...)...)
-	_, errOut, err := run(t, append([]string{"bindcode", "3-502"}, cl...)...)
+	codes, errOut, err := run(t, append([]string{"bindcode", "3-502", "--json"}, cl...)...)
 	if err != nil {
 		t.Fatalf("bindcode: %v %s", err, errOut)
 	}
-	fields := strings.Fields(strings.TrimSpace(errOut))
-	code := fields[len(fields)-1]
+	code := decode[[]issuedCode](t, codes)[0].Code
 
 	out, errOut, err := runIn(t, "绑定 3-502 "+code+"\n1\n", append([]string{"chat", "--as", "wang"}, cl...)...)
 	if err != nil {

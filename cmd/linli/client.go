@@ -152,7 +152,9 @@ type receiptJSON struct {
 	Name    string `json:"name"`
 	Log     string `json:"log,omitempty"`
 	Message string `json:"message"`
-	Pending bool   `json:"pending,omitempty"`
+	// Created names what the tx created: {"proposal": 3}.
+	Created map[string]any `json:"created,omitempty"`
+	Pending bool           `json:"pending,omitempty"`
 }
 
 // printReceipt prints r as JSON. A rejected or pending tx makes the command
@@ -164,7 +166,8 @@ func printReceipt(env *Env, r ledger.Receipt, submitErr error) error {
 	}
 	code := abci.Code(r.Code)
 	out := receiptJSON{Height: r.Height, Hash: r.Hash, Code: r.Code, Name: code.String(), Log: r.Log,
-		Message: templates.MustLoad().CodeMessage(r.Code, code.String()), Pending: pending}
+		Message: templates.MustLoad().CodeMessage(r.Code, code.String()), Pending: pending,
+		Created: r.Created}
 	if pending {
 		out.Message = "已提交，尚未确认写入区块；稍后可用 linli query 或 /tx?hash=0x" + r.Hash + " 查看。"
 	}

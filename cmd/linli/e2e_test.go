@@ -159,12 +159,15 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("export =\n%q\nwant\n%q", out, want)
 	}
 
-	_, errOut, err = run(t, append([]string{"bindcode", "3-502"}, cl...)...)
+	out, errOut, err = run(t, append([]string{"bindcode", "3-502"}, cl...)...)
 	if err != nil {
 		t.Fatalf("bindcode: %v %s", err, errOut)
 	}
-	fields := strings.Fields(strings.TrimSpace(errOut))
-	code := fields[len(fields)-1]
+	fields := strings.Fields(out)
+	if len(fields) < 2 || fields[0] != "3-502" || strings.Contains(errOut, fields[1]) {
+		t.Fatalf("bindcode printed %q, stderr %q; want the unit and its code on stdout only", out, errOut)
+	}
+	code := fields[1]
 	resident := decode[struct{ Address string }](t, mustRun(t, "keys", "derive", "--home", h, "--channel", "console", "--user", "wang"))
 
 	out, _, err = run(t, append([]string{"tx", "member.bind", `{"unit":"3-502","relation":"owner","code":"00000000"}`, "--as", "console:wang"}, cl...)...)
@@ -179,9 +182,14 @@ func TestEndToEnd(t *testing.T) {
 	if m.Unit != "3-502" || m.Owner != "O-7" {
 		t.Errorf("member = %+v, want 3-502 of O-7", m)
 	}
-	now := time.Now().Unix()
-	poll := fmt.Sprintf(`{"title":"中秋活动","options":["周六","周日"],"vote_start":%d,"vote_end":%d}`, now, now+3600)
-	mustRun(t, append([]string{"tx", "poll.open", poll}, cl...)...)
+	// Times may be given as dates in China time; the receipt names the
+	// poll it opened.
+	now := time.Now().In(cstZone)
+	poll := fmt.Sprintf(`{"title":"中秋活动","options":["周六","周日"],"vote_start":%q,"vote_end":%q}`,
+		now.Add(-time.Minute).Format("2006-01-02 15:04"), now.Add(2*time.Hour).Format("2006-01-02 15:04"))
+	if r := decode[receiptJSON](t, mustRun(t, append([]string{"tx", "poll.open", poll}, cl...)...)); fmt.Sprint(r.Created) != "map[poll:1]" {
+		t.Errorf("poll.open receipt created = %v, want poll 1", r.Created)
+	}
 	mustRun(t, append([]string{"tx", "vote.cast", `{"proposal":1,"choices":[1]}`, "--as", "console:wang"}, cl...)...)
 	if tu := decode[struct {
 		HeadsVoted int64 `json:"heads_voted"`

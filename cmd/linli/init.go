@@ -65,6 +65,7 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.rpc, "rpc", node.DefaultRPCListen, "CometBFT RPC listen address")
 	fs.StringVar(&o.p2p, "p2p", node.DefaultP2PListen, "CometBFT P2P listen address")
 	minNotice := fs.Duration("min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter; seconds are fine for a test chain)")
+	minVoting := fs.Duration("min-voting", 24*time.Hour, "shortest voting time of an owners' decision (a chain parameter; a drill community can use minutes)")
 	fs.BoolVar(&o.prometheus, "prometheus", false, "serve Prometheus metrics on 127.0.0.1:26660")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
 	genesisFile := fs.String("genesis", "", "join an existing chain with its genesis.json: an audit node that re-executes every block")
@@ -89,6 +90,10 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	}
 	p := abci.DefaultParams()
 	p.MinNotice = int64(minNotice.Seconds())
+	p.MinVoting = int64(minVoting.Seconds())
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("--min-notice %s, --min-voting %s: %w", minNotice, minVoting, err)
+	}
 	o.params = &p
 	return initHome(env, o)
 }
