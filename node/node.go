@@ -60,6 +60,9 @@ func Start(ctx context.Context, home string, app abcitypes.Application, logger c
 		return nil, err
 	}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	if err := checkSecretMode(conf.NodeKeyFile()); err != nil {
+		return nil, err
+	}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("node: load node key %s: %w", conf.NodeKeyFile(), err)
@@ -198,6 +201,9 @@ func waitReplaced(path string, before os.FileInfo, timeout time.Duration) bool {
 // checkPrivVal reads the priv validator files the way privval.LoadFilePV
 // will, returning errors where LoadFilePV would exit the process.
 func checkPrivVal(conf *cfg.Config) error {
+	if err := checkSecretMode(conf.PrivValidatorKeyFile()); err != nil {
+		return err
+	}
 	if _, err := readPrivValKey(conf.PrivValidatorKeyFile()); err != nil {
 		return err
 	}
@@ -209,6 +215,21 @@ func checkPrivVal(conf *cfg.Config) error {
 	var state privval.FilePVLastSignState
 	if err := cmtjson.Unmarshal(data, &state); err != nil {
 		return fmt.Errorf("node: read priv validator state %s: %w", path, err)
+	}
+	return nil
+}
+
+// checkSecretMode refuses a key file that others may read, as package keys
+// does for the admin key and the gateway's master secret: the validator key
+// signs blocks and the node key is the node's identity to its peers, and
+// CometBFT itself loads either whatever its mode.
+func checkSecretMode(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("node: %s is readable by others (mode %v); run chmod 600 %s", path, st.Mode().Perm(), path)
 	}
 	return nil
 }
