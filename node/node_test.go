@@ -133,6 +133,9 @@ func newTestHome(tb testing.TB) (string, node.HomeOptions) {
 		RPCListen:     mustFreeAddr(tb),
 		P2PListen:     mustFreeAddr(tb),
 		TimeoutCommit: 100 * time.Millisecond,
+		// kvstore keeps its app hash on empty blocks, as linli does:
+		// the chain makes an empty block every interval.
+		EmptyBlocksInterval: 200 * time.Millisecond,
 	}
 }
 
