@@ -60,8 +60,10 @@ func TestSameBlocksGiveSameHashesOnFreshStores(t *testing.T) {
 		if !bytes.Equal(ha[i], hb[i]) {
 			t.Fatalf("height %d: app hashes differ: %x vs %x", i+1, ha[i], hb[i])
 		}
-		if i > 0 && bytes.Equal(ha[i], ha[i-1]) {
-			t.Errorf("height %d: app hash did not change", i+1)
+		// Every block of the script writes state but the last, which is
+		// empty: it must keep the hash, or an idle chain never stops.
+		if changed, empty := i > 0 && !bytes.Equal(ha[i], ha[i-1]), len(blocks[i]) == 0; i > 0 && changed == empty {
+			t.Errorf("height %d: app hash changed = %v, want %v", i+1, changed, !empty)
 		}
 	}
 }

@@ -77,7 +77,7 @@ func (n testnetNode) genesis() string { return filepath.Join(n.Home, "config", "
 func testnet(tb testing.TB, validators, full int) []testnetNode {
 	tb.Helper()
 	out := linli(tb, "testnet", "--validators", fmt.Sprint(validators), "--full", fmt.Sprint(full),
-		"--out", filepath.Join(tb.TempDir(), "net"), "--base-port", "0", "--timeout-commit", "150ms", "--min-notice", "0s")
+		"--out", filepath.Join(tb.TempDir(), "net"), "--base-port", "0", "--timeout-commit", "150ms", "--empty-blocks", "250ms", "--min-notice", "0s")
 	var net struct {
 		Nodes []testnetNode `json:"nodes"`
 	}

@@ -70,7 +70,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	params.MinNotice = demoNotice
 	quiet := &Env{Stdin: env.Stdin, Stdout: io.Discard, Stderr: io.Discard}
 	if err := initHome(quiet, initOptions{home: hm, community: demoCommunity, chainID: demoChainID,
-		rpc: rpc, p2p: p2p, timeoutCommit: 200 * time.Millisecond, params: &params}); err != nil {
+		rpc: rpc, p2p: p2p, timeoutCommit: 200 * time.Millisecond, emptyBlocks: 500 * time.Millisecond, params: &params}); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "linli demo: 正在准备示范小区「%s」…\n", demoCommunity)

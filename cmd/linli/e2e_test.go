@@ -52,7 +52,7 @@ func testHome(t *testing.T) (string, string) {
 	}
 	os.MkdirAll(h, 0o700)
 	os.WriteFile(filepath.Join(h, "linli.toml"), []byte("log_level = \"error\"\n"), 0o644)
-	mustRun(t, "init", "--home", h, "--community", "阳光花园", "--rpc", rpc, "--p2p", p2p, "--timeout-commit", "100ms")
+	mustRun(t, "init", "--home", h, "--community", "阳光花园", "--rpc", rpc, "--p2p", p2p, "--timeout-commit", "100ms", "--empty-blocks", "250ms")
 	return h, strings.Replace(rpc, "tcp://", "http://", 1)
 }
 

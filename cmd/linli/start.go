@@ -40,9 +40,17 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "linli: node running, RPC %s (home %s). Ctrl-C stops it.\n", n.RPCAddr(), hm)
-	<-ctx.Done()
-	fmt.Fprintln(env.Stderr, "linli: stopping")
-	return errors.Join(stopWechat(), closeAll())
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(env.Stderr, "linli: stopping")
+		return errors.Join(stopWechat(), closeAll())
+	case <-n.Failed():
+		// A node that cannot write stops answering for good: exit, so that
+		// a supervisor notices and restarts it once the disk is fixed.
+		fmt.Fprintf(env.Stderr, "linli: storage failure, stopping: %v\n"+
+			"linli: free space on %s (or fix the disk) and start again; the start re-indexes the blocks whose receipts are missing\n", n.Err(), hm)
+		return errors.Join(fmt.Errorf("node stopped on a storage failure: %w", n.Err()), stopWechat(), closeAll())
+	}
 }
 
 // startNode opens the app state and starts the in-process CometBFT node

@@ -40,6 +40,7 @@ type testnetOptions struct {
 	chainID       string
 	basePort      int
 	timeoutCommit time.Duration
+	emptyBlocks   time.Duration
 	minNotice     time.Duration
 	// mempoolSize and noIndexer tune the nodes for benchmarks.
 	mempoolSize int
@@ -56,6 +57,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.chainID, "chain-id", "", "chain id (default: linli- and 6 random hex digits)")
 	fs.IntVar(&o.basePort, "base-port", 26600, "node i's P2P listens on 127.0.0.1:BASE+10i and its RPC on BASE+10i+1; 0 picks free ports")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
+	fs.DurationVar(&o.emptyBlocks, "empty-blocks", node.DefaultEmptyBlocksInterval, emptyBlocksUsage)
 	fs.DurationVar(&o.minNotice, "min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter)")
 	args, err := parse(fs, args)
 	if err != nil {
@@ -149,7 +151,7 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 		}
 		io := initOptions{
 			home: home(n.Home), community: o.community, chainID: o.chainID,
-			rpc: n.RPC, p2p: n.P2P, timeoutCommit: o.timeoutCommit, genesisTime: genesisTime, params: &params,
+			rpc: n.RPC, p2p: n.P2P, timeoutCommit: o.timeoutCommit, emptyBlocks: o.emptyBlocks, genesisTime: genesisTime, params: &params,
 			admins: admins, validators: validators, peers: strings.Join(peers, ","), localNet: true,
 			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer,
 		}
