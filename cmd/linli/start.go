@@ -7,6 +7,7 @@ import (
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/config"
+	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/node"
 	"github.com/linli-community/linli/store"
 )
@@ -39,10 +40,18 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		closeAll()
 		return err
 	}
+	conf, err := config.Load(hm.linliConfig())
+	if err != nil {
+		return errors.Join(err, stopWechat(), closeAll())
+	}
+	stopBoard, err := startBoard(env, conf, ledger.New(n.Local()), "")
+	if err != nil {
+		return errors.Join(err, stopWechat(), closeAll())
+	}
 	fmt.Fprintf(env.Stderr, "linli: node running, RPC %s (home %s). Ctrl-C stops it.\n", n.RPCAddr(), hm)
 	<-ctx.Done()
 	fmt.Fprintln(env.Stderr, "linli: stopping")
-	return errors.Join(stopWechat(), closeAll())
+	return errors.Join(stopBoard(), stopWechat(), closeAll())
 }
 
 // startNode opens the app state and starts the in-process CometBFT node
