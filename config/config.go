@@ -36,6 +36,36 @@ type Config struct {
 	// Wechat holds the settings of the WeChat official account gateway
 	// that `linli start` serves.
 	Wechat Wechat `toml:"wechat"`
+	// Board holds the settings of the public notice board (公示栏) that
+	// `linli start` serves.
+	Board Board `toml:"board"`
+}
+
+// Board holds the settings of the public notice board: read-only pages
+// and printable notices over the node's state.
+type Board struct {
+	// Enabled makes `linli start` serve the board.
+	Enabled bool `toml:"enabled"`
+	// Listen is the board's listen address, such as "127.0.0.1:8090".
+	Listen string `toml:"listen"`
+	// PublicURL is the board's address as residents reach it (behind a
+	// reverse proxy, say), used in links and QR codes; empty means
+	// http://LISTEN/.
+	PublicURL string `toml:"public_url"`
+}
+
+// URL returns the board's public base URL, ending in "/": PublicURL, or
+// the listen address when it is empty (an address without a host is
+// reached at 127.0.0.1).
+func (b Board) URL(listen string) string {
+	if b.PublicURL != "" {
+		return strings.TrimSuffix(b.PublicURL, "/") + "/"
+	}
+	host, port, _ := net.SplitHostPort(listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
 // Client holds the settings of `linli query`, `linli tx` and `linli roster`,
@@ -187,6 +217,11 @@ func Default() Config {
 			SendRate:        10,
 			QueueSize:       1000,
 		},
+		Board: Board{
+			Enabled:   true,
+			Listen:    "127.0.0.1:8090",
+			PublicURL: "",
+		},
 	}
 }
 
@@ -334,6 +369,14 @@ func (c Config) Validate() error {
 		bad("chat.session_ttl", "%s is not between %s and %s", d, MinSessionTTL, MaxSessionTTL)
 	}
 	c.Wechat.validate(bad)
+	if _, port, err := net.SplitHostPort(c.Board.Listen); err != nil || port == "" {
+		bad("board.listen", "%q is not host:port (such as \"127.0.0.1:8090\")", c.Board.Listen)
+	}
+	if p := c.Board.PublicURL; p != "" {
+		if u, err := url.Parse(p); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("board.public_url", "%q is not an http:// or https:// URL without ? or #", p)
+		}
+	}
 	return errors.Join(errs...)
 }
 

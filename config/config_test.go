@@ -265,7 +265,10 @@ func TestValidate(t *testing.T) {
 		{"DefaultIsValid", func(*Config) {}, nil},
 		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size",
 			"chat.session_ttl", "wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
-			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size"}},
+			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size", "board.listen"}},
+		{"ErrBoardPublicURLNotHTTP", func(c *Config) { c.Board.PublicURL = "ftp://x/" }, []string{"board.public_url"}},
+		{"ErrBoardPublicURLWithQuery", func(c *Config) { c.Board.PublicURL = "https://x.example/?a=1" }, []string{"board.public_url"}},
+		{"BoardPublicURLIsValid", func(c *Config) { c.Board.PublicURL = "https://gongshi.example.org/" }, nil},
 		{"ErrBatchSizeTooLarge", func(c *Config) { c.Roster.BatchSize = MaxBatchSize + 1 }, []string{"roster.batch_size"}},
 		{"LargestBatchIsValid", func(c *Config) { c.Roster.BatchSize = MaxBatchSize }, nil},
 		{"LongestTimeoutIsValid", func(c *Config) { c.Client.CommitTimeout = MaxCommitTimeout }, nil},
@@ -385,4 +388,18 @@ func keyErrors(err error) []string {
 		}
 	}
 	return keys
+}
+
+func TestBoardURL(t *testing.T) {
+	for _, tt := range []struct{ public, listen, want string }{
+		{"", "127.0.0.1:8090", "http://127.0.0.1:8090/"},
+		{"", ":8090", "http://127.0.0.1:8090/"},
+		{"", "0.0.0.0:9000", "http://127.0.0.1:9000/"},
+		{"https://gongshi.example.org", "127.0.0.1:8090", "https://gongshi.example.org/"},
+		{"https://x.example/board/", "127.0.0.1:8090", "https://x.example/board/"},
+	} {
+		if got := (Board{PublicURL: tt.public}).URL(tt.listen); got != tt.want {
+			t.Errorf("URL(%q) with public_url %q = %q, want %q", tt.listen, tt.public, got, tt.want)
+		}
+	}
 }

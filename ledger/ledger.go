@@ -323,3 +323,43 @@ func (c *Client) wrap(op string, err error) error {
 func isTxInCache(err error) bool {
 	return errors.Is(err, mempool.ErrTxInCache) || strings.Contains(err.Error(), mempool.ErrTxInCache.Error())
 }
+
+// ErrTxNotFound means that no committed block holds the transaction asked
+// for (it may never have been sent, or is still in the mempool).
+var ErrTxNotFound = errors.New("transaction not found")
+
+// TxInfo is a committed transaction as its block holds it.
+type TxInfo struct {
+	Receipt
+	// Tx is the transaction's bytes.
+	Tx []byte
+	// Time is the time of the block that committed it.
+	Time time.Time
+}
+
+// Tx looks up the committed transaction with the given hex hash (either
+// case) once, without waiting, and the time of its block. A hash that no
+// block holds is ErrTxNotFound.
+func (c *Client) Tx(ctx context.Context, hash string) (TxInfo, error) {
+	hash = strings.ToLower(hash)
+	key, err := hex.DecodeString(hash)
+	if err != nil || len(key) != sha256.Size {
+		return TxInfo{}, fmt.Errorf("ledger: %q is not a transaction hash", hash)
+	}
+	res, err := c.rpc.Tx(ctx, key, false)
+	if err != nil {
+		if strings.Contains(err.Error(), fmt.Sprintf("tx (%X) not found", key)) {
+			return TxInfo{}, fmt.Errorf("ledger: tx %s: %w", hash, ErrTxNotFound)
+		}
+		return TxInfo{}, c.wrap("look up tx "+hash, err)
+	}
+	h, err := c.rpc.Header(ctx, &res.Height)
+	if err != nil {
+		return TxInfo{}, c.wrap(fmt.Sprintf("header %d", res.Height), err)
+	}
+	return TxInfo{
+		Receipt: Receipt{Height: res.Height, Hash: hash, Code: res.TxResult.Code, Log: res.TxResult.Log, Events: res.TxResult.Events},
+		Tx:      res.Tx,
+		Time:    h.Header.Time,
+	}, nil
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/config"
+	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/node"
 	"github.com/linli-community/linli/store"
 )
@@ -39,17 +40,25 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		closeAll()
 		return err
 	}
+	conf, err := config.Load(hm.linliConfig())
+	if err != nil {
+		return errors.Join(err, stopWechat(), closeAll())
+	}
+	stopBoard, err := startBoard(env, conf, ledger.New(n.Local()), "")
+	if err != nil {
+		return errors.Join(err, stopWechat(), closeAll())
+	}
 	fmt.Fprintf(env.Stderr, "linli: node running, RPC %s (home %s). Ctrl-C stops it.\n", n.RPCAddr(), hm)
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(env.Stderr, "linli: stopping")
-		return errors.Join(stopWechat(), closeAll())
+		return errors.Join(stopBoard(), stopWechat(), closeAll())
 	case <-n.Failed():
 		// A node that cannot write stops answering for good: exit, so that
 		// a supervisor notices and restarts it once the disk is fixed.
 		fmt.Fprintf(env.Stderr, "linli: storage failure, stopping: %v\n"+
 			"linli: free space on %s (or fix the disk) and start again; the start re-indexes the blocks whose receipts are missing\n", n.Err(), hm)
-		return errors.Join(fmt.Errorf("node stopped on a storage failure: %w", n.Err()), stopWechat(), closeAll())
+		return errors.Join(fmt.Errorf("node stopped on a storage failure: %w", n.Err()), stopBoard(), stopWechat(), closeAll())
 	}
 }
 
