@@ -131,9 +131,10 @@ type Engine struct {
 	// reply says the tx is being recorded and the receipt follows
 	// (Reply.Later); channels not listed get DefaultBudget.
 	Budgets map[string]time.Duration
-	// RateBurst messages per RatePer are answered for each user; a flood
-	// beyond that gets one friendly notice and then silence until the
-	// bucket refills.
+	// RateBurst messages per RatePer are answered for each user; every
+	// message beyond that gets a short notice that it was not handled
+	// (never silence) until the bucket refills. RateBurst 0 or less turns
+	// the limit off: a console reading a script, where a program types.
 	RateBurst int
 	RatePer   time.Duration
 	// Logger receives internal errors, with detail users never see.
@@ -181,13 +182,12 @@ func (e *Engine) Handle(ctx context.Context, req *Request) (*Reply, error) {
 	}
 	key := req.Channel + "\x00" + req.User
 	e.limiterOnce.Do(func() {
-		e.limiter = &limiter{burst: max(e.RateBurst, 1), per: max(e.RatePer, time.Millisecond), buckets: map[string]*bucket{}}
+		if e.RateBurst > 0 {
+			e.limiter = &limiter{burst: e.RateBurst, per: max(e.RatePer, time.Millisecond), buckets: map[string]*bucket{}}
+		}
 	})
-	switch e.limiter.allow(key, now) {
-	case rateWarn:
+	if e.limiter != nil && !e.limiter.allow(key, now) {
 		return e.simple(req, "bot.ratelimited", nil), nil
-	case rateDrop:
-		return nil, nil
 	}
 	if len(req.Text) > MaxInputBytes {
 		return e.simple(req, "bot.toolong", nil), nil

@@ -646,17 +646,26 @@ func TestFloodIsRateLimited(t *testing.T) {
 			t.Fatalf("message %d: %q", i+1, got)
 		}
 	}
-	if got := f.say("wang", "菜单"); got != "您发得太快了，请歇一会儿，十几秒后再发。" {
-		t.Errorf("11th message = %q, want the rate notice", got)
-	}
-	if got := f.say("wang", "菜单"); got != "" {
-		t.Errorf("12th message = %q, want silence", got)
+	const notice = "您发得太快了，这条消息没有处理。请歇一会儿，十几秒后再发。"
+	for _, n := range []string{"11th", "12th", "13th"} {
+		// Every limited message is answered: none is dropped silently.
+		if got := f.say("wang", "菜单"); got != notice {
+			t.Errorf("%s message = %q, want the rate notice", n, got)
+		}
 	}
 	contains(t, "another user", f.say("li", "菜单"), "1 投票表决")
 	f.advance(time.Second)
 	contains(t, "a second later", f.say("wang", "菜单"), "1 投票表决")
-	if got := f.say("wang", "菜单"); got != "您发得太快了，请歇一会儿，十几秒后再发。" {
+	if got := f.say("wang", "菜单"); got != notice {
 		t.Errorf("right after = %q, want the notice again", got)
+	}
+	f.e = New(f.l, f.s, f.e.Templates)
+	f.e.Now = func() time.Time { return fixedNow }
+	f.e.RateBurst = 0
+	for i := range 50 {
+		if got := f.say("wang", "菜单"); !strings.Contains(got, "1 投票表决") {
+			t.Fatalf("unlimited engine, message %d: %q", i+1, got)
+		}
 	}
 }
 

@@ -35,6 +35,13 @@ func formCases() []formCase {
 		{"AdminCode", admin, "boss", []string{"管理 发码 3-502"}, "绑定码发给 3-502 的", "2"},
 		{"Ledger", func(t *testing.T) *fixture { return accountsFixture(t) }, "caiwu",
 			[]string{"管理", "3", "2", "3", "4560", "电费", "供电局", "无"}, "还有什么说明", "三月电费"},
+		{"Dispute", bound, "wang", []string{"报修", "4", "1", "车位被占", "无", "无"}, "对方是哪一户", ""},
+		{"Meeting", func(t *testing.T) *fixture {
+			f := bound(t)
+			f.l.set("meetings", []abci.Meeting{})
+			f.l.set("units", []abci.Unit{{Unit: "3-502", Area: 8950, Owner: "O-7"}})
+			return f
+		}, "wang", []string{"投票", "4", "1", "改选业主委员会", "无"}, "说说理由", "委员任期已满"},
 	}
 }
 
@@ -67,6 +74,9 @@ func TestFormConfirmationGoesBack(t *testing.T) {
 // not the old one, is what the confirmation shows and what is written.
 func TestFormConfirmationRecordsTheChangedAnswer(t *testing.T) {
 	for _, tc := range formCases() {
+		if tc.answer == "" {
+			continue // no other valid answer in the fixture
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			f := tc.fixture(t)
 			before := f.run(tc.user, tc.path...)

@@ -5,14 +5,6 @@ import (
 	"time"
 )
 
-type rateVerdict int
-
-const (
-	rateOK   rateVerdict = iota
-	rateWarn             // over the limit: say so once
-	rateDrop             // still over the limit: stay silent
-)
-
 // limiter is a token bucket per user, in memory: burst messages at once,
 // refilled evenly over per.
 type limiter struct {
@@ -26,14 +18,14 @@ type limiter struct {
 type bucket struct {
 	tokens float64
 	last   time.Time
-	warned bool
 }
 
 // maxBuckets bounds the limiter's memory; beyond it, full buckets (users
 // who have been quiet) are forgotten.
 const maxBuckets = 10_000
 
-func (l *limiter) allow(key string, now time.Time) rateVerdict {
+// allow reports whether the user's message is within the limit.
+func (l *limiter) allow(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.buckets[key]
@@ -48,14 +40,9 @@ func (l *limiter) allow(key string, now time.Time) rateVerdict {
 	b.last = now
 	if b.tokens >= 1 {
 		b.tokens--
-		b.warned = false
-		return rateOK
+		return true
 	}
-	if b.warned {
-		return rateDrop
-	}
-	b.warned = true
-	return rateWarn
+	return false
 }
 
 func (l *limiter) prune(now time.Time) {

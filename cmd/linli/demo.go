@@ -53,12 +53,14 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	hm := home(filepath.Join(dir, "home"))
 	if *keep {
-		defer fmt.Fprintf(env.Stderr, "linli demo: home kept in %s\n", dir)
+		// The home, not the temporary directory around it: `start` on the
+		// printed path must find the demo chain.
+		defer fmt.Fprintf(env.Stderr, "linli demo: home kept in %s (run it again with: linli start --home %s)\n", hm, hm)
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	hm := home(filepath.Join(dir, "home"))
 	rpc, err := node.FreeLoopbackAddr()
 	if err != nil {
 		return err

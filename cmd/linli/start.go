@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/config"
@@ -25,6 +28,9 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	}
 	hm := home(*h)
 	if !hm.exists() {
+		if err := refuseForeignDir(hm); err != nil {
+			return err
+		}
 		fmt.Fprintf(env.Stderr, "linli: %s has no node yet; initialising it first\n", hm)
 		o := initOptions{home: hm, community: *community, rpc: node.DefaultRPCListen, p2p: node.DefaultP2PListen}
 		if err := initHome(env, o); err != nil {
@@ -49,6 +55,9 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		return errors.Join(err, stopWechat(), closeAll())
 	}
 	fmt.Fprintf(env.Stderr, "linli: node running, RPC %s (home %s). Ctrl-C stops it.\n", n.RPCAddr(), hm)
+	if empty, err := noUnits(ctx, n); err == nil && empty {
+		fmt.Fprintf(env.Stderr, "linli: the community has no units yet. Next, in another terminal: copy examples/units.csv (a sample roster in the repository) to units.csv, replace its rows with your units, then run\n  linli roster import units.csv --home %s\n", hm)
+	}
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(env.Stderr, "linli: stopping")
@@ -96,4 +105,40 @@ func startNode(ctx context.Context, env *Env, hm home) (*node.Node, func() error
 		return err
 	}
 	return n, closeAll, nil
+}
+
+// refuseForeignDir returns an error when hm is a directory with files in
+// it that is not a linli home: `start` initialises an empty or missing
+// directory only, so that a mistyped path (the temporary directory around
+// a kept demo's home, say) is not silently turned into a new, empty
+// community.
+func refuseForeignDir(hm home) error {
+	entries, err := os.ReadDir(string(hm))
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	hint := ""
+	for _, e := range entries {
+		if inner := home(filepath.Join(string(hm), e.Name())); e.IsDir() && inner.exists() {
+			hint = fmt.Sprintf(" (did you mean --home %s?)", inner)
+			break
+		}
+	}
+	return fmt.Errorf("%s is not a linli home (it has no config/genesis.json) and is not empty: refusing to initialise a new community there%s", hm, hint)
+}
+
+// noUnits reports whether the chain has no registered units yet.
+func noUnits(ctx context.Context, n *node.Node) (bool, error) {
+	res, err := ledger.New(n.Local()).Query(ctx, "units")
+	if err != nil {
+		return false, err
+	}
+	var units []abci.Unit
+	if _, err := res.Decode("units", &units); err != nil {
+		return false, err
+	}
+	return len(units) == 0, nil
 }
