@@ -24,6 +24,8 @@ type testnetNode struct {
 	ID        string `json:"id"`
 	RPC       string `json:"rpc"`
 	P2P       string `json:"p2p"`
+	// Board is the listen address of the node's notice board.
+	Board string `json:"board"`
 	// Admin is the address of the home's admin key; full nodes have none.
 	Admin tx.Address `json:"admin,omitempty"`
 }
@@ -117,7 +119,7 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 		}
 		n.Home = filepath.Join(o.out, n.Name)
 		var err error
-		if n.P2P, n.RPC, err = ports.next(o.basePort, i); err != nil {
+		if n.P2P, n.RPC, n.Board, err = ports.next(o.basePort, i); err != nil {
 			return nil, err
 		}
 		if n.ID, err = node.NodeID(n.Home); err != nil {
@@ -153,7 +155,7 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 			home: home(n.Home), community: o.community, chainID: o.chainID,
 			rpc: n.RPC, p2p: n.P2P, timeoutCommit: o.timeoutCommit, emptyBlocks: o.emptyBlocks, genesisTime: genesisTime, params: &params,
 			admins: admins, validators: validators, peers: strings.Join(peers, ","), localNet: true,
-			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer,
+			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer, boardListen: strings.TrimPrefix(n.Board, "tcp://"),
 		}
 		if !n.Validator {
 			io.genesis = genesis
@@ -175,11 +177,13 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 // freePorts hands out listen addresses, each port once.
 type freePorts map[string]bool
 
-// next returns node i's P2P and RPC listen addresses: BASE+10i and
-// BASE+10i+1, or with base 0 two ports that are free now.
-func (f freePorts) next(base, i int) (p2p, rpc string, err error) {
+// next returns node i's P2P, RPC and notice-board listen addresses:
+// BASE+10i, BASE+10i+1 and BASE+10i+2, or with base 0 three ports that are
+// free now.
+func (f freePorts) next(base, i int) (p2p, rpc, board string, err error) {
 	if base != 0 {
-		return fmt.Sprintf("tcp://127.0.0.1:%d", base+10*i), fmt.Sprintf("tcp://127.0.0.1:%d", base+10*i+1), nil
+		at := func(k int) string { return fmt.Sprintf("tcp://127.0.0.1:%d", base+10*i+k) }
+		return at(0), at(1), at(2), nil
 	}
 	pick := func() (string, error) {
 		for {
@@ -191,10 +195,13 @@ func (f freePorts) next(base, i int) (p2p, rpc string, err error) {
 		}
 	}
 	if p2p, err = pick(); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	rpc, err = pick()
-	return p2p, rpc, err
+	if rpc, err = pick(); err != nil {
+		return "", "", "", err
+	}
+	board, err = pick()
+	return p2p, rpc, board, err
 }
 
 // discard is an io.Writer that drops everything.
