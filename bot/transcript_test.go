@@ -248,3 +248,35 @@ func TestTranscripts(t *testing.T) {
 		})
 	}
 }
+
+// TestREADMEChatSamplesAreTranscripts: every chat sample in README.md that
+// names a transcript ("<!-- transcript: NAME.txt -->" before its fence) is,
+// once masked like the transcripts, an excerpt of that golden file, so the
+// samples cannot drift from what the engine shows.
+func TestREADMEChatSamplesAreTranscripts(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := regexp.MustCompile("(?m)^<!-- transcript: ([a-z_]+\\.txt) -->\n```\n")
+	found := 0
+	for _, m := range marker.FindAllStringSubmatchIndex(string(b), -1) {
+		name := string(b[m[2]:m[3]])
+		rest := string(b[m[1]:])
+		sample, _, ok := strings.Cut(rest, "\n```")
+		if !ok {
+			t.Fatalf("README: the %s sample has no closing fence", name)
+		}
+		golden, err := os.ReadFile(filepath.Join("testdata", "transcripts", name))
+		if err != nil {
+			t.Fatalf("README names %s: %v", name, err)
+		}
+		if !strings.Contains(string(golden), scrub(sample)) {
+			t.Errorf("README's %s sample is not an excerpt of the transcript (regenerate it from testdata/transcripts/%s):\n%s", name, name, scrub(sample))
+		}
+		found++
+	}
+	if found == 0 {
+		t.Error("README has no chat samples marked as transcripts")
+	}
+}
