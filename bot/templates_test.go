@@ -183,7 +183,7 @@ var templateSamples = map[string][]any{
 	"bot.comments": {commentsData{Title: "使用维修资金更换3栋电梯", Items: []commentLine{{Unit: "3-501", When: "3月10日（周二）09:30", Text: "电梯确实该换了，支持。"},
 		{Unit: "5-101", When: "3月9日（周一）20:00", Hidden: true, Reason: "含有人身攻击"}, {Unit: "1-101", When: "3月9日（周一）19:00", Hidden: true}}, More: 4}, commentsData{Title: "停水通知"}},
 	"bot.ask.form.comment.text": {askData{Form: map[string]string{"title": "停水通知"}}},
-	"bot.comments.summary":      {struct{ Title, Text string }{"停水通知", "能不能提前一天通知"}},
+	"bot.comments.summary":      {textSummary{"停水通知", "能不能提前一天通知", false}, textSummary{"停水通知", "停水期间请提前储水，老人和小孩家里请多备一些饮用水；如有困难请联系物业，物业会安排人员送水上门，谢谢大家理解和配合。", true}},
 	"bot.word.dispute":          {"open", "mediating", "resolved", "escalated"},
 	"bot.disputes": {disputesData{Items: []disputeLine{{N: 1, Topic: "楼上卫生间漏水", Status: "mediating", Role: "party"}, {N: 2, Topic: "车位被占", Status: "open", Role: "admin"},
 		{N: 3, Topic: "装修噪音", Status: "resolved", Role: "mediator"}}, More: 2, New: 4}, disputesData{New: 1}},
@@ -206,8 +206,8 @@ var templateSamples = map[string][]any{
 	"bot.ask.form.statement.text":    {askData{}},
 	"bot.ask.form.outcome.text":      {askData{}},
 	"bot.disputes.summary.open":      {struct{ Title, Text, Party string }{"楼上卫生间漏水", "上周起天花板滴水", "3-602"}, struct{ Title, Text, Party string }{"楼上卫生间漏水", "", ""}},
-	"bot.disputes.summary.statement": {struct{ Title, Text string }{"楼上卫生间漏水", "下周找师傅来看"}},
-	"bot.disputes.summary.outcome":   {struct{ Title, Text string }{"楼上卫生间漏水", "3-602 本月内修好防水"}},
+	"bot.disputes.summary.statement": {textSummary{"楼上卫生间漏水", "下周找师傅来看", false}},
+	"bot.disputes.summary.outcome":   {textSummary{"楼上卫生间漏水", "3-602 本月内修好防水", false}, textSummary{"楼上卫生间漏水", "3-602 本月内修好防水\n3-502 的吊顶由 3-602 出钱修补", true}},
 	"bot.disputes.summary.assign":    {struct{ Title, Unit string }{"车位被占", "1-101"}},
 	"bot.disputes.summary.escalate": {struct {
 		Title, End string
@@ -232,7 +232,7 @@ var templateSamples = map[string][]any{
 	}{"停水通知", "3月12日 9:00–15:00 停水，请提前储水。", "3月10日（周二）10:00", 88, "1a2b3c4d", 2}},
 	"bot.group.notices":          {struct{ Items []noticeLine }{[]noticeLine{{1, "停水通知", "3月10日（周二）10:00"}}}, struct{ Items []noticeLine }{}},
 	"bot.ask.admin.notice.text":  {askData{}},
-	"bot.admin.summary.notice":   {struct{ Title, Text string }{"停水通知", "3月12日 9:00–15:00 停水…"}},
+	"bot.admin.summary.notice":   {textSummary{"停水通知", "3月12日 9:00–15:00 停水", false}, textSummary{"停水通知", "停水期间请提前储水，老人和小孩家里请多备一些饮用水；如有困难请联系物业，物业会安排人员送水上门，谢谢大家理解和配合。", true}},
 	"bot.repairs":                {nil},
 	"bot.ask.form.repair.title":  {askData{Form: map[string]string{"kind": "repair"}}, askData{Form: map[string]string{"kind": "feedback"}}},
 	"bot.ask.form.repair.text":   {askData{}},
