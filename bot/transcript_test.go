@@ -234,6 +234,10 @@ func TestTranscripts(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: message %d %q: %v", file, i+1, x.sent, err)
 				}
+				if r != nil && len(r.Parts) > 1 {
+					// Screens are short: each fits one WeChat message.
+					t.Errorf("%s: reply to message %d (%q) needs %d messages", file, i+1, x.sent, len(r.Parts))
+				}
 				got := scrub(r.Text())
 				fmt.Fprintf(&out, "> %s\n%s\n\n", x.sent, got)
 				if !updating() && got != x.want {
