@@ -50,7 +50,7 @@ var templateSamples = map[string][]any{
 	"bot.done":              {nil},
 	"bot.coming":            {comingData{Feature: "accounts"}},
 	"bot.confirm":           {confirmData{Summary: "对【更换电梯】投 同意"}, confirmData{Summary: "发起投票【聚餐】\n选项：1 周六  2 周日", Multiline: true}},
-	"bot.receipt":           {receiptData{What: "对【更换电梯】投 同意", Height: 1234, Hash: "1a2b3c4d", Check: "ballots/1/O-7"}, receiptData{What: "为 3-502 的业主发一个绑定码", Height: 7, Hash: "deadbeef", Secret: "12345678"}},
+	"bot.receipt":           {receiptData{What: "对【更换电梯】投 同意", Height: 1234, Hash: "1a2b3c4d", Check: "ballots/1/O-7", Ballot: true}, receiptData{What: "对【聚餐】投 周六", Height: 1235, Hash: "2b3c4d5e", Ballot: true}, receiptData{What: "为 3-502 的业主发一个绑定码", Height: 7, Hash: "deadbeef", Secret: "12345678"}},
 	"bot.pending":           {pendingData{What: "对【更换电梯】投 同意"}},
 	"bot.rejected":          {rejectedData{Message: "投票已经结束，不能再投或改票。"}},
 	"bot.group.menu":        {struct{ Community string }{"阳光花园"}},
