@@ -62,6 +62,9 @@ func serveBind(t *Turn) error {
 }
 
 func relationWord(s string) string {
+	// "我是业主", "是租户的" say the same as 业主 and 租户.
+	s = strings.TrimFunc(s, isSpaceOrPunct)
+	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(s, "我"), "是"), "的")
 	switch strings.ToLower(s) {
 	case "业主", "房主", "owner", "1":
 		return tx.RelationOwner

@@ -122,9 +122,7 @@ func readComment(t *Turn, f *Frame, _ string) (bool, error) {
 }
 
 func commentAction(t *Turn, f *Frame) (*Action, error) {
-	// The summary is followed by "，确认请回复 1…": no full stop before it.
-	text := strings.TrimRight(clip(f.Form["text"], 60), "。.！!？?")
-	return t.action("comment", "bot.comments.summary", struct{ Title, Text string }{clip(f.Form["title"], 30), text}, f.Form)
+	return t.action("comment", "bot.comments.summary", newTextSummary(clip(f.Form["title"], 30), f.Form["text"]), f.Form)
 }
 
 func buildComment(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {

@@ -53,6 +53,9 @@ type actionKind struct {
 type actionExtra struct {
 	// Check is a query path anyone can use to check the record.
 	Check string
+	// Ballot says the write is a vote, so the receipt speaks of "your
+	// vote".
+	Ballot bool
 	// Secret is shown once with the receipt (a new binding code) and never
 	// stored.
 	Secret string
@@ -132,6 +135,7 @@ type receiptData struct {
 	Hash   string
 	Check  string
 	Secret string
+	Ballot bool
 }
 
 type rejectedData struct{ Message string }
@@ -214,7 +218,7 @@ func (t *Turn) sayOutcome(r ledger.Receipt, what string, extra *actionExtra) {
 	}
 	d := receiptData{What: what, Height: r.Height, Hash: short(r.Hash)}
 	if extra != nil {
-		d.Check, d.Secret = extra.Check, extra.Secret
+		d.Check, d.Secret, d.Ballot = extra.Check, extra.Secret, extra.Ballot
 	}
 	t.say("bot.receipt", d)
 	if extra != nil && extra.After != "" {

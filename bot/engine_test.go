@@ -314,6 +314,8 @@ func TestBindGuided(t *testing.T) {
 	contains(t, "unit as people write it", f.say("li", "3栋502室"), "房屋 3-502，您是", "2 租户")
 	contains(t, "relation", f.say("li", "2"), "请回复业委会给您的绑定码")
 	contains(t, "0 goes back one question", f.say("li", "0"), "房屋 3-502，您是")
+	contains(t, "relation in a sentence", f.say("li", "我是租户。"), "请回复业委会给您的绑定码")
+	contains(t, "0 goes back again", f.say("li", "0"), "房屋 3-502，您是")
 	f.say("li", "租户")
 	contains(t, "bad code", f.say("li", "12ab"), "绑定码是 6 到 12 位数字")
 	contains(t, "full-width code", f.say("li", "１２３４５６"), "您将绑定房屋 3-502（租户），绑定码 12**56")

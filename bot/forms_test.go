@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/linli-community/linli/abci"
@@ -163,4 +164,11 @@ func TestConfirmationsRestateEveryField(t *testing.T) {
 	f = newFixture(t)
 	f.admin("boss")
 	contains(t, "poll", f.say("boss", "管理 发起投票 周末聚餐 周六、周日 3天"), "投 3 天，到 3月13日（周五）10:00 截止")
+
+	// A long comment is restated whole, not cut at the summary's length.
+	f = newFixture(t)
+	f.bind("wang")
+	long := strings.Repeat("电梯该换了，", 15) + "请尽快。"
+	f.run("wang", "菜单", "1", "1", "4", "1")
+	contains(t, "long comment", f.say("wang", long), "发表意见\n意见："+long+"\n确认请回复 1")
 }

@@ -100,6 +100,18 @@ func Parse(text string) Input {
 			return in
 		}
 	}
+	// "我要投票", "想报修", "看看公告": a wish to go somewhere is the
+	// command itself.
+	for _, p := range []string{"我要", "我想", "想要", "想", "要", "看看", "查看", "看"} {
+		rest, ok := strings.CutPrefix(core, p)
+		if !ok {
+			continue
+		}
+		if cmd, ok := commandWords[strings.ToLower(strings.TrimFunc(rest, isSpaceOrPunct))]; ok && !answerWords[cmd] {
+			in.Kind, in.Cmd = KindCommand, cmd
+			return in
+		}
+	}
 	for _, w := range argCommands {
 		rest, ok := strings.CutPrefix(core, w)
 		if !ok || rest == "" {

@@ -202,6 +202,12 @@ func TestParseNaturalAnswers(t *testing.T) {
 		{"退出", nil, "菜单"},
 		{"回首页", nil, "菜单"},
 		{"主页", nil, "菜单"},
+		{"我要投票", nil, "投票"},
+		{"我想报修", nil, "报修"},
+		{"看看公告", nil, "公告"},
+		{"我要绑定", nil, "绑定"},
+		{"查看账目", nil, "账目"},
+		{"我要同意", nil, "同意"},
 	} {
 		got := Parse(tc.in)
 		switch {
@@ -220,7 +226,8 @@ func TestParseNaturalAnswers(t *testing.T) {
 func TestParseRefusesNearMisses(t *testing.T) {
 	for _, tc := range []struct {
 		in string
-		// not is the reading it must never have: a number, 同意 or 确认.
+		// not is the reading it must never have: a number, or a command
+		// word (同意, 确认, 投票…).
 		not string
 	}{
 		{"-1", "number"},
@@ -251,6 +258,8 @@ func TestParseRefusesNearMisses(t *testing.T) {
 		{"选择", "number"},
 		{"1号楼", "number"},
 		{"100", "number"},
+		{"不想投票", "投票"},
+		{"不要报修", "报修"},
 	} {
 		got := Parse(tc.in)
 		switch tc.not {

@@ -455,7 +455,7 @@ func buildCancelProposal(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
 // buildVote builds a confirmed vote. A decision's ballot can be checked
 // by anyone under ballots/ID/OWNER.
 func buildVote(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
-	extra := &actionExtra{}
+	extra := &actionExtra{Ballot: true}
 	if m, err := t.Member(); err == nil && m.Owner != "" && m.Relation == tx.RelationOwner {
 		if p, ok, err := t.proposal(a.ID); err == nil && ok && p.Kind == abci.KindDecision {
 			extra.Check = fmt.Sprintf("ballots/%d/%s", a.ID, m.Owner)
