@@ -66,6 +66,14 @@ func TestSameBlocksGiveSameHashesOnFreshStores(t *testing.T) {
 			t.Errorf("height %d: app hash changed = %v, want %v", i+1, changed, !empty)
 		}
 	}
+	// The block time is kept beside the height, outside the hashed state:
+	// both stores must still agree on it, and on the height.
+	var va, vb chainView
+	a.query("chain", &va)
+	b.query("chain", &vb)
+	if va != vb || va.BlockTime != a.time.Unix() || va.Height != int64(len(blocks)) {
+		t.Errorf("chain query on two stores: %+v and %+v, want height %d, time %d", va, vb, len(blocks), a.time.Unix())
+	}
 }
 
 // TestCrashBetweenFinalizeAndCommit stops the app after FinalizeBlock and

@@ -121,6 +121,46 @@ func TestStartReindexesHeightsTheTxIndexLacks(t *testing.T) {
 	}
 }
 
+// TestStartReindexesTheHeightsAboveTheLastIndexed gives a stopped node
+// back the tx index it had some blocks earlier, as a full disk or a kill
+// leaves it: the heights above the last indexed one are indexed on start,
+// and the ones below are kept.
+func TestStartReindexesTheHeightsAboveTheLastIndexed(t *testing.T) {
+	home, opts := newTestHome(t)
+	if _, _, err := node.InitHome(opts); err != nil {
+		t.Fatal(err)
+	}
+	kv := t.TempDir()
+	n, stop := startKV(t, home, kv)
+	early := commitTxs(t, n, "early", 3)
+	stop()
+	index := filepath.Join(home, "data", "tx_index.db")
+	saved := filepath.Join(t.TempDir(), "tx_index.db")
+	if err := os.CopyFS(saved, os.DirFS(index)); err != nil {
+		t.Fatal(err)
+	}
+
+	n, stop = startKV(t, home, kv)
+	late := commitTxs(t, n, "late", 3)
+	stop()
+	if err := os.RemoveAll(index); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(index, os.DirFS(saved)); err != nil {
+		t.Fatal(err)
+	}
+
+	n, _ = startKV(t, home, kv)
+	for i, h := range append(early, late...) {
+		if _, err := n.Local().Tx(context.Background(), h, false); err != nil {
+			t.Errorf("tx %d after restart: %v", i, err)
+		}
+	}
+	if missing, total := missingReceipts(t, n); missing != 0 || total != 6 {
+		t.Errorf("%d of %d committed txs missing from the tx index, want 0 of 6", missing, total)
+	}
+}
+
 // TestFullDiskFailsLoudlyAndHealsOnRestart runs a node on a small tmpfs and
 // fills it: the node reports the failure on Failed instead of carrying on
 // half-stopped, and once space is freed a restart finds every committed
