@@ -124,7 +124,6 @@ func TestKillNineUnderLoad(t *testing.T) {
 	audit := testnetNode{Name: "audit", Home: filepath.Join(t.TempDir(), "audit"), RPC: freeAddr(t), P2P: freeAddr(t)}
 	linli(t, "init", "--home", audit.Home, "--genesis", n.genesis(), "--peers", n.peer(),
 		"--rpc", audit.RPC, "--p2p", audit.P2P, "--timeout-commit", "150ms", "--empty-blocks", "250ms")
-	quietConfig(t, audit.Home)
 	if _, err := os.Stat(filepath.Join(audit.Home, "config", "admin_key.json")); err == nil {
 		t.Error("an audit node got an admin key")
 	}

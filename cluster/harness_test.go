@@ -85,20 +85,12 @@ func testnet(tb testing.TB, validators, full int) []testnetNode {
 		tb.Fatalf("testnet output: %v\n%s", err, out)
 	}
 	for _, n := range net.Nodes {
-		quietConfig(tb, n.Home)
+		// Quiet nodes, but keep CometBFT's errors for the log file.
+		if err := os.WriteFile(filepath.Join(n.Home, "linli.toml"), []byte("log_level = \"error\"\n"), 0o644); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	return net.Nodes
-}
-
-// quietConfig writes a home's linli.toml: quiet nodes that keep CometBFT's
-// errors for the log file, with their notice boards on free ports so that
-// nodes on one host never compete for the default one.
-func quietConfig(tb testing.TB, home string) {
-	tb.Helper()
-	conf := "log_level = \"error\"\n[board]\nlisten = \"127.0.0.1:0\"\n"
-	if err := os.WriteFile(filepath.Join(home, "linli.toml"), []byte(conf), 0o644); err != nil {
-		tb.Fatal(err)
-	}
 }
 
 // proc is a `linli start` child process.

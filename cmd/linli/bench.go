@@ -826,7 +826,7 @@ func benchReplay(ctx context.Context, o benchOptions, dir string, net *benchNet)
 		return nil, err
 	}
 	ports := freePorts{}
-	p2p, rpc, board, err := ports.next(0, 0)
+	p2p, rpc, err := ports.next(0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -834,7 +834,7 @@ func benchReplay(ctx context.Context, o benchOptions, dir string, net *benchNet)
 	if err := initHome(&Env{Stdout: io.Discard, Stderr: io.Discard}, initOptions{
 		home: home(audit), genesis: genesis, rpc: rpc, p2p: p2p, timeoutCommit: o.timeoutCommit, emptyBlocks: benchEmptyBlocks,
 		peers: node.PeerAddress(id, src.Config().P2P.ListenAddress), localNet: true,
-		mempoolSize: o.mempool, noIndexer: o.indexer == "null", boardListen: strings.TrimPrefix(board, "tcp://"),
+		mempoolSize: o.mempool, noIndexer: o.indexer == "null",
 	}); err != nil {
 		return nil, err
 	}

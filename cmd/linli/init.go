@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -53,10 +52,6 @@ type initOptions struct {
 	peers string
 	// localNet lets several nodes on one host peer with each other.
 	localNet bool
-	// boardListen, when set, replaces the default board listen address in
-	// a new linli.toml, so that several nodes on one host do not all try
-	// to serve their boards on the default port.
-	boardListen string
 	// mempoolSize and noIndexer tune CometBFT for benchmarks; zero values
 	// keep linli's defaults.
 	mempoolSize int
@@ -141,11 +136,6 @@ func initHome(env *Env, o initOptions) error {
 	made, err = config.WriteDefault(o.home.linliConfig())
 	if err != nil {
 		return err
-	}
-	if made && o.boardListen != "" {
-		if err := setBoardListen(o.home.linliConfig(), o.boardListen); err != nil {
-			return err
-		}
 	}
 	note(o.home.linliConfig(), made)
 
@@ -257,19 +247,4 @@ func createIfMissing(path string, create func(string) error) (bool, error) {
 		return false, err
 	}
 	return true, create(path)
-}
-
-// setBoardListen rewrites the board's listen address in a linli.toml that
-// init has just written from the defaults, keeping its comments.
-func setBoardListen(path, listen string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	def := fmt.Sprintf("listen = %q", config.Default().Board.Listen)
-	if !bytes.Contains(b, []byte(def)) {
-		return fmt.Errorf("%s: no %s to replace", path, def)
-	}
-	b = bytes.Replace(b, []byte(def), []byte(fmt.Sprintf("listen = %q", listen)), 1)
-	return os.WriteFile(path, b, 0o644)
 }

@@ -24,8 +24,6 @@ type testnetNode struct {
 	ID        string `json:"id"`
 	RPC       string `json:"rpc"`
 	P2P       string `json:"p2p"`
-	// Board is the listen address of the node's notice board.
-	Board string `json:"board"`
 	// Admin is the address of the home's admin key; full nodes have none.
 	Admin tx.Address `json:"admin,omitempty"`
 }
@@ -119,7 +117,7 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 		}
 		n.Home = filepath.Join(o.out, n.Name)
 		var err error
-		if n.P2P, n.RPC, n.Board, err = ports.next(o.basePort, i); err != nil {
+		if n.P2P, n.RPC, err = ports.next(o.basePort, i); err != nil {
 			return nil, err
 		}
 		if n.ID, err = node.NodeID(n.Home); err != nil {
@@ -155,7 +153,7 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 			home: home(n.Home), community: o.community, chainID: o.chainID,
 			rpc: n.RPC, p2p: n.P2P, timeoutCommit: o.timeoutCommit, emptyBlocks: o.emptyBlocks, genesisTime: genesisTime, params: &params,
 			admins: admins, validators: validators, peers: strings.Join(peers, ","), localNet: true,
-			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer, boardListen: strings.TrimPrefix(n.Board, "tcp://"),
+			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer,
 		}
 		if !n.Validator {
 			io.genesis = genesis
@@ -177,13 +175,11 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 // freePorts hands out listen addresses, each port once.
 type freePorts map[string]bool
 
-// next returns node i's P2P, RPC and notice-board listen addresses:
-// BASE+10i, BASE+10i+1 and BASE+10i+2, or with base 0 three ports that are
-// free now.
-func (f freePorts) next(base, i int) (p2p, rpc, board string, err error) {
+// next returns node i's P2P and RPC listen addresses: BASE+10i and
+// BASE+10i+1, or with base 0 two ports that are free now.
+func (f freePorts) next(base, i int) (p2p, rpc string, err error) {
 	if base != 0 {
-		at := func(k int) string { return fmt.Sprintf("tcp://127.0.0.1:%d", base+10*i+k) }
-		return at(0), at(1), at(2), nil
+		return fmt.Sprintf("tcp://127.0.0.1:%d", base+10*i), fmt.Sprintf("tcp://127.0.0.1:%d", base+10*i+1), nil
 	}
 	pick := func() (string, error) {
 		for {
@@ -195,13 +191,10 @@ func (f freePorts) next(base, i int) (p2p, rpc, board string, err error) {
 		}
 	}
 	if p2p, err = pick(); err != nil {
-		return "", "", "", err
+		return "", "", err
 	}
-	if rpc, err = pick(); err != nil {
-		return "", "", "", err
-	}
-	board, err = pick()
-	return p2p, rpc, board, err
+	rpc, err = pick()
+	return p2p, rpc, err
 }
 
 // discard is an io.Writer that drops everything.
