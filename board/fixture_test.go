@@ -79,6 +79,10 @@ func startWorld(tb testing.TB) *world {
 	submit("", adminUser, &tx.RoleGrant{Address: secondAddr, Role: tx.RoleAdmin})
 	submit("", adminUser, &tx.RoleGrant{Address: thirdAddr, Role: tx.RoleAdmin})
 	now := time.Now().Unix()
+	end := now + 4
+	submit("decision", adminUser, &tx.ProposalOpen{Title: "使用维修资金修缮1栋屋顶", Text: "1栋屋顶漏水，拟用维修资金修缮。",
+		Class: tx.ClassOrdinary, NoticeAt: now, VoteStart: now, VoteEnd: end})
+	submit("poll", adminUser, &tx.PollOpen{Title: "游园会定在哪天？", Options: []string{"周六", "周日"}, VoteStart: now, VoteEnd: end})
 	for i, u := range worldUnits {
 		user := ledger.User{Channel: "console", ID: "u-" + u.Unit}
 		code := fmt.Sprintf("%08d", 20_000_000+i*7919)
@@ -86,14 +90,6 @@ func startWorld(tb testing.TB) *world {
 		submit("", user, &tx.MemberBind{Unit: u.Unit, Relation: tx.RelationOwner, Code: code})
 		w.members[u.Unit] = user
 	}
-	// The decision and the poll open after the binding (slow on purpose:
-	// PBKDF2), so that their few seconds of voting are enough for the
-	// ballots on a loaded machine too.
-	now = time.Now().Unix()
-	end := now + 4
-	submit("decision", adminUser, &tx.ProposalOpen{Title: "使用维修资金修缮1栋屋顶", Text: "1栋屋顶漏水，拟用维修资金修缮。",
-		Class: tx.ClassOrdinary, NoticeAt: now, VoteStart: now, VoteEnd: end})
-	submit("poll", adminUser, &tx.PollOpen{Title: "游园会定在哪天？", Options: []string{"周六", "周日"}, VoteStart: now, VoteEnd: end})
 	for _, u := range []string{"1-101", "1-201", "2-101", "2-201"} {
 		submit("vote-"+u, w.members[u], &tx.VoteCast{Proposal: 1, Choices: []int{0}})
 	}
