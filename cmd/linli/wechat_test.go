@@ -34,7 +34,7 @@ func wechatHome(t *testing.T, api string, perm os.FileMode, extra string) (h, rp
 		t.Fatal(err)
 	}
 	listen := strings.TrimPrefix(addr, "tcp://")
-	conf := fmt.Sprintf("log_level = \"error\"\n[board]\nlisten = \"127.0.0.1:0\"\n[wechat]\nenabled = true\nlisten = %q\napp_id = \"wx1234567890abcdef\"\napi_url = %q\nnotify = false\n%s", listen, api, extra)
+	conf := fmt.Sprintf("log_level = \"error\"\n[wechat]\nenabled = true\nlisten = %q\napp_id = \"wx1234567890abcdef\"\napi_url = %q\nnotify = false\n%s", listen, api, extra)
 	if err := os.WriteFile(filepath.Join(h, "linli.toml"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
