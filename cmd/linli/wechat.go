@@ -269,7 +269,8 @@ func runWechatMenu(ctx context.Context, env *Env, args []string) error {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		data = []byte(wechatmp.DefaultMenuTOML)
+		// The menu's link to the notice board goes to its public address.
+		data = []byte(strings.Replace(wechatmp.DefaultMenuTOML, wechatmp.DefaultBoardURL, conf.Board.URL(conf.Board.Listen), 1))
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return err
 		}
