@@ -132,6 +132,9 @@ type receiptData struct {
 	Hash   string
 	Check  string
 	Secret string
+	// Link is the receipt's page on the notice board, when the engine
+	// knows the board's public address.
+	Link string
 }
 
 type rejectedData struct{ Message string }
@@ -208,6 +211,9 @@ func (t *Turn) sayOutcome(r ledger.Receipt, what string, extra *actionExtra) {
 		return
 	}
 	d := receiptData{What: what, Height: r.Height, Hash: short(r.Hash)}
+	if t.e.BoardURL != "" {
+		d.Link = strings.TrimSuffix(t.e.BoardURL, "/") + "/tx/" + r.Hash
+	}
 	if extra != nil {
 		d.Check, d.Secret = extra.Check, extra.Secret
 	}

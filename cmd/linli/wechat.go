@@ -169,6 +169,9 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 
 	e := bot.New(cust, gw.Sessions(), tset)
 	e.Logger = logger
+	if conf.Board.Enabled && conf.Board.PublicURL != "" {
+		e.BoardURL = conf.Board.URL(conf.Board.Listen) // receipts link to /tx/HASH
+	}
 	e.SessionTTL = conf.Chat.SessionTTL
 	// The engine waits for a commit for part of the budget, leaving the
 	// rest to render and write the reply.
