@@ -3,6 +3,7 @@ package board
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -194,6 +195,8 @@ type monthStatement struct {
 	TransferOut int64      `json:"transfer_out"`
 	Closing     int64      `json:"closing"`
 	Entries     []EntryRow `json:"entries"`
+	// Total is how many entries the month has when a page shows a part.
+	Total int `json:"-"`
 }
 
 func (v *view) statement(from, to int, names map[string]string) ([]monthStatement, error) {
@@ -213,10 +216,23 @@ func (v *view) statement(from, to int, names map[string]string) ([]monthStatemen
 	return out, nil
 }
 
+// monthPageSize is how many entries of each account a month's page shows,
+// newest first; more are on the following pages, and all of them in the
+// exports and the printed notice.
+const monthPageSize = 300
+
 func (b *Board) accountsMonth(v *view, r *http.Request) (*response, error) {
 	m, ok := abci.ParseMonth(r.PathValue("month"))
 	if !ok {
 		return nil, errNotFound
+	}
+	page := 1
+	if s := r.PathValue("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 2 || strconv.Itoa(n) != s {
+			return nil, errNotFound // page 1 is /accounts/MONTH itself
+		}
+		page = n
 	}
 	_, names, err := v.accountsAt()
 	if err != nil {
@@ -226,10 +242,38 @@ func (b *Board) accountsMonth(v *view, r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	more := false
+	for i := range st {
+		es := st[i].Entries
+		total := len(es)
+		slices.Reverse(es)
+		lo, hi := min(total, (page-1)*monthPageSize), min(total, page*monthPageSize)
+		st[i].Entries = es[lo:hi]
+		st[i].Total = total
+		more = more || hi < total
+	}
+	if page > 1 && !more && allEmpty(st) {
+		return nil, errNotFound
+	}
+	next := 0
+	if more {
+		next = page + 1
+	}
 	return b.page(v, "month", abci.FormatMonth(m)+" 账目明细", r.URL.Path, struct {
 		Month    string
+		Page     int
+		Next     int
 		Accounts []monthStatement
-	}{abci.FormatMonth(m), st})
+	}{abci.FormatMonth(m), page, next, st})
+}
+
+func allEmpty(st []monthStatement) bool {
+	for _, s := range st {
+		if len(s.Entries) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (b *Board) entriesExport(v *view, r *http.Request) (*response, error) {
@@ -416,7 +460,7 @@ func (b *Board) printDecision(v *view, r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := v.decision(p)
+	d, err := b.decision(v, p)
 	if err != nil {
 		return nil, err
 	}
@@ -426,7 +470,7 @@ func (b *Board) printDecision(v *view, r *http.Request) (*response, error) {
 	res := d.Result
 	n := decisionNotice{Community: v.snap.Community, Proposal: p.ID, Kind: p.Kind, Title: p.Title, Class: p.Class, Buildings: p.Buildings,
 		NoticeAt: p.NoticeAt, VoteStart: p.VoteStart, VoteEnd: p.VoteEnd, ClosedHeight: res.ClosedHeight, Outcome: res.Outcome,
-		Tally: res.Tally, Counts: res.Counts, Winners: res.Winners, Rows: rows(res)}
+		Tally: res.Tally, Counts: res.Counts, Winners: res.Winners, Rows: d.Rows}
 	legal := "poll"
 	if p.Kind == abci.KindDecision {
 		legal = "decision"

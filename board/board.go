@@ -73,6 +73,7 @@ type Board struct {
 	mu     sync.Mutex
 	height int64
 	cache  map[string]*response
+	closed map[uint64]*closed
 }
 
 // New returns a Board over l. codes gives the plain-Chinese message of each
@@ -88,6 +89,7 @@ func New(l Ledger, codes *templates.Set) (*Board, error) {
 		ledger:        l,
 		codes:         codes,
 		cache:         map[string]*response{},
+		closed:        map[uint64]*closed{},
 	}
 	labels, err := loadLabels()
 	if err != nil {
@@ -128,6 +130,7 @@ func (b *Board) routes() {
 	handle("GET /decisions/{id}/rows.json", b.rowsExport)
 	handle("GET /accounts", b.accounts)
 	handle("GET /accounts/{month}", b.accountsMonth)
+	handle("GET /accounts/{month}/{page}", b.accountsMonth)
 	handle("GET /accounts/{account}/entries.csv", b.entriesExport)
 	handle("GET /accounts/{account}/entries.json", b.entriesExport)
 	handle("GET /notices", b.notices)

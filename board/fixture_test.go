@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,10 +80,6 @@ func startWorld(tb testing.TB) *world {
 	submit("", adminUser, &tx.RoleGrant{Address: secondAddr, Role: tx.RoleAdmin})
 	submit("", adminUser, &tx.RoleGrant{Address: thirdAddr, Role: tx.RoleAdmin})
 	now := time.Now().Unix()
-	end := now + 4
-	submit("decision", adminUser, &tx.ProposalOpen{Title: "使用维修资金修缮1栋屋顶", Text: "1栋屋顶漏水，拟用维修资金修缮。",
-		Class: tx.ClassOrdinary, NoticeAt: now, VoteStart: now, VoteEnd: end})
-	submit("poll", adminUser, &tx.PollOpen{Title: "游园会定在哪天？", Options: []string{"周六", "周日"}, VoteStart: now, VoteEnd: end})
 	for i, u := range worldUnits {
 		user := ledger.User{Channel: "console", ID: "u-" + u.Unit}
 		code := fmt.Sprintf("%08d", 20_000_000+i*7919)
@@ -90,13 +87,40 @@ func startWorld(tb testing.TB) *world {
 		submit("", user, &tx.MemberBind{Unit: u.Unit, Relation: tx.RelationOwner, Code: code})
 		w.members[u.Unit] = user
 	}
-	for _, u := range []string{"1-101", "1-201", "2-101", "2-201"} {
-		submit("vote-"+u, w.members[u], &tx.VoteCast{Proposal: 1, Choices: []int{0}})
+	// The votes go in at once, one goroutine per voter, well before the
+	// end: a loaded machine still commits them in a block or two.
+	now = time.Now().Unix()
+	end := now + 5
+	submit("decision", adminUser, &tx.ProposalOpen{Title: "使用维修资金修缮1栋屋顶", Text: "1栋屋顶漏水，拟用维修资金修缮。",
+		Class: tx.ClassOrdinary, NoticeAt: now, VoteStart: now, VoteEnd: end})
+	submit("poll", adminUser, &tx.PollOpen{Title: "游园会定在哪天？", Options: []string{"周六", "周日"}, VoteStart: now, VoteEnd: end})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	vote := func(name, unit string, proposal uint64, choice int) {
+		wg.Go(func() {
+			r, err := w.cust.Submit(ctx, w.members[unit], &tx.VoteCast{Proposal: proposal, Choices: []int{choice}})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || r.Code != 0 {
+				tb.Errorf("vote %s on %d: %+v %v", unit, proposal, r, err)
+			}
+			if name != "" {
+				w.txs[name] = r
+			}
+		})
 	}
-	submit("vote-2-102", w.members["2-102"], &tx.VoteCast{Proposal: 1, Choices: []int{1}})
-	submit("", w.members["1-101"], &tx.VoteCast{Proposal: 2, Choices: []int{1}})
-	submit("", w.members["2-102"], &tx.VoteCast{Proposal: 2, Choices: []int{0}})
-	submit("", w.members["2-101"], &tx.VoteCast{Proposal: 2, Choices: []int{1}})
+	for _, u := range []string{"1-101", "1-201", "2-101", "2-201"} {
+		vote("vote-"+u, u, 1, 0)
+	}
+	vote("vote-2-102", "2-102", 1, 1)
+	wg.Wait()
+	vote("", "1-101", 2, 1)
+	vote("", "2-102", 2, 0)
+	vote("", "2-101", 2, 1)
+	wg.Wait()
+	if tb.Failed() {
+		tb.FailNow()
+	}
 
 	entry := func(name, kind, account string, fen int64, category, counterparty, memo string, proposal uint64) ledger.Receipt {
 		return submit(name, caiwu, &tx.EntryRecord{Kind: kind, Account: account, Amount: fen, Category: category,

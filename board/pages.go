@@ -3,6 +3,7 @@ package board
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -37,35 +38,38 @@ type decisionView struct {
 	// AgreeArea and AgreeHeads agreement against a half or three quarters
 	// of those who took part (after the close only).
 	PartArea, PartHeads, AgreeArea, AgreeHeads Bar
+	// Rows are the published rows after the close, and RowsPage and
+	// RowsSheet their tables, rendered once.
+	Rows                []Row
+	RowsPage, RowsSheet template.HTML
 }
 
 func (d decisionView) IsPoll() bool { return d.Kind == abci.KindPoll }
 
-func (v *view) decision(p Proposal) (decisionView, error) {
+func (b *Board) decision(v *view, p Proposal) (decisionView, error) {
 	d := decisionView{Proposal: p}
+	if p.Status == abci.StatusClosed {
+		c, err := b.closedResult(v, p)
+		if err != nil || c == nil {
+			return d, err
+		}
+		d.Result, d.Rows, d.RowsPage, d.RowsSheet = c.res, c.rows, c.page, c.sheet
+		if tl := c.res.Tally; tl != nil {
+			d.PartArea, d.PartHeads = bar(tl.AP, tl.ATot, 2, 3, false), bar(tl.NP, tl.NTot, 2, 3, false)
+			if p.Class == tx.ClassSpecial {
+				d.AgreeArea, d.AgreeHeads = bar(tl.AY, tl.AP, 3, 4, false), bar(tl.NY, tl.NP, 3, 4, false)
+			} else {
+				d.AgreeArea, d.AgreeHeads = bar(tl.AY, tl.AP, 1, 2, true), bar(tl.NY, tl.NP, 1, 2, true)
+			}
+		}
+		return d, nil
+	}
 	var err error
 	if d.Turnout, err = v.turnout(p.ID); err != nil {
 		return d, err
 	}
 	t := d.Turnout
 	d.PartArea, d.PartHeads = bar(t.AreaVoted, t.AreaTotal, 2, 3, false), bar(t.HeadsVoted, t.HeadsTotal, 2, 3, false)
-	if p.Status != abci.StatusClosed {
-		return d, nil
-	}
-	var res ProposalResult
-	found, err := v.query(fmt.Sprintf("proposals/%d/result", p.ID), &res)
-	if err != nil || !found {
-		return d, err
-	}
-	d.Result = &res
-	if tl := res.Tally; tl != nil {
-		d.PartArea, d.PartHeads = bar(tl.AP, tl.ATot, 2, 3, false), bar(tl.NP, tl.NTot, 2, 3, false)
-		if p.Class == tx.ClassSpecial {
-			d.AgreeArea, d.AgreeHeads = bar(tl.AY, tl.AP, 3, 4, false), bar(tl.NY, tl.NP, 3, 4, false)
-		} else {
-			d.AgreeArea, d.AgreeHeads = bar(tl.AY, tl.AP, 1, 2, true), bar(tl.NY, tl.NP, 1, 2, true)
-		}
-	}
 	return d, nil
 }
 
@@ -77,7 +81,7 @@ func (b *Board) home(v *view, r *http.Request) (*response, error) {
 	var open []decisionView
 	for _, p := range list {
 		if p.Phase == "voting" || p.Phase == "noticed" || p.Phase == "closing" {
-			d, err := v.decision(p)
+			d, err := b.decision(v, p)
 			if err != nil {
 				return nil, err
 			}
@@ -128,7 +132,7 @@ func (b *Board) proposal(v *view, r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := v.decision(p)
+	d, err := b.decision(v, p)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +168,7 @@ func (b *Board) rowsExport(v *view, r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := v.decision(p)
+	d, err := b.decision(v, p)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +176,7 @@ func (b *Board) rowsExport(v *view, r *http.Request) (*response, error) {
 		return nil, errNotFound // nothing is published before the close
 	}
 	name := fmt.Sprintf("proposal-%d-rows", p.ID)
-	rs := rows(d.Result)
+	rs := d.Rows
 	if strings.HasSuffix(r.URL.Path, ".json") {
 		return jsonExport(name, rs)
 	}

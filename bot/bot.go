@@ -139,6 +139,9 @@ type Engine struct {
 	RatePer   time.Duration
 	// Logger receives internal errors, with detail users never see.
 	Logger *slog.Logger
+	// BoardURL is the notice board's public address; when set, every
+	// receipt links to its page there (BoardURL/tx/HASH).
+	BoardURL string
 
 	locks       keyedMutex
 	limiterOnce sync.Once

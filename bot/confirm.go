@@ -136,6 +136,9 @@ type receiptData struct {
 	Check  string
 	Secret string
 	Ballot bool
+	// Link is the receipt's page on the notice board, when the engine
+	// knows the board's public address.
+	Link string
 }
 
 type rejectedData struct{ Message string }
@@ -217,6 +220,9 @@ func (t *Turn) sayOutcome(r ledger.Receipt, what string, extra *actionExtra) {
 		return
 	}
 	d := receiptData{What: what, Height: r.Height, Hash: short(r.Hash)}
+	if t.e.BoardURL != "" {
+		d.Link = strings.TrimSuffix(t.e.BoardURL, "/") + "/tx/" + r.Hash
+	}
 	if extra != nil {
 		d.Check, d.Secret, d.Ballot = extra.Check, extra.Secret, extra.Ballot
 	}

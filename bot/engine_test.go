@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -160,6 +162,27 @@ func TestVoteConfirmsThenAnswersWithReceipt(t *testing.T) {
 		t.Errorf("submitted %#v, want a vote against proposal 1", subs[0])
 	}
 	contains(t, "receipts", f.say("wang", "回执"), "对【使用维修资金更换3栋电梯】投 反对", "区块 #11")
+}
+
+func TestReceiptLinksTheNoticeBoard(t *testing.T) {
+	f := newFixture(t)
+	f.e.BoardURL = "https://gongshi.example.org/"
+	f.bind("wang")
+	f.run("wang", "菜单", "1", "1", "同意")
+	got := f.say("wang", "1")
+	subs := f.l.submitted()
+	if len(subs) != 1 {
+		t.Fatalf("submitted %d txs, want 1", len(subs))
+	}
+	sum := sha256.Sum256(tx.Canonical(subs[0])) // the fake ledger's tx hash
+	contains(t, "receipt", got, "公示栏上的回执：https://gongshi.example.org/tx/"+hex.EncodeToString(sum[:]))
+
+	plain := newFixture(t)
+	plain.bind("wang")
+	plain.run("wang", "菜单", "1", "1", "同意")
+	if got := plain.say("wang", "1"); strings.Contains(got, "公示栏") {
+		t.Errorf("a receipt without a board URL links one:\n%s", got)
+	}
 }
 
 func TestBallotWords(t *testing.T) {

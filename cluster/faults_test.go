@@ -127,6 +127,7 @@ func TestKillNineUnderLoad(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(audit.Home, "config", "admin_key.json")); err == nil {
 		t.Error("an audit node got an admin key")
 	}
+	quietConfig(t, audit.Home)
 	start(t, audit.Home)
 	alc := dial(t, audit.url())
 	top := waitHeight(t, "audit", alc, height(lc), 60*time.Second)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -508,4 +509,27 @@ func WriteDefault(path string) (created bool, err error) {
 		return false, fmt.Errorf("config: %w", err)
 	}
 	return true, nil
+}
+
+// defaultBoardListen is the [board] listen line of default.toml.
+const defaultBoardListen = `listen = "127.0.0.1:8090"`
+
+// SetBoardListen changes the [board] listen address of a linli.toml that
+// WriteDefault wrote, keeping its comments; `linli testnet` gives every
+// node of a local network its own port this way.
+func SetBoardListen(path, listen string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	i := bytes.LastIndex(data, []byte(defaultBoardListen))
+	if i < 0 || !bytes.Contains(data[:i], []byte("\n[board]\n")) {
+		return fmt.Errorf("config: %s has no default [board] listen line to change", path)
+	}
+	line := fmt.Sprintf("listen = %q", listen)
+	out := append(append(append([]byte{}, data[:i]...), line...), data[i+len(defaultBoardListen):]...)
+	if _, err := parse(out); err != nil {
+		return fmt.Errorf("config: board listen %q: %w", listen, err)
+	}
+	return os.WriteFile(path, out, 0o644)
 }

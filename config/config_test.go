@@ -403,3 +403,26 @@ func TestBoardURL(t *testing.T) {
 		}
 	}
 }
+
+func TestSetBoardListen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "linli.toml")
+	if _, err := WriteDefault(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetBoardListen(path, "127.0.0.1:26602"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Board.Listen != "127.0.0.1:26602" || c.Wechat.Listen != Default().Wechat.Listen {
+		t.Errorf("board.listen = %q, wechat.listen = %q", c.Board.Listen, c.Wechat.Listen)
+	}
+	if err := SetBoardListen(path, "127.0.0.1:26612"); err == nil {
+		t.Error("changed a listen line that is no longer the default's")
+	}
+	if err := SetBoardListen(filepath.Join(t.TempDir(), "none.toml"), "127.0.0.1:1"); err == nil {
+		t.Error("changed a file that does not exist")
+	}
+}

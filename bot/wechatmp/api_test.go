@@ -121,7 +121,7 @@ func TestSetMenuSendsWeChatsFormat(t *testing.T) {
 			Name string `json:"name"`
 			Key  string `json:"key"`
 			Sub  []struct {
-				Type, Name, Key string
+				Type, Name, Key, URL string
 			} `json:"sub_button"`
 		} `json:"button"`
 	}
@@ -134,7 +134,8 @@ func TestSetMenuSendsWeChatsFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got.Button) != 3 || got.Button[0].Name != "投票" || got.Button[0].Type != "click" || got.Button[0].Key != "VOTE" ||
-		got.Button[1].Key != "ACCOUNTS" || got.Button[2].Name != "更多" || got.Button[2].Type != "" || len(got.Button[2].Sub) != 5 ||
+		len(got.Button[1].Sub) != 2 || got.Button[1].Sub[0].Key != "ACCOUNTS" || got.Button[1].Sub[1].Type != "view" ||
+		got.Button[1].Sub[1].URL != wechatmp.DefaultBoardURL || got.Button[2].Name != "更多" || got.Button[2].Type != "" || len(got.Button[2].Sub) != 5 ||
 		got.Button[2].Sub[0].Type != "click" || got.Button[2].Sub[0].Key != "SHARE" {
 		t.Errorf("menu sent: %s", f.menus[0])
 	}

@@ -32,7 +32,7 @@ func TestStartExitsOnAFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.MkdirAll(h, 0o700)
-	os.WriteFile(filepath.Join(h, "linli.toml"), []byte("log_level = \"error\"\n"), 0o644)
+	os.WriteFile(filepath.Join(h, "linli.toml"), []byte("log_level = \"error\"\n[board]\nlisten = \"127.0.0.1:0\"\n"), 0o644)
 	mustRun(t, "init", "--home", h, "--community", "阳光花园", "--rpc", rpc, "--p2p", p2p, "--timeout-commit", "100ms", "--empty-blocks", "100ms")
 	url := strings.Replace(rpc, "tcp://", "http://", 1)
 

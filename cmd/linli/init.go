@@ -52,6 +52,9 @@ type initOptions struct {
 	peers string
 	// localNet lets several nodes on one host peer with each other.
 	localNet bool
+	// boardListen, when set, replaces the notice board's default listen
+	// address in a new linli.toml (one port per node of a local network).
+	boardListen string
 	// mempoolSize and noIndexer tune CometBFT for benchmarks; zero values
 	// keep linli's defaults.
 	mempoolSize int
@@ -136,6 +139,11 @@ func initHome(env *Env, o initOptions) error {
 	made, err = config.WriteDefault(o.home.linliConfig())
 	if err != nil {
 		return err
+	}
+	if made && o.boardListen != "" {
+		if err := config.SetBoardListen(o.home.linliConfig(), o.boardListen); err != nil {
+			return err
+		}
 	}
 	note(o.home.linliConfig(), made)
 

@@ -24,6 +24,8 @@ type testnetNode struct {
 	ID        string `json:"id"`
 	RPC       string `json:"rpc"`
 	P2P       string `json:"p2p"`
+	// Board is the notice board's listen address.
+	Board string `json:"board"`
 	// Admin is the address of the home's admin key; full nodes have none.
 	Admin tx.Address `json:"admin,omitempty"`
 }
@@ -120,6 +122,9 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 		if n.P2P, n.RPC, err = ports.next(o.basePort, i); err != nil {
 			return nil, err
 		}
+		if n.Board, err = ports.board(o.basePort, i); err != nil {
+			return nil, err
+		}
 		if n.ID, err = node.NodeID(n.Home); err != nil {
 			return nil, err
 		}
@@ -153,7 +158,7 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 			home: home(n.Home), community: o.community, chainID: o.chainID,
 			rpc: n.RPC, p2p: n.P2P, timeoutCommit: o.timeoutCommit, emptyBlocks: o.emptyBlocks, genesisTime: genesisTime, params: &params,
 			admins: admins, validators: validators, peers: strings.Join(peers, ","), localNet: true,
-			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer,
+			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer, boardListen: n.Board,
 		}
 		if !n.Validator {
 			io.genesis = genesis
@@ -195,6 +200,21 @@ func (f freePorts) next(base, i int) (p2p, rpc string, err error) {
 	}
 	rpc, err = pick()
 	return p2p, rpc, err
+}
+
+// board returns node i's notice board address: BASE+10i+2, or with base 0
+// a port that is free now.
+func (f freePorts) board(base, i int) (string, error) {
+	if base != 0 {
+		return fmt.Sprintf("127.0.0.1:%d", base+10*i+2), nil
+	}
+	for {
+		a, err := node.FreeLoopbackAddr()
+		if err != nil || !f[a] {
+			f[a] = true
+			return strings.TrimPrefix(a, "tcp://"), err
+		}
+	}
 }
 
 // discard is an io.Writer that drops everything.

@@ -169,6 +169,9 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 
 	e := bot.New(cust, gw.Sessions(), tset)
 	e.Logger = logger
+	if conf.Board.Enabled && conf.Board.PublicURL != "" {
+		e.BoardURL = conf.Board.URL(conf.Board.Listen) // receipts link to /tx/HASH
+	}
 	e.SessionTTL = conf.Chat.SessionTTL
 	// The engine waits for a commit for part of the budget, leaving the
 	// rest to render and write the reply.
@@ -269,7 +272,8 @@ func runWechatMenu(ctx context.Context, env *Env, args []string) error {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		data = []byte(wechatmp.DefaultMenuTOML)
+		// The menu's link to the notice board goes to its public address.
+		data = []byte(strings.Replace(wechatmp.DefaultMenuTOML, wechatmp.DefaultBoardURL, conf.Board.URL(conf.Board.Listen), 1))
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return err
 		}

@@ -34,6 +34,9 @@ func wechatHome(t *testing.T, api string, perm os.FileMode, extra string) (h, rp
 		t.Fatal(err)
 	}
 	listen := strings.TrimPrefix(addr, "tcp://")
+	if !strings.Contains(extra, "[board]") {
+		extra += "[board]\nlisten = \"127.0.0.1:0\"\n" // a free port: homes never collide
+	}
 	conf := fmt.Sprintf("log_level = \"error\"\n[wechat]\nenabled = true\nlisten = %q\napp_id = \"wx1234567890abcdef\"\napi_url = %q\nnotify = false\n%s", listen, api, extra)
 	if err := os.WriteFile(filepath.Join(h, "linli.toml"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -103,6 +106,14 @@ func TestWechatMenuDryRunWritesTheDefault(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(h, "config", "wechat_menu.toml")); err != nil {
 		t.Errorf("default menu not written: %v", err)
+	}
+}
+
+func TestWechatMenuLinksTheBoardsPublicURL(t *testing.T) {
+	h, _, _ := wechatHome(t, "http://127.0.0.1:9", 0o600, "[board]\npublic_url = \"https://gongshi.example.org/\"\n")
+	out := mustRun(t, "wechat", "menu", "--dry-run", "--home", h)
+	if !strings.Contains(out, `"url": "https://gongshi.example.org/"`) || !strings.Contains(out, "公示栏") {
+		t.Errorf("the default menu does not link the board's public_url:\n%s", out)
 	}
 }
 
