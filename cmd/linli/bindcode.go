@@ -76,18 +76,28 @@ func runBindCode(ctx context.Context, env *Env, args []string) error {
 		codes[i].Expires = expires.In(cstZone).Format(time.RFC3339)
 	}
 	batches := packBindCodes(chain.ChainID, *relation, expires.Unix(), verifiers)
+	bodies := make([]tx.Body, len(batches))
+	for i, b := range batches {
+		bodies[i] = b
+	}
+	results, err := c.submitMany(ctx, key, bodies, nil)
 	issued := 0
 	var receipts []ledger.Receipt
 	var failed error
-	for _, b := range batches {
-		r, err := c.submit(ctx, key, b)
-		if err != nil || r.Code != 0 {
+	for i, r := range results {
+		if i == len(results)-1 && err != nil || r.Code != 0 {
 			failed = printReceipt(env, r, err)
-			fmt.Fprintf(env.Stderr, "linli: the codes of units %s to %s were not issued\n", b.Codes[0].Unit, b.Codes[len(b.Codes)-1].Unit)
 			break
 		}
 		receipts = append(receipts, r)
-		issued += len(b.Codes)
+		issued += len(batches[i].Codes)
+	}
+	if failed == nil && err != nil {
+		failed = err
+	}
+	if issued < len(units) {
+		fmt.Fprintf(env.Stderr, "linli: the codes of %d units from %s on were not issued; run bindcode again for them\n",
+			len(units)-issued, units[issued])
 	}
 	// Only codes the chain recorded are handed out: a batch that failed
 	// has no slips.
