@@ -240,4 +240,3 @@ func BenchmarkSlips1000(b *testing.B) {
 		}
 	}
 }
-
