@@ -41,6 +41,7 @@ type testnetOptions struct {
 	basePort      int
 	timeoutCommit time.Duration
 	minNotice     time.Duration
+	minVoting     time.Duration
 	// mempoolSize and noIndexer tune the nodes for benchmarks.
 	mempoolSize int
 	noIndexer   bool
@@ -57,6 +58,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&o.basePort, "base-port", 26600, "node i's P2P listens on 127.0.0.1:BASE+10i and its RPC on BASE+10i+1; 0 picks free ports")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
 	fs.DurationVar(&o.minNotice, "min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter)")
+	fs.DurationVar(&o.minVoting, "min-voting", 24*time.Hour, "shortest voting time of an owners' decision (a chain parameter)")
 	args, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -71,6 +73,11 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("testnet wants 1-50 validators and 0-50 full nodes")
 	case o.basePort != 0 && (o.basePort < 1024 || o.basePort+10*(o.validators+o.full) > 65535):
 		return fmt.Errorf("--base-port %d leaves no room for %d nodes", o.basePort, o.validators+o.full)
+	}
+	p := abci.DefaultParams()
+	p.MinNotice, p.MinVoting = int64(o.minNotice.Seconds()), int64(o.minVoting.Seconds())
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("--min-notice %s, --min-voting %s: %w", o.minNotice, o.minVoting, err)
 	}
 	if o.chainID == "" {
 		var b [3]byte
@@ -138,6 +145,9 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 	}
 	params := abci.DefaultParams()
 	params.MinNotice = int64(o.minNotice.Seconds())
+	if o.minVoting > 0 {
+		params.MinVoting = int64(o.minVoting.Seconds())
+	}
 	genesisTime := time.Now().UTC().Truncate(time.Second)
 	var genesis []byte
 	for _, n := range nodes {
