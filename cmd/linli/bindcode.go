@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -51,6 +52,11 @@ func runBindCode(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	units := args
+	for i, u := range units {
+		if slices.Contains(units[:i], u) {
+			return fmt.Errorf("bindcode: unit %s is named twice", u)
+		}
+	}
 	if len(units) == 0 {
 		if units, err = registeredUnits(ctx, c, *building); err != nil {
 			return err

@@ -57,11 +57,18 @@ func testHome(t testing.TB, initArgs ...string) (string, string) {
 	return h, strings.Replace(rpc, "tcp://", "http://", 1)
 }
 
-// run runs a linli command in-process and returns what it printed.
+// run runs a linli command in-process, for at most 30 seconds, and returns
+// what it printed.
 func run(t testing.TB, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return runWithin(t, 30*time.Second, args...)
+}
+
+// runWithin is run with another time limit.
+func runWithin(t testing.TB, limit time.Duration, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errb syncBuffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	err = Run(ctx, args, &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), err
