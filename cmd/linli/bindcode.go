@@ -47,6 +47,9 @@ func runBindCode(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("bindcode wants UNIT... or --all [--building B], not both")
 	}
+	if *relation != tx.RelationOwner && *relation != tx.RelationTenant {
+		return fmt.Errorf("bindcode: --relation must be %s or %s", tx.RelationOwner, tx.RelationTenant)
+	}
 	c, err := cf.dial()
 	if err != nil {
 		return err
@@ -68,6 +71,15 @@ func runBindCode(ctx context.Context, env *Env, args []string) error {
 	var chain abci.ChainInfo
 	if err := c.query(ctx, "chain", &chain); err != nil {
 		return err
+	}
+	// Refuse a validity the chain would refuse before spending tens of
+	// seconds hashing.
+	var params abci.Params
+	if err := c.query(ctx, "params", &params); err != nil {
+		return err
+	}
+	if max := time.Duration(params.BindCodeMaxTTL) * time.Second; *ttl < time.Minute || *ttl > max {
+		return fmt.Errorf("bindcode: --ttl %s must be between 1m and this chain's bind_code_max_ttl, %s", *ttl, max)
 	}
 	key, err := c.signer("")
 	if err != nil {
