@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,11 +47,19 @@ func runBindCode(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("bindcode wants UNIT... or --all [--building B], not both")
 	}
+	if *relation != tx.RelationOwner && *relation != tx.RelationTenant {
+		return fmt.Errorf("bindcode: --relation must be %s or %s", tx.RelationOwner, tx.RelationTenant)
+	}
 	c, err := cf.dial()
 	if err != nil {
 		return err
 	}
 	units := args
+	for i, u := range units {
+		if slices.Contains(units[:i], u) {
+			return fmt.Errorf("bindcode: unit %s is named twice", u)
+		}
+	}
 	if len(units) == 0 {
 		if units, err = registeredUnits(ctx, c, *building); err != nil {
 			return err
@@ -62,6 +71,15 @@ func runBindCode(ctx context.Context, env *Env, args []string) error {
 	var chain abci.ChainInfo
 	if err := c.query(ctx, "chain", &chain); err != nil {
 		return err
+	}
+	// Refuse a validity the chain would refuse before spending tens of
+	// seconds hashing.
+	var params abci.Params
+	if err := c.query(ctx, "params", &params); err != nil {
+		return err
+	}
+	if max := time.Duration(params.BindCodeMaxTTL) * time.Second; *ttl < time.Minute || *ttl > max {
+		return fmt.Errorf("bindcode: --ttl %s must be between 1m and this chain's bind_code_max_ttl, %s", *ttl, max)
 	}
 	key, err := c.signer("")
 	if err != nil {
@@ -76,18 +94,28 @@ func runBindCode(ctx context.Context, env *Env, args []string) error {
 		codes[i].Expires = expires.In(cstZone).Format(time.RFC3339)
 	}
 	batches := packBindCodes(chain.ChainID, *relation, expires.Unix(), verifiers)
+	bodies := make([]tx.Body, len(batches))
+	for i, b := range batches {
+		bodies[i] = b
+	}
+	results, err := c.submitMany(ctx, key, bodies, nil)
 	issued := 0
 	var receipts []ledger.Receipt
 	var failed error
-	for _, b := range batches {
-		r, err := c.submit(ctx, key, b)
-		if err != nil || r.Code != 0 {
+	for i, r := range results {
+		if i == len(results)-1 && err != nil || r.Code != 0 {
 			failed = printReceipt(env, r, err)
-			fmt.Fprintf(env.Stderr, "linli: the codes of units %s to %s were not issued\n", b.Codes[0].Unit, b.Codes[len(b.Codes)-1].Unit)
 			break
 		}
 		receipts = append(receipts, r)
-		issued += len(b.Codes)
+		issued += len(batches[i].Codes)
+	}
+	if failed == nil && err != nil {
+		failed = err
+	}
+	if issued < len(units) {
+		fmt.Fprintf(env.Stderr, "linli: the codes of %d units from %s on were not issued; run bindcode again for them\n",
+			len(units)-issued, units[issued])
 	}
 	// Only codes the chain recorded are handed out: a batch that failed
 	// has no slips.

@@ -109,6 +109,15 @@ func TestBindCodesInBulk(t *testing.T) {
 	if _, _, err := run(t, append([]string{"bindcode", "2-101", "--all"}, cl...)...); err == nil || errors.Is(err, errReported) {
 		t.Errorf("units and --all together: err %v, want a usage error", err)
 	}
+	if _, _, err := run(t, append([]string{"bindcode", "--all", "--ttl", "9000h"}, cl...)...); err == nil || !strings.Contains(err.Error(), "bind_code_max_ttl") {
+		t.Errorf("a ttl past the chain's limit: err %v", err)
+	}
+	if _, _, err := run(t, append([]string{"bindcode", "--all", "--relation", "friend"}, cl...)...); err == nil || !strings.Contains(err.Error(), "--relation") {
+		t.Errorf("an unknown relation: err %v", err)
+	}
+	if _, _, err := run(t, append([]string{"bindcode", "2-101", "2-101"}, cl...)...); err == nil || !strings.Contains(err.Error(), "named twice") {
+		t.Errorf("a unit named twice: err %v", err)
+	}
 	if _, _, err := run(t, append([]string{"bindcode", "--all", "--building", "7"}, cl...)...); err == nil || !strings.Contains(err.Error(), "no registered units") {
 		t.Errorf("an empty building: err %v", err)
 	}

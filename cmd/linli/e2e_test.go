@@ -37,9 +37,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// testHome initialises a home on free loopback ports with fast blocks and
-// quiet logs, and returns it with its RPC URL.
-func testHome(t *testing.T) (string, string) {
+// testHome initialises a home on free loopback ports with fast blocks
+// (unless initArgs set --timeout-commit) and quiet logs, and returns it with
+// its RPC URL. initArgs are more flags for linli init.
+func testHome(t testing.TB, initArgs ...string) (string, string) {
 	t.Helper()
 	h := filepath.Join(t.TempDir(), "home")
 	rpc, err := node.FreeLoopbackAddr()
@@ -53,21 +54,28 @@ func testHome(t *testing.T) (string, string) {
 	os.MkdirAll(h, 0o700)
 	// The notice board on a free port, so that homes never collide.
 	os.WriteFile(filepath.Join(h, "linli.toml"), []byte("log_level = \"error\"\n[board]\nlisten = \"127.0.0.1:0\"\n"), 0o644)
-	mustRun(t, "init", "--home", h, "--community", "阳光花园", "--rpc", rpc, "--p2p", p2p, "--timeout-commit", "100ms", "--empty-blocks", "250ms")
+	mustRun(t, append([]string{"init", "--home", h, "--community", "阳光花园", "--rpc", rpc, "--p2p", p2p, "--timeout-commit", "100ms", "--empty-blocks", "250ms"}, initArgs...)...)
 	return h, strings.Replace(rpc, "tcp://", "http://", 1)
 }
 
-// run runs a linli command in-process and returns what it printed.
-func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+// run runs a linli command in-process, for at most 30 seconds, and returns
+// what it printed.
+func run(t testing.TB, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	return runWithin(t, 30*time.Second, args...)
+}
+
+// runWithin is run with another time limit.
+func runWithin(t testing.TB, limit time.Duration, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb syncBuffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	err = Run(ctx, args, &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), err
 }
 
-func mustRun(t *testing.T, args ...string) string {
+func mustRun(t testing.TB, args ...string) string {
 	t.Helper()
 	out, errOut, err := run(t, args...)
 	if err != nil {
@@ -78,7 +86,7 @@ func mustRun(t *testing.T, args ...string) string {
 
 // runNode runs `linli start` in the background until the test ends or
 // stop is called, and waits until it answers queries.
-func runNode(t *testing.T, h, rpc string) (stop func()) {
+func runNode(t testing.TB, h, rpc string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -116,7 +124,7 @@ func runNode(t *testing.T, h, rpc string) (stop func()) {
 	}
 }
 
-func decode[T any](t *testing.T, s string) T {
+func decode[T any](t testing.TB, s string) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(s), &v); err != nil {

@@ -44,6 +44,7 @@ type testnetOptions struct {
 	timeoutCommit time.Duration
 	emptyBlocks   time.Duration
 	minNotice     time.Duration
+	minVoting     time.Duration
 	// mempoolSize and noIndexer tune the nodes for benchmarks.
 	mempoolSize int
 	noIndexer   bool
@@ -61,6 +62,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
 	fs.DurationVar(&o.emptyBlocks, "empty-blocks", node.DefaultEmptyBlocksInterval, emptyBlocksUsage)
 	fs.DurationVar(&o.minNotice, "min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter)")
+	fs.DurationVar(&o.minVoting, "min-voting", 24*time.Hour, "shortest voting time of an owners' decision (a chain parameter)")
 	args, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -75,6 +77,11 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("testnet wants 1-50 validators and 0-50 full nodes")
 	case o.basePort != 0 && (o.basePort < 1024 || o.basePort+10*(o.validators+o.full) > 65535):
 		return fmt.Errorf("--base-port %d leaves no room for %d nodes", o.basePort, o.validators+o.full)
+	}
+	p := abci.DefaultParams()
+	p.MinNotice, p.MinVoting = int64(o.minNotice.Seconds()), int64(o.minVoting.Seconds())
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("--min-notice %s, --min-voting %s: %w", o.minNotice, o.minVoting, err)
 	}
 	if o.chainID == "" {
 		var b [3]byte
@@ -145,6 +152,9 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 	}
 	params := abci.DefaultParams()
 	params.MinNotice = int64(o.minNotice.Seconds())
+	if o.minVoting > 0 {
+		params.MinVoting = int64(o.minVoting.Seconds())
+	}
 	genesisTime := time.Now().UTC().Truncate(time.Second)
 	var genesis []byte
 	for _, n := range nodes {
