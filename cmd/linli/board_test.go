@@ -42,7 +42,7 @@ func TestBoardAfterTheDemo(t *testing.T) {
 	params.MinNotice, params.MinVoting = demoNotice, 1
 	quiet := &Env{Stdout: io.Discard, Stderr: io.Discard}
 	if err := initHome(quiet, initOptions{home: hm, community: demoCommunity, chainID: demoChainID, rpc: rpc, p2p: p2p,
-		timeoutCommit: 100 * time.Millisecond, params: &params}); err != nil {
+		timeoutCommit: 100 * time.Millisecond, emptyBlocks: 250 * time.Millisecond, params: &params}); err != nil {
 		t.Fatal(err)
 	}
 	n, closeAll, err := startNode(ctx, quiet, hm)
