@@ -170,7 +170,9 @@ func (t *Turn) execute(f *Frame) error {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(t.ctx, t.e.budget(t.Req.Channel))
+	resume := pauseFor(t.ctx)
 	r, err := t.e.Ledger.Submit(ctx, t.user, body)
+	resume()
 	cancel()
 	switch {
 	case errors.Is(err, ledger.ErrPending):
@@ -210,6 +212,9 @@ func (t *Turn) sayOutcome(r ledger.Receipt, what string, extra *actionExtra) {
 	d := receiptData{What: what, Height: r.Height, Hash: short(r.Hash)}
 	if extra != nil {
 		d.Check, d.Secret = extra.Check, extra.Secret
+		if extra.Secret != "" {
+			t.secrets = append(t.secrets, extra.Secret)
+		}
 	}
 	t.say("bot.receipt", d)
 	if extra != nil && extra.After != "" {

@@ -265,7 +265,7 @@ func TestValidate(t *testing.T) {
 		{"DefaultIsValid", func(*Config) {}, nil},
 		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size",
 			"chat.session_ttl", "wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
-			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size"}},
+			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size", "wechat.message_window", "wechat.event_window"}},
 		{"ErrBatchSizeTooLarge", func(c *Config) { c.Roster.BatchSize = MaxBatchSize + 1 }, []string{"roster.batch_size"}},
 		{"LargestBatchIsValid", func(c *Config) { c.Roster.BatchSize = MaxBatchSize }, nil},
 		{"LongestTimeoutIsValid", func(c *Config) { c.Client.CommitTimeout = MaxCommitTimeout }, nil},

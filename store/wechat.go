@@ -21,6 +21,10 @@ func (g *Gateway) Wechat() *Wechat { return &Wechat{db: g.db} }
 type Wechat struct {
 	db *sql.DB
 
+	// pushMu serialises the read-modify-write of push quotas: one
+	// gateway process owns gateway.db.
+	pushMu sync.Mutex
+
 	prepOnce sync.Once
 	prepErr  error
 	insert   *sql.Stmt // a message's arrival
@@ -220,4 +224,113 @@ func (w *Wechat) PutState(ctx context.Context, key, value string, at time.Time) 
 		return fmt.Errorf("store: put wechat state: %w", err)
 	}
 	return nil
+}
+
+// UpdatePush changes what WeChat allows to be pushed to openid: fn gets
+// the customer-service messages left and until when, and returns the new
+// values, atomically. It returns what fn returned; for an openid never seen
+// it changes nothing and returns 0 and false.
+func (w *Wechat) UpdatePush(ctx context.Context, openid string, fn func(left int, until time.Time) (int, time.Time)) (int, bool, error) {
+	w.pushMu.Lock()
+	defer w.pushMu.Unlock()
+	var left int
+	var until int64
+	err := w.db.QueryRowContext(ctx, `SELECT push_left, push_until FROM wechat_users WHERE openid = ?`, openid).Scan(&left, &until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: read push quota: %w", err)
+	}
+	nl, nu := fn(left, time.UnixMilli(until))
+	if nl == left && nu.UnixMilli() == until {
+		return nl, true, nil
+	}
+	if _, err := w.db.ExecContext(ctx, `UPDATE wechat_users SET push_left = ?, push_until = ? WHERE openid = ?`, nl, nu.UnixMilli(), openid); err != nil {
+		return 0, false, fmt.Errorf("store: write push quota: %w", err)
+	}
+	return nl, true, nil
+}
+
+// UseSignature records that a POST signed with key (its timestamp, nonce
+// and signature) arrived with a body whose hash is bodyHash. ok is true
+// the first time, and again for a byte-identical body (WeChat sending the
+// same request again); false means the signed URL came back with another
+// body.
+func (w *Wechat) UseSignature(ctx context.Context, key, bodyHash string, at time.Time) (ok bool, err error) {
+	res, err := w.db.ExecContext(ctx, `INSERT INTO wechat_signatures (sig_key, body_hash, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (sig_key) DO NOTHING`, key, bodyHash, at.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("store: record signature: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	var first string
+	if err := w.db.QueryRowContext(ctx, `SELECT body_hash FROM wechat_signatures WHERE sig_key = ?`, key).Scan(&first); err != nil {
+		return false, fmt.Errorf("store: record signature: %w", err)
+	}
+	return first == bodyHash, nil
+}
+
+// PruneSignatures forgets signatures recorded before before.
+func (w *Wechat) PruneSignatures(ctx context.Context, before time.Time) (int64, error) {
+	res, err := w.db.ExecContext(ctx, `DELETE FROM wechat_signatures WHERE created_at < ?`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("store: prune signatures: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// Undelivered is a notice that could not be delivered by any means.
+type Undelivered struct {
+	ID     int64
+	OpenID string
+	// Kind is the notice's kind (proposal, reminder, …, or reply for
+	// the rest of an answer, receipt for a receipt).
+	Kind   string
+	Text   string
+	Reason string
+	At     time.Time
+}
+
+// RecordUndelivered records a notice that could not be delivered.
+func (w *Wechat) RecordUndelivered(ctx context.Context, openid, kind, text, reason string, at time.Time) error {
+	_, err := w.db.ExecContext(ctx, `INSERT INTO wechat_undelivered (openid, kind, text, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
+		openid, kind, text, reason, at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: record undelivered: %w", err)
+	}
+	return nil
+}
+
+// ListUndelivered returns the undelivered notices recorded at or after
+// since, newest first, at most limit, and how many there are in all since
+// then.
+func (w *Wechat) ListUndelivered(ctx context.Context, since time.Time, limit int) ([]Undelivered, int, error) {
+	var total int
+	if err := w.db.QueryRowContext(ctx, `SELECT count(*) FROM wechat_undelivered WHERE created_at >= ?`, since.UnixMilli()).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: list undelivered: %w", err)
+	}
+	rows, err := w.db.QueryContext(ctx, `SELECT id, openid, kind, text, reason, created_at FROM wechat_undelivered
+		WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?`, since.UnixMilli(), limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list undelivered: %w", err)
+	}
+	defer rows.Close()
+	var out []Undelivered
+	for rows.Next() {
+		var u Undelivered
+		var at int64
+		if err := rows.Scan(&u.ID, &u.OpenID, &u.Kind, &u.Text, &u.Reason, &at); err != nil {
+			return nil, 0, fmt.Errorf("store: list undelivered: %w", err)
+		}
+		u.At = time.UnixMilli(at)
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("store: list undelivered: %w", err)
+	}
+	return out, total, nil
 }

@@ -56,26 +56,28 @@ type poster struct {
 	tmpls []string
 }
 
-func (p *poster) Push(openid string, texts []string) bool {
+// Notify records the text, and each fallback as "openid id key=value…"
+// (subscription messages with "sub:" before the id).
+func (p *poster) Notify(openid, kind, text string, fallbacks []wechatmp.Fallback) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.texts[openid] = append(p.texts[openid], texts...)
-	return true
-}
-
-func (p *poster) PushTemplate(openid, id string, data map[string]string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
+	p.texts[openid] = append(p.texts[openid], text)
+	for _, f := range fallbacks {
+		keys := make([]string, 0, len(f.Data))
+		for k := range f.Data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		id := f.TemplateID
+		if f.Subscription {
+			id = "sub:" + id
+		}
+		s := openid + " " + id
+		for _, k := range keys {
+			s += " " + k + "=" + f.Data[k]
+		}
+		p.tmpls = append(p.tmpls, s)
 	}
-	sort.Strings(keys)
-	s := openid + " " + id
-	for _, k := range keys {
-		s += " " + k + "=" + data[k]
-	}
-	p.tmpls = append(p.tmpls, s)
 	return true
 }
 
@@ -165,6 +167,7 @@ func TestNotifications(t *testing.T) {
 	out := &poster{texts: map[string][]string{}}
 	n := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
 	n.Templates = map[string]wechatmp.TemplateSpec{"proposal": {ID: "tmpl-new", Fields: map[string]string{"thing1": "title", "time2": "time", "thing3": "community"}}}
+	n.Subscriptions = map[string]wechatmp.TemplateSpec{"proposal": {ID: "sub-new", Fields: map[string]string{"thing1": "title"}}}
 	scan := func() {
 		t.Helper()
 		if err := n.Scan(ctx); err != nil {
@@ -190,8 +193,17 @@ func TestNotifications(t *testing.T) {
 			map[string]any{"id": 2, "kind": "poll", "title": "中秋活动定在哪天", "options": []string{"周六", "周日"}, "vote_start": t0, "vote_end": t0 + 3*86400, "phase": "voting", "status": "open"})
 	})
 	scan()
-	check("NewPollToEveryBoundFollower", "新的投票：【中秋活动定在哪天】", []string{"oOther", "oOwner1", "oOwner2", "oTenant"},
-		"oOld tmpl-new thing1=中秋活动定在哪天 thing3=阳光花园 time2="+time.Unix(t0+3*86400, 0).In(time.FixedZone("CST", 8*3600)).Format("1月2日 15:04"))
+	// Every notice carries its template and subscription messages, which
+	// the outbox sends when WeChat allows no customer-service message.
+	fallback := func(openid string) []string {
+		end := time.Unix(t0+3*86400, 0).In(time.FixedZone("CST", 8*3600)).Format("1月2日 15:04")
+		return []string{openid + " tmpl-new thing1=中秋活动定在哪天 thing3=阳光花园 time2=" + end, openid + " sub:sub-new thing1=中秋活动定在哪天"}
+	}
+	var fallbacks []string
+	for _, u := range []string{"oOld", "oOther", "oOwner1", "oOwner2", "oTenant"} {
+		fallbacks = append(fallbacks, fallback(u)...)
+	}
+	check("NewPollToEveryBoundFollower", "新的投票：【中秋活动定在哪天】", []string{"oOld", "oOther", "oOwner1", "oOwner2", "oTenant"}, fallbacks...)
 
 	scan()
 	check("NoNewBlockNothingSent", "", nil)
@@ -201,7 +213,7 @@ func TestNotifications(t *testing.T) {
 		p[0]["phase"], p[0]["vote_end"] = "voting", c.blockTime+3600
 	})
 	scan()
-	check("ReminderToOwnersInTheBuildingWhoHaveNotVoted", "您家还没有投票", []string{"oOwner1"})
+	check("ReminderToOwnersInTheBuildingWhoHaveNotVoted", "您家还没有投票", []string{"oOld", "oOwner1"})
 
 	c.block(func(a map[string]any) {
 		p := a["proposals"].([]map[string]any)
@@ -210,7 +222,7 @@ func TestNotifications(t *testing.T) {
 		a["proposals/2/result"] = abci.Result{Proposal: 2, Kind: "poll", Winners: []string{"周日"}}
 	})
 	scan()
-	check("DecisionResultToItsElectorate", "业主表决【更换3栋电梯】结果已公布：通过", []string{"oOwner1", "oOwner2"})
+	check("DecisionResultToItsElectorate", "业主表决【更换3栋电梯】结果已公布：通过", []string{"oOld", "oOwner1", "oOwner2"})
 	c.block(func(map[string]any) {})
 	scan()
 	check("ResultsSentOnce", "结果已公布", nil)

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,6 +128,8 @@ func newHookOn(t testing.TB, gw *store.Gateway, aes bool, configure func(*wechat
 	h.wh.AppID, h.wh.Token, h.wh.Community, h.wh.Push = testAppID, testToken, "阳光花园", h.out
 	if aes {
 		h.wh.AESKey = testAESKey
+	} else {
+		h.wh.AllowPlaintext = true
 	}
 	h.wh.Address = func(openid string) (string, error) { return "addr-" + openid, nil }
 	if configure != nil {
@@ -172,7 +175,12 @@ func TestRejectedRequests(t *testing.T) {
 	h := newHook(t, false, func(wh *wechatmp.Webhook) { wh.MaxBody = 4 << 10 })
 	hs := newHook(t, true, nil)
 	now := time.Now()
-	good := func(h *hook, m wxMsg, md mode) *http.Request { return wxRequest(t, h.srv.URL, m, md, now) }
+	// Each request is signed afresh (another nonce): a signed URL is
+	// accepted once.
+	var seq atomic.Int64
+	good := func(h *hook, m wxMsg, md mode) *http.Request {
+		return wxRequest(t, h.srv.URL, m, md, now.Add(time.Duration(seq.Add(1))))
+	}
 	withQuery := func(r *http.Request, edit func(url.Values)) *http.Request {
 		q := r.URL.Query()
 		edit(q)
@@ -322,7 +330,7 @@ func TestVoiceWithoutRecognitionAsksForADigit(t *testing.T) {
 	defer gw.Close()
 	e := bot.New(emptyLedger{}, gw.Sessions(), templates.MustLoad())
 	wh := wechatmp.NewWebhook(e, gw.Wechat(), templates.MustLoad())
-	wh.Token = testToken
+	wh.Token, wh.AllowPlaintext = testToken, true
 	if err := wh.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -388,23 +396,55 @@ func TestOtherMessagesAskForText(t *testing.T) {
 	}
 }
 
-func TestLongReplyIsSplit(t *testing.T) {
+// A long answer costs at most one push: the reply, one pushed part that
+// says "回复 N 查看更多", and each N brings the next ones the same way.
+func TestLongReplyIsCutAndContinuedOnN(t *testing.T) {
 	h := newHook(t, false, nil)
-	long := strings.Repeat("一行很长的账目明细。\n", 200) // about 6 KB
+	long := strings.Repeat("一行很长的账目明细。\n", 300) // about 9 KB
 	h.e.reply = func(*bot.Request) *bot.Reply { return &bot.Reply{Parts: []string{"第一部分", long}} }
 	if got := post(t, h.srv, text("oL", "账目"), plaintext); got != "第一部分" {
 		t.Errorf("passive reply %q, want the first part", got)
 	}
-	rest := h.out.wait(t, "oL", 4)
+	pushed := h.out.wait(t, "oL", 1)
 	total := 0
-	for _, p := range rest {
+	check := func(p string) {
+		t.Helper()
 		if len(p) > 2048 {
-			t.Errorf("pushed part of %d bytes, over WeChat's limit", len(p))
+			t.Errorf("part of %d bytes, over WeChat's limit", len(p))
 		}
-		total += len(p)
+		total += len(strings.ReplaceAll(p, "一行很长的账目明细。", "一行很长的账目明细。x")) - len(p)
 	}
-	if total < len(long)-400 {
-		t.Errorf("pushed %d bytes of %d", total, len(long))
+	check(pushed[0])
+	contains(t, "pushed part", pushed[0], "回复 N 查看更多")
+	var next string
+	for range 5 {
+		if next = post(t, h.srv, text("oL", "N"), plaintext); !strings.Contains(next, "一行很长") {
+			break
+		}
+		check(next)
+		h.out.mu.Lock()
+		all := slices.Clone(h.out.got["oL"])
+		h.out.got["oL"] = all[:1]
+		h.out.mu.Unlock()
+		last := ""
+		if len(all) > 1 {
+			// The reply to N may push one more part; take it too.
+			last = all[len(all)-1]
+			check(last)
+		}
+		if !strings.Contains(next, "查看更多") && !strings.Contains(last, "查看更多") {
+			break
+		}
+	}
+	if total != 300 {
+		t.Errorf("%d lines of 300 reached the user", total)
+	}
+	// With nothing more, N goes to the engine.
+	if got := post(t, h.srv, text("oL", "N"), plaintext); got != "第一部分" {
+		t.Errorf("N with nothing more: %q, want the engine's answer", got)
+	}
+	if n := h.e.calls.Load(); n != 2 {
+		t.Errorf("the engine was asked %d times, want 2", n)
 	}
 }
 
@@ -537,26 +577,32 @@ func (emptyLedger) Address(u bot.UserRef) (tx.Address, error) {
 	return keys.Address(k), nil
 }
 
-// slowStore holds BeginMessage until released.
+// slowStore holds BeginMessage until released, and says when one is
+// being held.
 type slowStore struct {
 	*store.Wechat
+	entered chan struct{}
 	release chan struct{}
 }
 
 func (s slowStore) BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (bool, bool, string, error) {
+	s.entered <- struct{}{}
 	<-s.release
 	return s.Wechat.BeginMessage(ctx, key, openid, address, at)
 }
 
-func TestOverloadAsksWeChatToRetry(t *testing.T) {
+// A message that cannot start within the budget is answered, with a 200
+// and "请稍候再试" (WeChat shows residents an error page for a non-200),
+// and nothing is recorded for it, so that sending it again works.
+func TestOverloadAsksTheUserToRetry(t *testing.T) {
 	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer gw.Close()
-	st := slowStore{gw.Wechat(), make(chan struct{})}
+	st := slowStore{gw.Wechat(), make(chan struct{}), make(chan struct{})}
 	wh := wechatmp.NewWebhook(&engine{}, st, templates.MustLoad())
-	wh.Token, wh.MaxConcurrent, wh.Budget = testToken, 1, 300*time.Millisecond
+	wh.Token, wh.AllowPlaintext, wh.MaxConcurrent, wh.Budget = testToken, true, 1, 300*time.Millisecond
 	if err := wh.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -565,22 +611,24 @@ func TestOverloadAsksWeChatToRetry(t *testing.T) {
 		srv.Close()
 		wh.Close()
 	}()
-	first := make(chan string)
+	first := make(chan string, 1)
 	go func() { first <- post(t, srv, text("oA", "1"), plaintext) }()
-	time.Sleep(50 * time.Millisecond) // the first holds the only slot
+	<-st.entered // the first holds the only slot
 	second := text("oB", "2")
-	res, err := http.DefaultClient.Do(wxRequest(t, srv.URL, second, plaintext, time.Now()))
-	if err != nil {
-		t.Fatal(err)
+	start := time.Now()
+	if got := post(t, srv, second, plaintext); got != "现在人多，请稍候再试。" {
+		t.Errorf("a message that cannot start within the budget: %q", got)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("a message that cannot start within the budget: %d, want 503", res.StatusCode)
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Errorf("answered after %v, past the budget", d)
 	}
 	close(st.release)
-	<-first
-	// WeChat's retry is handled: nothing was recorded for it.
+	if got := <-first; got == "" {
+		t.Errorf("the first got no reply")
+	}
+	// Sent again, it is handled: nothing was recorded for it.
+	go func() { <-st.entered }()
 	if got := post(t, srv, second, plaintext); got != "回声：2" {
-		t.Errorf("retry after overload: %q", got)
+		t.Errorf("sent again after overload: %q", got)
 	}
 }
