@@ -170,7 +170,7 @@ func (t *Turn) execute(f *Frame) error {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(t.ctx, t.e.budget(t.Req.Channel))
-	resume := pauseFor(t.ctx)
+	resume := PauseFor(t.ctx)
 	r, err := t.e.Ledger.Submit(ctx, t.user, body)
 	resume()
 	cancel()

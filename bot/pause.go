@@ -13,8 +13,10 @@ func WithPause(ctx context.Context, pause func() (resume func())) context.Contex
 	return context.WithValue(ctx, pauseKey{}, pause)
 }
 
-// pauseFor calls the pause hook of ctx, if any, and returns its resume.
-func pauseFor(ctx context.Context) (resume func()) {
+// PauseFor calls the pause hook of ctx, if any, and returns its resume:
+// the engine calls it around a commit wait, and so may any Handler that
+// waits without working.
+func PauseFor(ctx context.Context) (resume func()) {
 	if p, ok := ctx.Value(pauseKey{}).(func() func()); ok && p != nil {
 		return p()
 	}

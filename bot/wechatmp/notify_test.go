@@ -25,11 +25,16 @@ type fakeChain struct {
 	height    int64
 	blockTime int64
 	answers   map[string]any
+	// fail names paths whose query fails.
+	fail map[string]bool
 }
 
 func (c *fakeChain) Query(_ context.Context, path string) (ledger.QueryResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.fail[path] {
+		return ledger.QueryResult{}, fmt.Errorf("query %s: broken", path)
+	}
 	if path == "chain" {
 		return ledger.QueryResult{Value: tx.Canonical(map[string]any{"height": c.height, "block_time": c.blockTime, "community": "阳光花园", "chain_id": "c"})}, nil
 	}
@@ -312,4 +317,43 @@ func TestNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("NothingAgainAfterARestart", "", nil)
+}
+
+// A query that fails for one user skips that user only: the others are
+// still told.
+func TestNotifierSkipsAUserItCannotRead(t *testing.T) {
+	ctx := context.Background()
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	wx := gw.Wechat()
+	owner := func(unit string) abci.MemberView {
+		return abci.MemberView{Unit: unit, Relation: "owner", Owner: "O-" + unit, Roles: []string{}}
+	}
+	c := &fakeChain{height: 1, blockTime: 1_800_000_000, fail: map[string]bool{"members/A2": true}, answers: map[string]any{
+		"units":      []abci.Unit{{Unit: "1-101", Building: "1"}, {Unit: "1-102", Building: "1"}, {Unit: "1-103", Building: "1"}},
+		"members/A1": owner("1-101"), "members/A3": owner("1-103"),
+		"proposals": []map[string]any{}, "repairs": []abci.Repair{}, "bookings": nil,
+	}}
+	for i, id := range []string{"oA", "oB", "oC"} {
+		if _, _, _, err := wx.BeginMessage(ctx, "m-"+id, id, fmt.Sprintf("A%d", i+1), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := &poster{texts: map[string][]string{}}
+	n := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
+	if err := n.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.block(func(a map[string]any) {
+		a["proposals"] = []map[string]any{{"id": 1, "kind": "poll", "title": "春游", "options": []string{"甲", "乙"}, "vote_start": 1_800_000_000, "vote_end": 1_800_000_000 + 86400, "phase": "voting", "status": "open"}}
+	})
+	if err := n.Scan(ctx); err != nil {
+		t.Fatalf("a failing user stops the scan: %v", err)
+	}
+	if got := out.peek("春游"); !slices.Equal(got, []string{"oA", "oC"}) {
+		t.Errorf("told %v, want oA and oC", got)
+	}
 }
