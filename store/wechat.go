@@ -29,6 +29,9 @@ type Wechat struct {
 	prepErr  error
 	insert   *sql.Stmt // a message's arrival
 	finish   *sql.Stmt // its answer
+	sigUse   *sql.Stmt // a signed URL's first use
+	pushGet  *sql.Stmt // a user's push allowance
+	pushSet  *sql.Stmt // its change
 }
 
 // prepare prepares the statements every message runs, once.
@@ -36,8 +39,18 @@ func (w *Wechat) prepare(ctx context.Context) error {
 	w.prepOnce.Do(func() {
 		w.insert, w.prepErr = w.db.PrepareContext(ctx, `INSERT INTO wechat_messages (msg_key, created_at) VALUES (?, ?)
 			ON CONFLICT (msg_key) DO NOTHING`)
-		if w.prepErr == nil {
-			w.finish, w.prepErr = w.db.PrepareContext(ctx, `UPDATE wechat_messages SET answered = 1, reply = ? WHERE msg_key = ?`)
+		for _, p := range []struct {
+			stmt  **sql.Stmt
+			query string
+		}{
+			{&w.finish, `UPDATE wechat_messages SET answered = 1, reply = ? WHERE msg_key = ?`},
+			{&w.sigUse, `INSERT INTO wechat_signatures (sig_key, body_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (sig_key) DO NOTHING`},
+			{&w.pushGet, `SELECT push_left, push_until FROM wechat_users WHERE openid = ?`},
+			{&w.pushSet, `UPDATE wechat_users SET push_left = ?, push_until = ? WHERE openid = ?`},
+		} {
+			if w.prepErr == nil {
+				*p.stmt, w.prepErr = w.db.PrepareContext(ctx, p.query)
+			}
 		}
 	})
 	if w.prepErr != nil {
@@ -231,11 +244,14 @@ func (w *Wechat) PutState(ctx context.Context, key, value string, at time.Time) 
 // values, atomically. It returns what fn returned; for an openid never seen
 // it changes nothing and returns 0 and false.
 func (w *Wechat) UpdatePush(ctx context.Context, openid string, fn func(left int, until time.Time) (int, time.Time)) (int, bool, error) {
+	if err := w.prepare(ctx); err != nil {
+		return 0, false, err
+	}
 	w.pushMu.Lock()
 	defer w.pushMu.Unlock()
 	var left int
 	var until int64
-	err := w.db.QueryRowContext(ctx, `SELECT push_left, push_until FROM wechat_users WHERE openid = ?`, openid).Scan(&left, &until)
+	err := w.pushGet.QueryRowContext(ctx, openid).Scan(&left, &until)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -246,31 +262,63 @@ func (w *Wechat) UpdatePush(ctx context.Context, openid string, fn func(left int
 	if nl == left && nu.UnixMilli() == until {
 		return nl, true, nil
 	}
-	if _, err := w.db.ExecContext(ctx, `UPDATE wechat_users SET push_left = ?, push_until = ? WHERE openid = ?`, nl, nu.UnixMilli(), openid); err != nil {
+	if _, err := w.pushSet.ExecContext(ctx, nl, nu.UnixMilli(), openid); err != nil {
 		return 0, false, fmt.Errorf("store: write push quota: %w", err)
 	}
 	return nl, true, nil
 }
 
-// UseSignature records that a POST signed with key (its timestamp, nonce
-// and signature) arrived with a body whose hash is bodyHash. ok is true
-// the first time, and again for a byte-identical body (WeChat sending the
-// same request again); false means the signed URL came back with another
-// body.
-func (w *Wechat) UseSignature(ctx context.Context, key, bodyHash string, at time.Time) (ok bool, err error) {
-	res, err := w.db.ExecContext(ctx, `INSERT INTO wechat_signatures (sig_key, body_hash, created_at) VALUES (?, ?, ?)
-		ON CONFLICT (sig_key) DO NOTHING`, key, bodyHash, at.UnixMilli())
+// RecordSignatures records signed URLs (their timestamp, nonce and
+// signature, keys[i]) that were accepted with a body whose hash is
+// hashes[i], in one transaction. A key already recorded keeps its first
+// hash.
+func (w *Wechat) RecordSignatures(ctx context.Context, keys, hashes []string, at time.Time) error {
+	if len(keys) != len(hashes) {
+		return errors.New("store: record signatures: keys and hashes differ in number")
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := w.prepare(ctx); err != nil {
+		return err
+	}
+	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("store: record signature: %w", err)
+		return fmt.Errorf("store: record signatures: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return true, nil
+	defer tx.Rollback()
+	st := tx.StmtContext(ctx, w.sigUse)
+	for i := range keys {
+		if _, err := st.ExecContext(ctx, keys[i], hashes[i], at.UnixMilli()); err != nil {
+			return fmt.Errorf("store: record signatures: %w", err)
+		}
 	}
-	var first string
-	if err := w.db.QueryRowContext(ctx, `SELECT body_hash FROM wechat_signatures WHERE sig_key = ?`, key).Scan(&first); err != nil {
-		return false, fmt.Errorf("store: record signature: %w", err)
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: record signatures: %w", err)
 	}
-	return first == bodyHash, nil
+	return nil
+}
+
+// EachSignature calls fn for every signed URL recorded at or after since.
+func (w *Wechat) EachSignature(ctx context.Context, since time.Time, fn func(key, bodyHash string) error) error {
+	rows, err := w.db.QueryContext(ctx, `SELECT sig_key, body_hash FROM wechat_signatures WHERE created_at >= ?`, since.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: list signatures: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, h string
+		if err := rows.Scan(&k, &h); err != nil {
+			return fmt.Errorf("store: list signatures: %w", err)
+		}
+		if err := fn(k, h); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: list signatures: %w", err)
+	}
+	return nil
 }
 
 // PruneSignatures forgets signatures recorded before before.

@@ -57,9 +57,12 @@ type Store interface {
 	// a long answer, under "more/" and the openid).
 	GetState(ctx context.Context, key string) (value string, ok bool, err error)
 	PutState(ctx context.Context, key, value string, at time.Time) error
-	// UseSignature records the signed URL key of a POST with its body's
-	// hash; ok is false when key came before with another body.
-	UseSignature(ctx context.Context, key, bodyHash string, at time.Time) (ok bool, err error)
+	// RecordSignatures records accepted signed URLs (keys[i], the
+	// request's timestamp, nonce and signature) with their bodies'
+	// hashes, so that a restart remembers them.
+	RecordSignatures(ctx context.Context, keys, hashes []string, at time.Time) error
+	// EachSignature calls fn for each signed URL recorded since since.
+	EachSignature(ctx context.Context, since time.Time, fn func(key, bodyHash string) error) error
 	// PruneSignatures forgets signatures recorded before before.
 	PruneSignatures(ctx context.Context, before time.Time) (int64, error)
 	// UpdatePush changes what WeChat allows to be pushed to openid (see
@@ -153,6 +156,14 @@ type Webhook struct {
 
 	refusals refusalLog
 
+	// sigs are the signed URLs accepted within twice the window, by key,
+	// with their bodies' hashes; sigsNew are those not yet recorded in
+	// the Store (flushed in batches: one write per request would make the
+	// requests queue for gateway.db's lock).
+	sigMu   sync.Mutex
+	sigs    map[string]sigSeen
+	sigsNew []string
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
@@ -204,8 +215,85 @@ func (wh *Webhook) Open() error {
 	wh.slots = make(chan struct{}, wh.MaxConcurrent)
 	wh.ctx, wh.cancel = context.WithCancel(context.Background())
 	wh.laters = make(chan struct{}, maxLaters)
+	wh.sigs = map[string]sigSeen{}
+	now := wh.Now()
+	if err := wh.st.EachSignature(wh.ctx, now.Add(-wh.sigKeep()), func(key, hash string) error {
+		wh.sigs[key] = sigSeen{hash: hash, at: now}
+		return nil
+	}); err != nil {
+		wh.cancel()
+		return err
+	}
 	wh.bg.Go(wh.prune)
+	wh.bg.Go(wh.flushSignatures)
 	return nil
+}
+
+// sigSeen is an accepted signed URL: its body's hash and when it came.
+type sigSeen struct {
+	hash string
+	at   time.Time
+}
+
+// sigKeep is how long a signed URL is remembered: its timestamp is
+// accepted up to Window after it was made, which was at most Window
+// before it arrived.
+func (wh *Webhook) sigKeep() time.Duration { return 2*wh.Window + time.Minute }
+
+// useSignature reports whether a POST signed with key and a body of hash
+// may go on: the first time, or the same body again.
+func (wh *Webhook) useSignature(key, hash string) bool {
+	wh.sigMu.Lock()
+	defer wh.sigMu.Unlock()
+	if s, ok := wh.sigs[key]; ok {
+		return s.hash == hash
+	}
+	wh.sigs[key] = sigSeen{hash: hash, at: wh.Now()}
+	wh.sigsNew = append(wh.sigsNew, key)
+	return true
+}
+
+// sigFlushEvery is how often new signed URLs are written to the Store: a
+// crash loses at most this much of the memory.
+const sigFlushEvery = 200 * time.Millisecond
+
+// flushSignatures writes new signed URLs to the Store in batches and
+// forgets old ones, until Close (which flushes once more).
+func (wh *Webhook) flushSignatures() {
+	t := time.NewTicker(sigFlushEvery)
+	defer t.Stop()
+	for n := 0; ; n++ {
+		stop := false
+		select {
+		case <-wh.ctx.Done():
+			stop = true
+		case <-t.C:
+		}
+		now := wh.Now()
+		wh.sigMu.Lock()
+		keys := wh.sigsNew
+		wh.sigsNew = nil
+		hashes := make([]string, len(keys))
+		for i, k := range keys {
+			hashes[i] = wh.sigs[k].hash
+		}
+		if n%300 == 0 {
+			for k, s := range wh.sigs {
+				if now.Sub(s.at) > wh.sigKeep() {
+					delete(wh.sigs, k)
+				}
+			}
+		}
+		wh.sigMu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := wh.st.RecordSignatures(ctx, keys, hashes, now); err != nil {
+			wh.Logger.Error("wechat: record signatures", "n", len(keys), "err", err)
+		}
+		cancel()
+		if stop {
+			return
+		}
+	}
 }
 
 // Close stops waiting for receipts and handling late messages, and waits
@@ -227,7 +315,7 @@ func (wh *Webhook) prune() {
 		}
 		// A timestamp is accepted up to Window after it was made, and
 		// was made at most Window before the signature was recorded.
-		if _, err := wh.st.PruneSignatures(wh.ctx, wh.Now().Add(-2*wh.Window-time.Minute)); err != nil && wh.ctx.Err() == nil {
+		if _, err := wh.st.PruneSignatures(wh.ctx, wh.Now().Add(-wh.sigKeep())); err != nil && wh.ctx.Err() == nil {
 			wh.Logger.Error("wechat: prune signatures", "err", err)
 		}
 		select {
@@ -361,12 +449,7 @@ func (wh *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// timestamps and nonces, and the same URL with the same body again is
 	// answered from the dedup record below.
 	sum := sha256.Sum256(body)
-	if ok, err := wh.st.UseSignature(ctx, ts+":"+nonce+":"+strings.ToLower(sig), hex.EncodeToString(sum[:]), wh.Now()); err != nil {
-		// Without the record the request cannot be told from a replay.
-		wh.Logger.Error("wechat: record signature", "err", err)
-		wh.refuse(w, r, http.StatusServiceUnavailable, "cannot record the signature")
-		return
-	} else if !ok {
+	if !wh.useSignature(ts+":"+nonce+":"+strings.ToLower(sig), hex.EncodeToString(sum[:])) {
 		wh.refuse(w, r, http.StatusForbidden, "signed URL used before with another body")
 		return
 	}
@@ -502,7 +585,13 @@ func (wh *Webhook) message(ctx context.Context, m *inbound, deadline time.Time) 
 	}
 	if kind := inboundKind(m); kind != "" && err == nil {
 		if _, _, err := wh.st.UpdatePush(ctx, openid, func(left int, until time.Time) (int, time.Time) {
-			return wh.Quota.Grant(kind, now, left, until)
+			l, u := wh.Quota.Grant(kind, now, left, until)
+			if l == left && u.After(until) && u.Sub(until) < touchInterval {
+				// Not worth a write: the allowance recorded ends a
+				// little early, which only errs on the safe side.
+				return left, until
+			}
+			return l, u
 		}); err != nil {
 			wh.Logger.Error("wechat: record push quota", "user", HashID(openid), "err", err)
 		}

@@ -708,6 +708,24 @@ func TestSignedURLIsAcceptedOnce(t *testing.T) {
 		if res.StatusCode != http.StatusForbidden || h.e.calls.Load() != 1 {
 			t.Errorf("mode %d: the signed URL with another body: %d, %d engine calls; want 403 and 1", md, res.StatusCode, h.e.calls.Load())
 		}
+		// After a restart too: the used URLs are in gateway.db.
+		h.srv.Close()
+		h.wh.Close()
+		h2 := newHookOn(t, h.gw, md == safe, nil)
+		forged.URL.Host = strings.TrimPrefix(h2.srv.URL, "http://")
+		forged.Body = io.NopCloser(strings.NewReader(text("oAttacker", "2").xml()))
+		if md == safe {
+			forged = wxRequest(t, h2.srv.URL, text("oAttacker", "2"), md, at)
+			forged.URL.RawQuery = first.URL.RawQuery
+		}
+		res, err = http.DefaultClient.Do(forged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden || h2.e.calls.Load() != 0 {
+			t.Errorf("mode %d: after a restart: %d, %d engine calls; want 403 and 0", md, res.StatusCode, h2.e.calls.Load())
+		}
 	}
 }
 
