@@ -66,8 +66,10 @@ func (w *Wechat) prepare(ctx context.Context) error {
 // is the passive reply it wrote. A fresh message with an openid also marks
 // the user as seen at at (and following the account), which opens
 // WeChat's 48-hour window for customer-service messages; a caller that
-// has just done so passes an empty openid.
-func (w *Wechat) BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (fresh, answered bool, reply string, err error) {
+// has just done so passes an empty openid. With an openid, grant (when not
+// nil) changes the user's push allowance in the same transaction, as
+// UpdatePush would: one write for both.
+func (w *Wechat) BeginMessage(ctx context.Context, key, openid, address string, at time.Time, grant func(left int, until time.Time) (int, time.Time)) (fresh, answered bool, reply string, err error) {
 	if err := w.prepare(ctx); err != nil {
 		return false, false, "", err
 	}
@@ -89,6 +91,21 @@ func (w *Wechat) BeginMessage(ctx context.Context, key, openid, address string, 
 		if n, _ := res.RowsAffected(); n == 1 {
 			if err := touchUser(ctx, tx, openid, address, true, at); err != nil {
 				return false, false, "", err
+			}
+			if grant != nil {
+				w.pushMu.Lock()
+				defer w.pushMu.Unlock()
+				var left int
+				var until int64
+				if err := tx.StmtContext(ctx, w.pushGet).QueryRowContext(ctx, openid).Scan(&left, &until); err != nil {
+					return false, false, "", fmt.Errorf("store: read push quota: %w", err)
+				}
+				nl, nu := grant(left, time.UnixMilli(until))
+				if nl != left || nu.UnixMilli() != until {
+					if _, err := tx.StmtContext(ctx, w.pushSet).ExecContext(ctx, nl, nu.UnixMilli(), openid); err != nil {
+						return false, false, "", fmt.Errorf("store: write push quota: %w", err)
+					}
+				}
 			}
 		}
 		if err := tx.Commit(); err != nil {

@@ -162,7 +162,7 @@ func TestNotifications(t *testing.T) {
 		{"oOther", "A4", true, now}, {"oUnbound", "A5", true, now}, {"oGone", "A6", false, now},
 		{"oOld", "A7", true, now.Add(-72 * time.Hour)},
 	} {
-		if _, _, _, err := wx.BeginMessage(ctx, "m-"+u.openid, u.openid, u.addr, u.seen); err != nil {
+		if _, _, _, err := wx.BeginMessage(ctx, "m-"+u.openid, u.openid, u.addr, u.seen, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !u.sub {
@@ -338,7 +338,7 @@ func TestNotifierSkipsAUserItCannotRead(t *testing.T) {
 		"proposals": []map[string]any{}, "repairs": []abci.Repair{}, "bookings": nil,
 	}}
 	for i, id := range []string{"oA", "oB", "oC"} {
-		if _, _, _, err := wx.BeginMessage(ctx, "m-"+id, id, fmt.Sprintf("A%d", i+1), time.Now()); err != nil {
+		if _, _, _, err := wx.BeginMessage(ctx, "m-"+id, id, fmt.Sprintf("A%d", i+1), time.Now(), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -109,7 +109,7 @@ func (w *outboxWorld) inbound(t testing.TB, openid, kind string) {
 	t.Helper()
 	ctx := context.Background()
 	now := w.clock.now()
-	if _, _, _, err := w.st.BeginMessage(ctx, fmt.Sprintf("m-%s-%d-%s", openid, now.UnixNano(), kind), openid, "addr-"+openid, now); err != nil {
+	if _, _, _, err := w.st.BeginMessage(ctx, fmt.Sprintf("m-%s-%d-%s", openid, now.UnixNano(), kind), openid, "addr-"+openid, now, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := w.st.UpdatePush(ctx, openid, func(left int, until time.Time) (int, time.Time) {

@@ -41,10 +41,12 @@ type Handler interface {
 // cmd/linli passes gateway.db's WeChat tables (store.Wechat).
 type Store interface {
 	// BeginMessage records the arrival of the message with dedup key from
-	// openid. fresh means the key is new and the caller must handle the
-	// message and call FinishMessage; otherwise answered says whether the
-	// first delivery was answered, with the reply it wrote.
-	BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (fresh, answered bool, reply string, err error)
+	// openid (empty: the user was recorded moments ago), and with an
+	// openid changes its push allowance by grant (nil: not). fresh means
+	// the key is new and the caller must handle the message and call
+	// FinishMessage; otherwise answered says whether the first delivery
+	// was answered, with the reply it wrote.
+	BeginMessage(ctx context.Context, key, openid, address string, at time.Time, grant func(left int, until time.Time) (int, time.Time)) (fresh, answered bool, reply string, err error)
 	// FinishMessage records the passive reply written to key.
 	FinishMessage(ctx context.Context, key, reply string) error
 	// PruneMessages forgets messages that arrived before before.
@@ -564,7 +566,20 @@ func (wh *Webhook) message(ctx context.Context, m *inbound, deadline time.Time) 
 	if wh.touchedRecently(openid, now) {
 		touch = ""
 	}
-	fresh, answered, stored, err := wh.st.BeginMessage(ctx, key, touch, addr, now)
+	kind := inboundKind(m)
+	var grant func(int, time.Time) (int, time.Time)
+	if kind != "" {
+		grant = func(left int, until time.Time) (int, time.Time) {
+			l, u := wh.Quota.Grant(kind, now, left, until)
+			if l == left && u.After(until) && u.Sub(until) < touchInterval {
+				// Not worth a write: the allowance recorded ends a
+				// little early, which only errs on the safe side.
+				return left, until
+			}
+			return l, u
+		}
+	}
+	fresh, answered, stored, err := wh.st.BeginMessage(ctx, key, touch, addr, now, grant)
 	switch {
 	case err != nil:
 		// Without the record, answering is still better than silence.
@@ -583,16 +598,10 @@ func (wh *Webhook) message(ctx context.Context, m *inbound, deadline time.Time) 
 	if err == nil && touch != "" {
 		wh.touched(openid, now)
 	}
-	if kind := inboundKind(m); kind != "" && err == nil {
-		if _, _, err := wh.st.UpdatePush(ctx, openid, func(left int, until time.Time) (int, time.Time) {
-			l, u := wh.Quota.Grant(kind, now, left, until)
-			if l == left && u.After(until) && u.Sub(until) < touchInterval {
-				// Not worth a write: the allowance recorded ends a
-				// little early, which only errs on the safe side.
-				return left, until
-			}
-			return l, u
-		}); err != nil {
+	if grant != nil && err == nil && touch == "" {
+		// Recorded moments ago: the allowance changes on its own (and
+		// mostly not at all, see grant).
+		if _, _, err := wh.st.UpdatePush(ctx, openid, grant); err != nil {
 			wh.Logger.Error("wechat: record push quota", "user", HashID(openid), "err", err)
 		}
 	}

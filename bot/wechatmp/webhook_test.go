@@ -545,7 +545,7 @@ func TestRetriesSurviveARestart(t *testing.T) {
 		t.Fatalf("first reply %q", got)
 	}
 	// A message whose handling a crash interrupted.
-	fresh, _, _, err := gw.Wechat().BeginMessage(context.Background(), "msg:424242", "oX", "addr-oX", time.Now())
+	fresh, _, _, err := gw.Wechat().BeginMessage(context.Background(), "msg:424242", "oX", "addr-oX", time.Now(), nil)
 	if err != nil || !fresh {
 		t.Fatal(fresh, err)
 	}
@@ -591,10 +591,10 @@ type slowStore struct {
 	release chan struct{}
 }
 
-func (s slowStore) BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (bool, bool, string, error) {
+func (s slowStore) BeginMessage(ctx context.Context, key, openid, address string, at time.Time, grant func(int, time.Time) (int, time.Time)) (bool, bool, string, error) {
 	s.entered <- struct{}{}
 	<-s.release
-	return s.Wechat.BeginMessage(ctx, key, openid, address, at)
+	return s.Wechat.BeginMessage(ctx, key, openid, address, at, grant)
 }
 
 // A message that cannot start within the budget is answered, with a 200
