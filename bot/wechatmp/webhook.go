@@ -155,6 +155,7 @@ type Webhook struct {
 	mu       sync.Mutex
 	inflight map[string]*call
 	seen     map[string]time.Time // when each user's last message was recorded
+	more     map[string]bool      // users with the rest of an answer kept
 
 	refusals refusalLog
 
@@ -189,7 +190,7 @@ func NewWebhook(h Handler, st Store, t *templates.Set) *Webhook {
 		LaterTimeout: DefaultLaterTimeout, HandleTimeout: DefaultHandleTimeout, MaxConcurrent: DefaultMaxConcurrent,
 		Now: time.Now, Logger: slog.New(slog.DiscardHandler), Quota: DefaultQuota,
 		h: h, st: st, tpl: t,
-		inflight: map[string]*call{}, seen: map[string]time.Time{},
+		inflight: map[string]*call{}, seen: map[string]time.Time{}, more: map[string]bool{},
 	}
 }
 
@@ -858,14 +859,27 @@ const moreKey = "more/"
 // forgets it); false means it could not be kept.
 func (wh *Webhook) putMore(ctx context.Context, openid string, rest []string) bool {
 	v := ""
+	wh.mu.Lock()
+	if len(rest) > 0 {
+		if len(wh.more) >= 100_000 {
+			clear(wh.more)
+		}
+		wh.more[openid] = true
+	} else if !wh.more[openid] {
+		// Nothing kept since this process started (what an earlier one
+		// kept is forgotten at the next long answer or N).
+		wh.mu.Unlock()
+		return true
+	} else {
+		delete(wh.more, openid)
+	}
+	wh.mu.Unlock()
 	if len(rest) > 0 {
 		b, err := json.Marshal(rest)
 		if err != nil {
 			return false
 		}
 		v = string(b)
-	} else if _, ok, err := wh.st.GetState(ctx, moreKey+openid); err != nil || !ok {
-		return true
 	}
 	if err := wh.st.PutState(ctx, moreKey+openid, v, wh.Now()); err != nil {
 		wh.Logger.Error("wechat: keep the rest of an answer", "user", HashID(openid), "err", err)
@@ -885,6 +899,10 @@ func (wh *Webhook) takeMore(ctx context.Context, openid string) ([]string, bool)
 	if !ok || v == "" || json.Unmarshal([]byte(v), &rest) != nil || len(rest) == 0 {
 		return nil, false
 	}
+	// Taken: deliver keeps what still does not fit.
+	wh.mu.Lock()
+	wh.more[openid] = true
+	wh.mu.Unlock()
 	return rest, true
 }
 
