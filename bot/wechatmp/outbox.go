@@ -112,6 +112,8 @@ type job struct {
 	fallbacks []Fallback
 	// clientMsgID names the template message across retries.
 	clientMsgID string
+	// secrets are left out of the record.
+	secrets []string
 	// reasons collects why each way failed, for the record.
 	reasons []string
 	attempt int
@@ -153,13 +155,15 @@ func (o *Outbox) Close() error {
 func (o *Outbox) Undelivered() int64 { return o.undelivered.Load() }
 
 // Push queues texts for openid as customer-service messages (the rest of
-// an answer, a receipt), with no fallback. It never blocks; false means
-// the push could not be queued (and was recorded as undelivered).
-func (o *Outbox) Push(openid string, texts []string) bool {
+// an answer, a receipt), with no fallback; secrets in them are left out
+// of the record of a push that cannot be delivered. It never blocks;
+// false means the push could not be queued (and was recorded as
+// undelivered).
+func (o *Outbox) Push(openid string, texts, secrets []string) bool {
 	if len(texts) == 0 {
 		return true
 	}
-	return o.enqueue(&job{openid: openid, kind: "reply", texts: append([]string(nil), texts...)})
+	return o.enqueue(&job{openid: openid, kind: "reply", texts: append([]string(nil), texts...), secrets: secrets})
 }
 
 // Notify queues a notice of kind for openid: text as a customer-service
@@ -352,7 +356,7 @@ func (o *Outbox) giveUp(j *job, reason string) {
 	o.Logger.Error("wechat: notice not delivered", "user", HashID(j.openid), "kind", j.kind, "reason", reason, "undelivered", n)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := o.st.RecordUndelivered(ctx, j.openid, j.kind, strings.Join(j.texts, "\n\n"), reason, o.Now()); err != nil {
+	if err := o.st.RecordUndelivered(ctx, j.openid, j.kind, redact(strings.Join(j.texts, "\n\n"), j.secrets), reason, o.Now()); err != nil {
 		o.Logger.Error("wechat: record undelivered", "user", HashID(j.openid), "err", err)
 	}
 }

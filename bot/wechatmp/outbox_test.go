@@ -159,7 +159,7 @@ func TestOutboxPacesAndKeepsOrder(t *testing.T) {
 	w := openOutbox(t, s, func(o *wechatmp.Outbox) { o.Rate, o.Senders = 50, 1 })
 	w.inbound(t, "oA", wechatmp.InboundMessage)
 	start := time.Now()
-	w.o.Push("oA", []string{"1", "2", "3", "4", "5"})
+	w.o.Push("oA", []string{"1", "2", "3", "4", "5"}, nil)
 	w.o.Notify("oB", "result", "结果", []wechatmp.Fallback{{TemplateID: "tmpl-result", Data: map[string]string{"thing1": "电梯"}}})
 	got := waitSent(t, s, 6)
 	want := []string{"oA:1", "oA:2", "oA:3", "oA:4", "oA:5", "oB:template tmpl-result 电梯"}
@@ -181,8 +181,8 @@ func TestOutboxSlowSendDoesNotHoldTheOthers(t *testing.T) {
 	w := openOutbox(t, slow, nil)
 	w.inbound(t, "oSlow", wechatmp.InboundMessage)
 	w.inbound(t, "oFast", wechatmp.InboundMessage)
-	w.o.Push("oSlow", []string{"慢"})
-	w.o.Push("oFast", []string{"快"})
+	w.o.Push("oSlow", []string{"慢"}, nil)
+	w.o.Push("oFast", []string{"快"}, nil)
 	if got := waitSent(t, s, 1); got[0] != "oFast:快" {
 		t.Errorf("sent %q first, want the fast one while the slow one hangs", got)
 	}
@@ -212,7 +212,7 @@ func TestOutboxRetriesWithBackoff(t *testing.T) {
 	}}
 	w := openOutbox(t, s, nil)
 	w.inbound(t, "oA", wechatmp.InboundMessage)
-	w.o.Push("oA", []string{"回执"})
+	w.o.Push("oA", []string{"回执"}, nil)
 	got := waitSent(t, s, 1)
 	if _, tries := s.sent(); got[0] != "oA:回执" || tries != 3 {
 		t.Errorf("sent %q after %d tries, want once after 3", got, tries)
@@ -233,12 +233,12 @@ func TestOutboxGivesUpAndRecordsIt(t *testing.T) {
 			s := &sender{fail: func(int) error { return tc.err }}
 			w := openOutbox(t, s, func(o *wechatmp.Outbox) { o.MaxAttempts = 3 })
 			w.inbound(t, "oA", wechatmp.InboundMessage)
-			w.o.Push("oA", []string{"x"})
+			w.o.Push("oA", []string{"x 绑定码：86420135"}, []string{"86420135"})
 			got := w.waitUndelivered(t, 1)
 			if _, tries := s.sent(); tries != tc.tries {
 				t.Errorf("%d tries, want %d", tries, tc.tries)
 			}
-			if got[0].OpenID != "oA" || got[0].Text != "x" || got[0].Kind != "reply" || !strings.Contains(got[0].Reason, "wechat API") {
+			if got[0].OpenID != "oA" || got[0].Text != "x 绑定码：（已隐藏）" || got[0].Kind != "reply" || !strings.Contains(got[0].Reason, "wechat API") {
 				t.Errorf("recorded %+v", got[0])
 			}
 			if n := w.o.Undelivered(); n != 1 {
@@ -255,7 +255,7 @@ func TestMessageAllowsFivePushes(t *testing.T) {
 	s := &sender{}
 	w := openOutbox(t, s, func(o *wechatmp.Outbox) { o.Senders = 1 })
 	w.inbound(t, "oA", wechatmp.InboundMessage)
-	w.o.Push("oA", []string{"1", "2", "3", "4", "5", "6"})
+	w.o.Push("oA", []string{"1", "2", "3", "4", "5", "6"}, nil)
 	got := w.waitUndelivered(t, 1)
 	if sent, _ := s.sent(); fmt.Sprint(sent) != "[oA:1 oA:2 oA:3 oA:4 oA:5]" {
 		t.Errorf("sent %q, want the first five", sent)
@@ -284,7 +284,7 @@ func TestClickAllowsThreeWithinAMinute(t *testing.T) {
 	s := &sender{}
 	w := openOutbox(t, s, func(o *wechatmp.Outbox) { o.Senders = 1 })
 	w.inbound(t, "oC", wechatmp.InboundEvent)
-	w.o.Push("oC", []string{"1", "2", "3", "4"})
+	w.o.Push("oC", []string{"1", "2", "3", "4"}, nil)
 	w.waitUndelivered(t, 1)
 	if sent, _ := s.sent(); len(sent) != 3 {
 		t.Errorf("sent %q after a click, want three", sent)
@@ -336,7 +336,7 @@ func TestOutboxFullQueueNeverBlocks(t *testing.T) {
 	accepted := 0
 	start := time.Now()
 	for i := range 10 {
-		if w.o.Push("oA", []string{fmt.Sprint(i)}) {
+		if w.o.Push("oA", []string{fmt.Sprint(i)}, nil) {
 			accepted++
 		}
 	}

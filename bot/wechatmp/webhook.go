@@ -76,7 +76,9 @@ type Store interface {
 // request: *Outbox. Push must not block; it reports false when the text
 // could not even be queued.
 type Pusher interface {
-	Push(openid string, texts []string) bool
+	// secrets are strings in texts never to be stored (a binding code):
+	// a push that cannot be delivered is recorded without them.
+	Push(openid string, texts, secrets []string) bool
 }
 
 // Defaults of NewWebhook.
@@ -746,7 +748,7 @@ func (wh *Webhook) handle(ctx context.Context, m *inbound, openid, addr string, 
 		req.Text = m.Content
 		if isMore(m.Content) {
 			if rest, ok := wh.takeMore(ctx, openid); ok {
-				return wh.deliver(ctx, openid, "", rest), nil
+				return wh.deliver(ctx, openid, "", rest, nil), nil
 			}
 		}
 	case "voice":
@@ -797,7 +799,7 @@ func (wh *Webhook) handle(ctx context.Context, m *inbound, openid, addr string, 
 	if rep != nil {
 		secrets = rep.Secrets
 	}
-	return wh.deliver(ctx, openid, "", parts), secrets
+	return wh.deliver(ctx, openid, "", parts, secrets), secrets
 }
 
 // moreWords are what a user replies to see the rest of a long answer.
@@ -812,20 +814,21 @@ func isMore(text string) bool {
 // row bury each other. What does not fit waits in gateway.db, and the
 // pushed part (or the reply) ends with "回复 N 查看更多". prefix goes
 // before the first part.
-func (wh *Webhook) deliver(ctx context.Context, openid, prefix string, parts []string) string {
+func (wh *Webhook) deliver(ctx context.Context, openid, prefix string, parts, secrets []string) string {
 	if prefix != "" {
 		parts = prepend(prefix, parts)
 	}
-	out := wh.cut(ctx, openid, parts)
+	out := wh.cut(ctx, openid, parts, secrets)
 	if len(out) == 0 {
 		return ""
 	}
-	wh.push(openid, out[1:])
+	wh.push(openid, out[1:], secrets)
 	return out[0]
 }
 
-// cut returns the first two of parts, keeping the rest for "N".
-func (wh *Webhook) cut(ctx context.Context, openid string, parts []string) []string {
+// cut returns the first two of parts, keeping the rest for "N" (without
+// secrets).
+func (wh *Webhook) cut(ctx context.Context, openid string, parts, secrets []string) []string {
 	if len(parts) == 0 {
 		return nil
 	}
@@ -833,7 +836,11 @@ func (wh *Webhook) cut(ctx context.Context, openid string, parts []string) []str
 	rest := parts[shown:]
 	out := slices.Clone(parts[:shown])
 	if len(rest) > 0 {
-		if wh.putMore(ctx, openid, rest) {
+		kept := make([]string, len(rest))
+		for i, p := range rest {
+			kept[i] = redact(p, secrets)
+		}
+		if wh.putMore(ctx, openid, kept) {
 			out[shown-1] = appendLine(out[shown-1], wh.render("wechat.more", len(rest)))
 		}
 	} else {
@@ -940,14 +947,22 @@ func (wh *Webhook) ask(req *bot.Request, deadline time.Time, sl *slot) (rep *bot
 			wh.Logger.Error("wechat: handle", "user", HashID(req.User), "err", r.err)
 			return
 		}
-		wh.followUp(req.User, r.rep, wh.cut(wh.ctx, req.User, splitParts(r.rep)))
+		var secrets []string
+		if r.rep != nil {
+			secrets = r.rep.Secrets
+		}
+		wh.followUp(req.User, r.rep, wh.cut(wh.ctx, req.User, splitParts(r.rep), secrets))
 	})
 	return nil, true
 }
 
 // followUp pushes texts now and the reply's receipt once it is committed.
 func (wh *Webhook) followUp(openid string, rep *bot.Reply, texts []string) {
-	wh.push(openid, texts)
+	var secrets []string
+	if rep != nil {
+		secrets = rep.Secrets
+	}
+	wh.push(openid, texts, secrets)
 	if rep == nil || rep.Later == nil {
 		return
 	}
@@ -968,15 +983,19 @@ func (wh *Webhook) followUp(openid string, rep *bot.Reply, texts []string) {
 			}
 			return
 		}
-		wh.push(openid, splitParts(later))
+		var secrets []string
+		if later != nil {
+			secrets = later.Secrets
+		}
+		wh.push(openid, wh.cut(wh.ctx, openid, splitParts(later), secrets), secrets)
 	})
 }
 
-func (wh *Webhook) push(openid string, texts []string) {
+func (wh *Webhook) push(openid string, texts, secrets []string) {
 	if len(texts) == 0 {
 		return
 	}
-	if wh.Push == nil || !wh.Push.Push(openid, texts) {
+	if wh.Push == nil || !wh.Push.Push(openid, texts, secrets) {
 		wh.Logger.Error("wechat: cannot push a follow-up message", "user", HashID(openid), "parts", len(texts))
 	}
 }

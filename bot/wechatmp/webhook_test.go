@@ -81,7 +81,7 @@ type pushes struct {
 
 func newPushes() *pushes { return &pushes{got: map[string][]string{}, ch: make(chan struct{}, 100)} }
 
-func (p *pushes) Push(openid string, texts []string) bool {
+func (p *pushes) Push(openid string, texts, _ []string) bool {
 	p.mu.Lock()
 	p.got[openid] = append(p.got[openid], texts...)
 	p.mu.Unlock()
