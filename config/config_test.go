@@ -272,6 +272,16 @@ func TestValidate(t *testing.T) {
 		{"ErrSessionTTLTooShort", func(c *Config) { c.Chat.SessionTTL = MinSessionTTL - time.Second }, []string{"chat.session_ttl"}},
 		{"ErrSessionTTLTooLong", func(c *Config) { c.Chat.SessionTTL = MaxSessionTTL + time.Second }, []string{"chat.session_ttl"}},
 		{"ShortestSessionTTLIsValid", func(c *Config) { c.Chat.SessionTTL = MinSessionTTL }, nil},
+		{"ErrPushQuotaAboveWeChats", func(c *Config) {
+			c.Wechat.MessageQuota, c.Wechat.MessageWindow, c.Wechat.EventQuota, c.Wechat.EventWindow = 6, 49*time.Hour, 4, 2*time.Minute
+		}, []string{"wechat.message_quota", "wechat.message_window", "wechat.event_quota", "wechat.event_window"}},
+		{"WeChatsOwnQuotaIsValid", func(c *Config) {
+			c.Wechat.MessageQuota, c.Wechat.MessageWindow, c.Wechat.EventQuota, c.Wechat.EventWindow = 5, 48*time.Hour, 3, time.Minute
+		}, nil},
+		{"ErrSubscriptionOfUnknownKind", func(c *Config) {
+			c.Wechat.Subscriptions = map[string]WechatTemplate{"party": {ID: "s", Fields: map[string]string{"thing1": "title"}}, "result": {ID: ""}}
+		}, []string{"wechat.subscriptions.party", "wechat.subscriptions.result.id", "wechat.subscriptions.result.fields"}},
+		{"PlaintextAllowedIsValid", func(c *Config) { c.Wechat.AllowPlaintext = true }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
