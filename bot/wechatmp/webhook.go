@@ -180,8 +180,6 @@ type Webhook struct {
 type call struct {
 	done  chan struct{}
 	reply string
-	// busy reports that it could not start (and WeChat should retry).
-	busy bool
 }
 
 // NewWebhook returns a webhook that hands messages to h and keeps its
@@ -545,7 +543,6 @@ func (wh *Webhook) message(ctx context.Context, m *inbound, deadline time.Time) 
 	}
 	sl := &slot{ch: wh.slots}
 	if !sl.acquireBy(deadline) {
-		c.busy = true
 		c.reply = wh.render("wechat.busy", nil)
 		wh.mu.Lock()
 		delete(wh.inflight, key)
