@@ -163,3 +163,12 @@ func TestDamagedGatewayIsMovedAside(t *testing.T) {
 		t.Errorf("a sound file: %q", g.Recovered)
 	}
 }
+
+// Deleted rows (pruned replies, sessions) are overwritten, not left in
+// free pages.
+func TestGatewaySecureDelete(t *testing.T) {
+	g := mustOpenGateway(t, filepath.Join(t.TempDir(), "gateway.db"))
+	if on, err := store.GatewaySecureDelete(g); err != nil || on != 1 {
+		t.Errorf("secure_delete = %d, %v; want 1", on, err)
+	}
+}

@@ -882,3 +882,40 @@ func TestInboundKindSetsThePushAllowance(t *testing.T) {
 		t.Errorf("a click after a message: %d for %v, want the message's 5 for 47h", n, d)
 	}
 }
+
+// lockedStore is a gateway.db whose lock another process holds: its
+// BeginMessage returns only when the request's context ends.
+type lockedStore struct{ *store.Wechat }
+
+func (lockedStore) BeginMessage(ctx context.Context, _, _, _ string, _ time.Time, _ func(int, time.Time) (int, time.Time)) (bool, bool, string, error) {
+	<-ctx.Done()
+	return false, false, "", ctx.Err()
+}
+
+// Store calls get the request's deadline: a locked gateway.db cannot hold
+// a request past WeChat's five seconds.
+func TestLockedStoreIsAnsweredWithinTheBudget(t *testing.T) {
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	wh := wechatmp.NewWebhook(&engine{}, lockedStore{gw.Wechat()}, templates.MustLoad())
+	wh.Token, wh.AllowPlaintext, wh.Budget = testToken, true, 300*time.Millisecond
+	if err := wh.Open(); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(wh)
+	defer func() {
+		srv.Close()
+		wh.Close()
+	}()
+	start := time.Now()
+	got := post(t, srv, text("oLocked", "投票"), plaintext)
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Errorf("answered after %v, past the 300ms budget", d)
+	}
+	if got == "" {
+		t.Errorf("no answer")
+	}
+}
