@@ -361,7 +361,7 @@ func (c Config) Validate() error {
 
 func (w Wechat) validate(bad func(key, format string, args ...any)) {
 	if _, port, err := net.SplitHostPort(w.Listen); err != nil || port == "" {
-		bad("wechat.listen", "%q is not host:port (such as \":8080\")", w.Listen)
+		bad("wechat.listen", "%q is not host:port (such as \"127.0.0.1:8080\")", w.Listen)
 	}
 	if !strings.HasPrefix(w.Path, "/") || strings.ContainsAny(w.Path, "?# ") {
 		bad("wechat.path", "%q is not a URL path starting with /", w.Path)
