@@ -52,6 +52,9 @@ type Reply struct {
 	// committed. The adapter calls it once, outside the request (it may
 	// block until the commit or ctx ends), and sends its reply privately.
 	Later func(ctx context.Context) (*Reply, error)
+	// Secrets are strings in Parts shown once and never to be stored (a
+	// new binding code): an adapter that keeps replies keeps them without.
+	Secrets []string
 }
 
 // Text returns the parts joined by blank lines, as a console shows them.

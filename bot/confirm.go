@@ -177,7 +177,9 @@ func (t *Turn) execute(f *Frame) error {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(t.ctx, t.e.budget(t.Req.Channel))
+	resume := PauseFor(t.ctx)
 	r, err := t.e.Ledger.Submit(ctx, t.user, body)
+	resume()
 	cancel()
 	switch {
 	case errors.Is(err, ledger.ErrPending):
@@ -225,6 +227,9 @@ func (t *Turn) sayOutcome(r ledger.Receipt, what string, extra *actionExtra) {
 	}
 	if extra != nil {
 		d.Check, d.Secret, d.Ballot = extra.Check, extra.Secret, extra.Ballot
+		if extra.Secret != "" {
+			t.secrets = append(t.secrets, extra.Secret)
+		}
 	}
 	t.say("bot.receipt", d)
 	if extra != nil && extra.After != "" {

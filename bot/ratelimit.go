@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -33,6 +34,9 @@ func (l *limiter) allow(key string, now time.Time) bool {
 		if len(l.buckets) >= maxBuckets {
 			l.prune(now)
 		}
+		if len(l.buckets) >= maxBuckets {
+			l.evictOldest()
+		}
 		b = &bucket{tokens: float64(l.burst), last: now}
 		l.buckets[key] = b
 	}
@@ -48,6 +52,23 @@ func (l *limiter) allow(key string, now time.Time) bool {
 func (l *limiter) prune(now time.Time) {
 	for k, b := range l.buckets {
 		if b.tokens+float64(now.Sub(b.last))/float64(l.per)*float64(l.burst) >= float64(l.burst) {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+// evictOldest forgets the half of the buckets used longest ago, when even
+// the pruned map is full (many users active at once): it never grows past
+// maxBuckets.
+func (l *limiter) evictOldest() {
+	lasts := make([]time.Time, 0, len(l.buckets))
+	for _, b := range l.buckets {
+		lasts = append(lasts, b.last)
+	}
+	slices.SortFunc(lasts, time.Time.Compare)
+	cut := lasts[len(lasts)/2]
+	for k, b := range l.buckets {
+		if !b.last.After(cut) {
 			delete(l.buckets, k)
 		}
 	}

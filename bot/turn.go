@@ -29,8 +29,9 @@ type Turn struct {
 	member      *abci.MemberView
 	memberKnown bool
 
-	out   []string
-	later func(ctx context.Context) (*Reply, error)
+	out     []string
+	secrets []string
+	later   func(ctx context.Context) (*Reply, error)
 }
 
 // Context returns the request's context.
@@ -64,7 +65,7 @@ func (t *Turn) reply() *Reply {
 	if len(t.out) == 0 {
 		return nil
 	}
-	return &Reply{Parts: Split(strings.Join(t.out, "\n\n"), MaxPartBytes), Private: t.Req.Group == "", Later: t.later}
+	return &Reply{Parts: Split(strings.Join(t.out, "\n\n"), MaxPartBytes), Private: t.Req.Group == "", Later: t.later, Secrets: t.secrets}
 }
 
 // Split cuts text into parts of at most max bytes, at line boundaries

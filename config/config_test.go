@@ -265,7 +265,7 @@ func TestValidate(t *testing.T) {
 		{"DefaultIsValid", func(*Config) {}, nil},
 		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size",
 			"chat.session_ttl", "wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
-			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size", "board.listen"}},
+			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size", "wechat.message_window", "wechat.event_window", "board.listen"}},
 		{"ErrBoardPublicURLNotHTTP", func(c *Config) { c.Board.PublicURL = "ftp://x/" }, []string{"board.public_url"}},
 		{"ErrBoardPublicURLWithQuery", func(c *Config) { c.Board.PublicURL = "https://x.example/?a=1" }, []string{"board.public_url"}},
 		{"BoardPublicURLIsValid", func(c *Config) { c.Board.PublicURL = "https://gongshi.example.org/" }, nil},
@@ -275,6 +275,16 @@ func TestValidate(t *testing.T) {
 		{"ErrSessionTTLTooShort", func(c *Config) { c.Chat.SessionTTL = MinSessionTTL - time.Second }, []string{"chat.session_ttl"}},
 		{"ErrSessionTTLTooLong", func(c *Config) { c.Chat.SessionTTL = MaxSessionTTL + time.Second }, []string{"chat.session_ttl"}},
 		{"ShortestSessionTTLIsValid", func(c *Config) { c.Chat.SessionTTL = MinSessionTTL }, nil},
+		{"ErrPushQuotaAboveWeChats", func(c *Config) {
+			c.Wechat.MessageQuota, c.Wechat.MessageWindow, c.Wechat.EventQuota, c.Wechat.EventWindow = 6, 49*time.Hour, 4, 2*time.Minute
+		}, []string{"wechat.message_quota", "wechat.message_window", "wechat.event_quota", "wechat.event_window"}},
+		{"WeChatsOwnQuotaIsValid", func(c *Config) {
+			c.Wechat.MessageQuota, c.Wechat.MessageWindow, c.Wechat.EventQuota, c.Wechat.EventWindow = 5, 48*time.Hour, 3, time.Minute
+		}, nil},
+		{"ErrSubscriptionOfUnknownKind", func(c *Config) {
+			c.Wechat.Subscriptions = map[string]WechatTemplate{"party": {ID: "s", Fields: map[string]string{"thing1": "title"}}, "result": {ID: ""}}
+		}, []string{"wechat.subscriptions.party", "wechat.subscriptions.result.id", "wechat.subscriptions.result.fields"}},
+		{"PlaintextAllowedIsValid", func(c *Config) { c.Wechat.AllowPlaintext = true }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
