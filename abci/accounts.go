@@ -57,7 +57,7 @@ type LedgerAccount struct {
 	Name string `json:"name"`
 	// MaintenanceFund marks the 维修资金: spending from it needs a passed
 	// owners' decision or an approved emergency.
-	MaintenanceFund bool `json:"maintenance_fund,omitempty"`
+	MaintenanceFund bool `json:"maintenance_fund"`
 	// Threshold is the approval threshold in fen: an expense or transfer
 	// out of the account above it waits for approvals.
 	Threshold int64 `json:"threshold"`
@@ -91,37 +91,37 @@ type Entry struct {
 	// or a transfer goes from; To is a transfer's destination. A reversal
 	// names the accounts of the entry it reverses.
 	Account      string `json:"account"`
-	To           string `json:"to,omitempty"`
+	To           string `json:"to"`
 	Amount       int64  `json:"amount"`
 	Category     string `json:"category"`
-	Counterparty string `json:"counterparty,omitempty"`
-	Memo         string `json:"memo,omitempty"`
-	Evidence     string `json:"evidence,omitempty"`
-	Proposal     uint64 `json:"proposal,omitempty"`
+	Counterparty string `json:"counterparty"`
+	Memo         string `json:"memo"`
+	Evidence     string `json:"evidence"`
+	Proposal     uint64 `json:"proposal"`
 	// Reverses is the entry a reversal undoes; ReversedBy the reversal
 	// recorded against this entry (pending or posted).
-	Reverses   uint64 `json:"reverses,omitempty"`
-	ReversedBy uint64 `json:"reversed_by,omitempty"`
+	Reverses   uint64 `json:"reverses"`
+	ReversedBy uint64 `json:"reversed_by"`
 	// Emergency marks a maintenance-fund expense without a passed
 	// decision, in an emergency category, approved by admins.
-	Emergency bool   `json:"emergency,omitempty"`
+	Emergency bool   `json:"emergency"`
 	Status    string `json:"status"`
 	// Required is how many admins' approvals a guarded entry needs (0: it
 	// posted when recorded); Approvals are those given so far.
-	Required  int64      `json:"required,omitempty"`
-	Approvals []Approval `json:"approvals,omitempty"`
+	Required  int64      `json:"required"`
+	Approvals []Approval `json:"approvals"`
 	Recorder  tx.Address `json:"recorder"`
 	Time      int64      `json:"time"`
 	Height    int64      `json:"height"`
 	TxHash    string     `json:"tx_hash"`
 	// Posting numbers the entry among all postings, in the order they
 	// moved balances; PostedTime and PostedHeight say when.
-	Posting      uint64 `json:"posting,omitempty"`
-	PostedTime   int64  `json:"posted_time,omitempty"`
-	PostedHeight int64  `json:"posted_height,omitempty"`
+	Posting      uint64 `json:"posting"`
+	PostedTime   int64  `json:"posted_time"`
+	PostedHeight int64  `json:"posted_height"`
 	// WithdrawnBy and WithdrawReason record a withdrawal.
-	WithdrawnBy    tx.Address `json:"withdrawn_by,omitempty"`
-	WithdrawReason string     `json:"withdraw_reason,omitempty"`
+	WithdrawnBy    tx.Address `json:"withdrawn_by"`
+	WithdrawReason string     `json:"withdraw_reason"`
 }
 
 // PostingRef is an account's line for one posting: the entry, how much it
@@ -330,6 +330,7 @@ func execAccountOpen(ctx *Context, b *tx.AccountOpen) error {
 	})
 	ctx.emit("account.opened", "account", b.ID, "name", b.Name,
 		"maintenance_fund", strconv.FormatBool(b.MaintenanceFund), "threshold", fen(b.Threshold))
+	ctx.created("account", b.ID)
 	return nil
 }
 
@@ -475,6 +476,7 @@ func recordEntry(ctx *Context, e Entry, ms []move, guarded bool) (Entry, error) 
 	ctx.emit("entry.recorded", "id", uintStr(e.ID), "kind", e.Kind, "account", e.Account, "to", e.To,
 		"amount", fen(e.Amount), "category", e.Category, "status", status, "required", strconv.FormatInt(e.Required, 10),
 		"reverses", uintStr(e.Reverses), "emergency", strconv.FormatBool(e.Emergency))
+	ctx.created("entry", uintStr(e.ID))
 	if !guarded {
 		if err := post(ctx, &e, ms); err != nil {
 			return e, err

@@ -10,7 +10,7 @@ func SeedLedgerBalance(a *App, account string, balance int64) error {
 	acct, _ := get[LedgerAccount](c, keyLedgerAccount(account))
 	acct.Balance = balance
 	put(c, keyLedgerAccount(account), acct)
-	if err := a.store.Commit(a.height, a.appHash, c.sorted()); err != nil {
+	if err := a.store.Commit(Block{Height: a.height, AppHash: a.appHash, Time: a.blockTime}, c.sorted()); err != nil {
 		return err
 	}
 	a.loadCommitted()

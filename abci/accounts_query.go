@@ -189,7 +189,7 @@ type AccountsStatement struct {
 type AccountStatement struct {
 	Account         string          `json:"account"`
 	Name            string          `json:"name"`
-	MaintenanceFund bool            `json:"maintenance_fund,omitempty"`
+	MaintenanceFund bool            `json:"maintenance_fund"`
 	Opening         int64           `json:"opening"`
 	Income          int64           `json:"income"`
 	Expense         int64           `json:"expense"`

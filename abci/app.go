@@ -32,6 +32,7 @@ type App struct {
 	pendingPrev   []byte
 	pendingHeight int64
 	pendingHash   []byte
+	pendingTime   int64
 
 	// check is CheckTx's view: committed state plus the txs admitted to
 	// the mempool since, so a signer's consecutive txs pass in order.
@@ -45,11 +46,12 @@ var _ abcitypes.Application = (*App)(nil)
 
 // New returns an app over a store, resuming from its last commit.
 func New(s Store) (*App, error) {
-	h, hash, err := s.LastBlock()
+	b, err := s.LastBlock()
 	if err != nil {
 		return nil, fmt.Errorf("abci: read last block: %w", err)
 	}
-	a := &App{store: newReadCache(s, readCacheSize), checked: newCheckedTxs(checkedTxsSize, checkedTxsBytes), height: h, appHash: hash}
+	a := &App{store: newReadCache(s, readCacheSize), checked: newCheckedTxs(checkedTxsSize, checkedTxsBytes),
+		height: b.Height, appHash: b.AppHash, blockTime: b.Time}
 	a.loadCommitted()
 	return a, nil
 }
@@ -59,7 +61,6 @@ func (a *App) loadCommitted() {
 	r := storeReader{a.store}
 	a.chain, _ = get[ChainInfo](r, keyChain)
 	a.params, _ = get[Params](r, keyParams)
-	a.blockTime, _ = get[int64](r, keyBlockTime)
 	a.check = newCache(r)
 }
 
@@ -124,8 +125,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 		a.pendingPrev = a.appHash
 	}
 	c := a.pending
+	// The block time is not written to state (Store.Commit records it
+	// beside the height): a block without txs or due deadlines then
+	// writes nothing and keeps the app hash (chainHash), so an idle chain
+	// stops making blocks.
 	blockTime := req.Time.Unix()
-	put(c, keyBlockTime, blockTime)
 	// Work that falls due at this block time runs before its txs, so a
 	// vote closing at time T is tallied in the first block at or after T
 	// and a ballot in that block is already too late.
@@ -136,7 +140,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 		results[i] = execTx(c, a.chain.ChainID, req.Height, blockTime, false, a.params, raw, a.checked)
 		a.checked.forget(raw)
 	}
-	a.pendingHeight = req.Height
+	a.pendingHeight, a.pendingTime = req.Height, blockTime
 	a.pendingHash = chainHash(a.pendingPrev, req.Height, c.sorted())
 	return &abcitypes.ResponseFinalizeBlock{TxResults: results, Events: bctx.events, AppHash: a.pendingHash,
 		ValidatorUpdates: validatorUpdates(c, req.Height)}, nil
@@ -151,11 +155,12 @@ func (a *App) Commit(context.Context, *abcitypes.RequestCommit) (*abcitypes.Resp
 	if a.pending == nil || a.pendingHeight == 0 {
 		return nil, fmt.Errorf("abci: Commit without FinalizeBlock")
 	}
-	if err := a.store.Commit(a.pendingHeight, a.pendingHash, a.pending.sorted()); err != nil {
+	b := Block{Height: a.pendingHeight, AppHash: a.pendingHash, Time: a.pendingTime}
+	if err := a.store.Commit(b, a.pending.sorted()); err != nil {
 		panic("abci: commit state: " + err.Error())
 	}
-	a.height, a.appHash = a.pendingHeight, a.pendingHash
-	a.pending, a.pendingPrev, a.pendingHeight, a.pendingHash = nil, nil, 0, nil
+	a.height, a.appHash, a.blockTime = b.Height, b.AppHash, b.Time
+	a.pending, a.pendingPrev, a.pendingHeight, a.pendingHash, a.pendingTime = nil, nil, 0, nil, 0
 	a.loadCommitted()
 	// Keep every block: a node that loses its app.db rebuilds it by
 	// replaying from genesis.

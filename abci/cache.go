@@ -13,8 +13,15 @@ type reader interface {
 	scan(prefix string, fn func(key string, value []byte) bool)
 }
 
-// storeReader reads committed state and panics on storage errors.
-type storeReader struct{ s Store }
+// storeReader reads committed state, a Store or a Snapshot, and panics on
+// storage errors.
+type storeReader struct{ s committed }
+
+// committed is what Store and Snapshot have in common.
+type committed interface {
+	Get(key string) ([]byte, bool, error)
+	Scan(prefix string, fn func(key string, value []byte) bool) error
+}
 
 func (r storeReader) get(key string) ([]byte, bool) {
 	v, ok, err := r.s.Get(key)

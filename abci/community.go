@@ -19,7 +19,7 @@ type Announcement struct {
 	By    tx.Address `json:"by"`
 	// ExpiresAt is the unix time from which it is no longer current; 0
 	// means never.
-	ExpiresAt int64  `json:"expires_at,omitempty"`
+	ExpiresAt int64  `json:"expires_at"`
 	Time      int64  `json:"time"`
 	TxHash    string `json:"tx_hash"`
 	Height    int64  `json:"height"`
@@ -36,11 +36,11 @@ type Comment struct {
 	Unit     string     `json:"unit"`
 	Text     string     `json:"text"`
 	TextHash string     `json:"text_hash"`
-	Hidden   bool       `json:"hidden,omitempty"`
+	Hidden   bool       `json:"hidden"`
 	// HideReason and HiddenBy record why and by whom it was hidden.
-	HideReason   string     `json:"hide_reason,omitempty"`
-	HiddenBy     tx.Address `json:"hidden_by,omitempty"`
-	HiddenHeight int64      `json:"hidden_height,omitempty"`
+	HideReason   string     `json:"hide_reason"`
+	HiddenBy     tx.Address `json:"hidden_by"`
+	HiddenHeight int64      `json:"hidden_height"`
 	Time         int64      `json:"time"`
 	Height       int64      `json:"height"`
 }
@@ -50,12 +50,12 @@ type Repair struct {
 	ID     uint64     `json:"id"`
 	Kind   string     `json:"kind"`
 	Title  string     `json:"title"`
-	Text   string     `json:"text,omitempty"`
+	Text   string     `json:"text"`
 	Filer  tx.Address `json:"filer"`
 	Unit   string     `json:"unit"`
 	Status string     `json:"status"`
 	// Reason is the reason given with the latest step, if any.
-	Reason  string `json:"reason,omitempty"`
+	Reason  string `json:"reason"`
 	Steps   int64  `json:"steps"`
 	Height  int64  `json:"height"`
 	Updated int64  `json:"updated"`
@@ -66,7 +66,7 @@ type RepairStep struct {
 	N      int64      `json:"n"`
 	Status string     `json:"status"`
 	By     tx.Address `json:"by"`
-	Reason string     `json:"reason,omitempty"`
+	Reason string     `json:"reason"`
 	Time   int64      `json:"time"`
 	Height int64      `json:"height"`
 }
@@ -88,17 +88,17 @@ const (
 type Dispute struct {
 	ID       uint64     `json:"id"`
 	Topic    string     `json:"topic"`
-	TextHash string     `json:"text_hash,omitempty"`
+	TextHash string     `json:"text_hash"`
 	Opener   tx.Address `json:"opener"`
 	// Parties are the opener and the parties it named, sorted.
 	Parties     []tx.Address `json:"parties"`
-	Mediator    tx.Address   `json:"mediator,omitempty"`
+	Mediator    tx.Address   `json:"mediator"`
 	Status      string       `json:"status"`
-	OutcomeHash string       `json:"outcome_hash,omitempty"`
+	OutcomeHash string       `json:"outcome_hash"`
 	Statements  int64        `json:"statement_count"`
 	// Poll is the poll a party escalated to; the poll's origin names this
 	// dispute back.
-	Poll    uint64 `json:"poll,omitempty"`
+	Poll    uint64 `json:"poll"`
 	Height  int64  `json:"height"`
 	Updated int64  `json:"updated"`
 }
@@ -117,7 +117,7 @@ type Statement struct {
 type MemberPoints struct {
 	Address tx.Address `json:"address"`
 	// Unit is the unit the address was bound to at its latest award.
-	Unit   string `json:"unit,omitempty"`
+	Unit   string `json:"unit"`
 	Points int64  `json:"points"`
 }
 
@@ -182,6 +182,7 @@ func execAnnouncementPost(ctx *Context, b *tx.AnnouncementPost) error {
 	}
 	put(ctx.st, keyAnnouncement(a.ID), a)
 	ctx.emit("announcement.posted", "id", uintStr(a.ID), "expires_at", strconv.FormatInt(a.ExpiresAt, 10))
+	ctx.created("announcement", uintStr(a.ID))
 	return nil
 }
 
@@ -204,6 +205,7 @@ func execCommentPost(ctx *Context, b *tx.CommentPost) error {
 	put(ctx.st, keyComment(c.ID), c)
 	ctx.st.set(keyTargetComment(c.On, c.Target, c.ID), marker)
 	ctx.emit("comment.posted", "id", uintStr(c.ID), "on", c.On, "target", uintStr(c.Target), "unit", c.Unit)
+	ctx.created("comment", uintStr(c.ID))
 	return nil
 }
 
@@ -237,6 +239,7 @@ func execRepairFile(ctx *Context, b *tx.RepairFile) error {
 	}
 	repairStep(ctx, &r, tx.RepairOpen, "")
 	ctx.emit("repair.filed", "id", uintStr(r.ID), "kind", r.Kind, "unit", r.Unit)
+	ctx.created("repair", uintStr(r.ID))
 	return nil
 }
 
@@ -334,6 +337,7 @@ func execDisputeOpen(ctx *Context, b *tx.DisputeOpen) error {
 	}
 	put(ctx.st, keyDispute(d.ID), d)
 	ctx.emit("dispute.opened", "id", uintStr(d.ID), "unit", m.Unit, "parties", strconv.Itoa(len(parties)))
+	ctx.created("dispute", uintStr(d.ID))
 	return nil
 }
 

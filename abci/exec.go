@@ -46,6 +46,16 @@ func (c *Context) emit(typ string, kv ...string) {
 	c.events = append(c.events, ev)
 }
 
+// EventCreated is the type of the event that names what a tx created: one
+// attribute per kind of record (proposal, poll, entry, item, booking,
+// announcement, comment, repair, dispute, account, meeting), whose value is
+// the new record's id. Receipts show it as "created", so a script learns the
+// id of what it made without searching for it.
+const EventCreated = "created"
+
+// created records that the tx created the record kind/id.
+func (c *Context) created(kind, id string) { c.emit(EventCreated, kind, id) }
+
 // indexed reports whether CometBFT's tx indexer should make an event
 // attribute searchable. Every node indexes on every block, so only what
 // someone searches by is indexed: a tx's signer and type ("my receipts",
@@ -162,6 +172,8 @@ func apply(ctx *Context, body tx.Body) error {
 		return execUnitRegister(ctx, b)
 	case *tx.BindCodeIssue:
 		return execBindCodeIssue(ctx, b)
+	case *tx.BindCodeBatch:
+		return execBindCodeBatch(ctx, b)
 	case *tx.MemberBind:
 		return execMemberBind(ctx, b)
 	case *tx.MemberRevoke:

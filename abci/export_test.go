@@ -11,7 +11,7 @@ func SeedMembers(a *App, members []Member) error {
 		put(c, keyMember(m.Address), m)
 		c.set(keyUnitMember(m.Unit, m.Address), marker)
 	}
-	if err := a.store.Commit(a.height, a.appHash, c.sorted()); err != nil {
+	if err := a.store.Commit(Block{Height: a.height, AppHash: a.appHash, Time: a.blockTime}, c.sorted()); err != nil {
 		return err
 	}
 	a.loadCommitted()

@@ -34,11 +34,11 @@ type Proposal struct {
 	Kind       string     `json:"kind"`
 	Title      string     `json:"title"`
 	Text       string     `json:"text"`
-	Class      string     `json:"class,omitempty"`
+	Class      string     `json:"class"`
 	Options    []string   `json:"options"`
-	OwnersOnly bool       `json:"owners_only,omitempty"`
-	Multi      bool       `json:"multi,omitempty"`
-	Buildings  []string   `json:"buildings,omitempty"`
+	OwnersOnly bool       `json:"owners_only"`
+	Multi      bool       `json:"multi"`
+	Buildings  []string   `json:"buildings"`
 	NoticeAt   int64      `json:"notice_at"`
 	VoteStart  int64      `json:"vote_start"`
 	VoteEnd    int64      `json:"vote_end"`
@@ -46,14 +46,14 @@ type Proposal struct {
 	Height     int64      `json:"height"`
 	Status     string     `json:"status"`
 	// CancelReason is recorded when an admin cancels before voting opens.
-	CancelReason string `json:"cancel_reason,omitempty"`
+	CancelReason string `json:"cancel_reason"`
 	// ClosedHeight is the block whose time reached VoteEnd and tallied.
-	ClosedHeight int64 `json:"closed_height,omitempty"`
+	ClosedHeight int64 `json:"closed_height"`
 	// Outcome is set at close: for decisions passed, rejected or
 	// failed_quorum; for polls empty (see Result.Winners).
-	Outcome string `json:"outcome,omitempty"`
+	Outcome string `json:"outcome"`
 	// Origin links a poll to what created it, such as "dispute/7".
-	Origin string `json:"origin,omitempty"`
+	Origin string `json:"origin"`
 }
 
 // Phase returns where a proposal stands at block time t: draft (before
@@ -114,7 +114,7 @@ func openPoll(ctx *Context, b *tx.PollOpen, origin string) (uint64, error) {
 	}
 	p := Proposal{
 		Kind: KindPoll, Title: b.Title, Text: b.Text, Options: b.Options,
-		OwnersOnly: b.OwnersOnly, Multi: b.Multi, Buildings: b.Buildings,
+		OwnersOnly: b.OwnersOnly, Multi: b.Multi, Buildings: tx.CanonicalBuildings(b.Buildings),
 		NoticeAt: ctx.Time, VoteStart: max(b.VoteStart, ctx.Time), VoteEnd: b.VoteEnd,
 		Origin: origin,
 	}
@@ -130,6 +130,11 @@ func recordProposal(ctx *Context, p Proposal) uint64 {
 	ctx.emit("proposal.opened", "id", strconv.FormatUint(p.ID, 10), "kind", p.Kind,
 		"notice_at", strconv.FormatInt(p.NoticeAt, 10), "vote_start", strconv.FormatInt(p.VoteStart, 10),
 		"vote_end", strconv.FormatInt(p.VoteEnd, 10))
+	kind := "proposal"
+	if p.Kind == KindPoll {
+		kind = "poll"
+	}
+	ctx.created(kind, strconv.FormatUint(p.ID, 10))
 	return p.ID
 }
 

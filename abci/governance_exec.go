@@ -65,7 +65,7 @@ func checkDecision(ctx *Context, b *tx.ProposalOpen) (Proposal, error) {
 	}
 	return Proposal{
 		Kind: KindDecision, Title: b.Title, Text: b.Text, Class: b.Class,
-		Options: tx.DecisionOptions, Buildings: b.Buildings,
+		Options: tx.DecisionOptions, Buildings: tx.CanonicalBuildings(b.Buildings),
 		NoticeAt: notice, VoteStart: b.VoteStart, VoteEnd: b.VoteEnd,
 	}, nil
 }
@@ -207,11 +207,11 @@ func ownerInElectorate(r reader, owner string, buildings []string) bool {
 type Meeting struct {
 	ID      string `json:"id"`
 	Topic   string `json:"topic"`
-	Text    string `json:"text,omitempty"`
+	Text    string `json:"text"`
 	Owners  int64  `json:"owners"`
 	Area    int64  `json:"area"`
 	Due     bool   `json:"due"`
-	DueAt   int64  `json:"due_at,omitempty"`
+	DueAt   int64  `json:"due_at"`
 	Opened  int64  `json:"opened"`
 	Updated int64  `json:"updated"`
 }
@@ -243,6 +243,7 @@ func execMeetingRequest(ctx *Context, b *tx.MeetingRequest) error {
 	mt, ok := get[Meeting](ctx.st, keyMeeting(id))
 	if !ok {
 		mt = Meeting{ID: id, Topic: b.Topic, Text: b.Text, Opened: ctx.Height}
+		ctx.created("meeting", id)
 	}
 	ctx.st.set(keyMeetingSig(id, unit.Owner), marker)
 	mt.Owners++

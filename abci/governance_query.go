@@ -89,9 +89,9 @@ type proposalView struct {
 type Turnout struct {
 	Proposal   uint64 `json:"proposal"`
 	HeadsVoted int64  `json:"heads_voted"`
-	HeadsTotal int64  `json:"heads_total,omitempty"`
-	AreaVoted  int64  `json:"area_voted,omitempty"`
-	AreaTotal  int64  `json:"area_total,omitempty"`
+	HeadsTotal int64  `json:"heads_total"`
+	AreaVoted  int64  `json:"area_voted"`
+	AreaTotal  int64  `json:"area_total"`
 }
 
 func turnout(r reader, p Proposal) Turnout {

@@ -47,19 +47,19 @@ func Decide(class string, t Tally) string {
 type OptionCount struct {
 	Option string `json:"option"`
 	Votes  int64  `json:"votes"`
-	Area   int64  `json:"area,omitempty"`
+	Area   int64  `json:"area"`
 }
 
 // Result is a closed proposal's published outcome.
 type Result struct {
 	Proposal uint64        `json:"proposal"`
 	Kind     string        `json:"kind"`
-	Class    string        `json:"class,omitempty"`
-	Outcome  string        `json:"outcome,omitempty"`
-	Tally    *Tally        `json:"tally,omitempty"`
+	Class    string        `json:"class"`
+	Outcome  string        `json:"outcome"`
+	Tally    *Tally        `json:"tally"`
 	Counts   []OptionCount `json:"counts"`
 	// Winners lists a poll's most chosen options; several mean a tie.
-	Winners      []string `json:"winners,omitempty"`
+	Winners      []string `json:"winners"`
 	ClosedHeight int64    `json:"closed_height"`
 }
 
@@ -68,14 +68,14 @@ type Result struct {
 // carries unit numbers and areas, never names.
 type ResultRow struct {
 	Unit     string `json:"unit"`
-	Building string `json:"building,omitempty"`
-	Area     int64  `json:"area,omitempty"`
-	Owner    string `json:"owner,omitempty"`
+	Building string `json:"building"`
+	Area     int64  `json:"area"`
+	Owner    string `json:"owner"`
 	// Choice is the option text, or several joined by "、" on a
 	// multi-select poll; empty when the owner did not vote.
 	Choice string `json:"choice"`
-	TxHash string `json:"tx_hash,omitempty"`
-	Height int64  `json:"height,omitempty"`
+	TxHash string `json:"tx_hash"`
+	Height int64  `json:"height"`
 }
 
 func keyResult(id uint64) string              { return fmt.Sprintf("result/%020d", id) }

@@ -200,7 +200,7 @@ func TestDecisionRejections(t *testing.T) {
 		{"ErrEndBeforeStart", with(func(p *tx.ProposalOpen) { p.VoteEnd = p.VoteStart - 1 })},
 		{"ErrUnknownClass", with(func(p *tx.ProposalOpen) { p.Class = "urgent" })},
 		{"ErrNoTitle", with(func(p *tx.ProposalOpen) { p.Title = "" })},
-		{"ErrUnsortedBuildings", with(func(p *tx.ProposalOpen) { p.Buildings = []string{"3", "1"} })},
+		{"ErrRepeatedBuilding", with(func(p *tx.ProposalOpen) { p.Buildings = []string{"3", "1", "3"} })},
 		{"ErrPollOneOption", &tx.PollOpen{Title: "x", Options: []string{"a"}, VoteStart: 1, VoteEnd: 2}},
 		{"ErrPollDuplicateOption", &tx.PollOpen{Title: "x", Options: []string{"a", "a"}, VoteStart: 1, VoteEnd: 2}},
 		{"ErrPollTenOptions", &tx.PollOpen{Title: "x", Options: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}, VoteStart: 1, VoteEnd: 2}},

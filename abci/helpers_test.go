@@ -42,11 +42,16 @@ type testChain struct {
 	time   time.Time
 	nonces map[tx.Address]uint64
 	admin  ed25519.PrivateKey
+	// wrap, when set, is put between the app and its store.
+	wrap func(abci.Store) abci.Store
 }
 
-func newChain(tb testing.TB) *testChain {
+func newChain(tb testing.TB) *testChain { return newChainWrapped(tb, nil) }
+
+// newChainWrapped is newChain with wrap between the app and the store.
+func newChainWrapped(tb testing.TB, wrap func(abci.Store) abci.Store) *testChain {
 	tb.Helper()
-	c := &testChain{tb: tb, dir: tb.TempDir(), time: genesisTime, nonces: map[tx.Address]uint64{}, admin: key("admin")}
+	c := &testChain{tb: tb, dir: tb.TempDir(), time: genesisTime, nonces: map[tx.Address]uint64{}, admin: key("admin"), wrap: wrap}
 	c.open()
 	g := abci.GenesisState{Community: "阳光花园", Admins: []tx.Address{addr(c.admin)}, Params: abci.DefaultParams()}
 	b, _ := json.Marshal(g)
@@ -66,7 +71,11 @@ func (c *testChain) open() {
 		c.tb.Fatalf("open store: %v", err)
 	}
 	c.tb.Cleanup(func() { s.Close() })
-	app, err := abci.New(s)
+	var st abci.Store = s
+	if c.wrap != nil {
+		st = c.wrap(s)
+	}
+	app, err := abci.New(st)
 	if err != nil {
 		c.tb.Fatalf("new app: %v", err)
 	}

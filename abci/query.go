@@ -27,14 +27,26 @@ import (
 //	                      community life (see queryCommunity)
 //	accounts...           the community's accounts and entries (see queryAccounts)
 //
-// CometBFT calls it for the abci_query RPC.
+// CometBFT calls it for the abci_query RPC. Every answer comes from one
+// committed height, the one it reports, however many blocks commit while
+// it is built: it reads a store snapshot and holds no lock while it does,
+// so a long query delays no block.
 func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.ResponseQuery, error) {
+	snap, serr := a.store.Snapshot()
+	if serr != nil {
+		panic("abci: query snapshot: " + serr.Error())
+	}
+	defer snap.Close()
+	b := snap.Block()
+	height, appHash, blockTime := b.Height, b.AppHash, b.Time
+	r := storeReader{snap}
+	// Chain info and params are fixed at genesis, so they belong to every
+	// height; the app knows them from InitChain on, before the first
+	// commit puts them in the store.
 	a.mu.Lock()
-	height, appHash := a.height, a.appHash
 	chain, params := a.chain, a.params
 	a.mu.Unlock()
 
-	r := storeReader{a.store}
 	path := strings.Trim(req.Path, "/")
 	parts := strings.Split(path, "/")
 	var v any
@@ -46,7 +58,7 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 			Height    int64  `json:"height"`
 			AppHash   string `json:"app_hash"`
 			BlockTime int64  `json:"block_time"`
-		}{chain, height, hex.EncodeToString(appHash), a.lastBlockTime()}
+		}{chain, height, hex.EncodeToString(appHash), blockTime}
 	case path == "params":
 		v = params
 	case path == "units":
@@ -65,9 +77,9 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 		v, err = querySharing(r, parts)
 	case parts[0] == "announcements" || parts[0] == "repairs" || parts[0] == "disputes" || parts[0] == "points" ||
 		len(parts) == 3 && parts[0] == "proposals" && parts[2] == "comments":
-		v, err = queryCommunity(r, parts, a.lastBlockTime())
+		v, err = queryCommunity(r, parts, blockTime)
 	case parts[0] == "proposals" || parts[0] == "ballots" || parts[0] == "meetings":
-		v, err = queryGovernance(r, parts, a.lastBlockTime())
+		v, err = queryGovernance(r, parts, blockTime)
 	case parts[0] == "accounts":
 		v, err = queryAccounts(r, parts)
 	default:
@@ -77,12 +89,6 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 		return &abcitypes.ResponseQuery{Code: uint32(err.Code), Log: err.Msg, Codespace: "linli", Height: height}, nil
 	}
 	return &abcitypes.ResponseQuery{Value: tx.Canonical(v), Height: height}, nil
-}
-
-func (a *App) lastBlockTime() int64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.blockTime
 }
 
 func queryUnits(r reader) []Unit {
@@ -153,9 +159,9 @@ type MemberView struct {
 	Address  tx.Address `json:"address"`
 	Nonce    uint64     `json:"nonce"`
 	Roles    []string   `json:"roles"`
-	Unit     string     `json:"unit,omitempty"`
-	Relation string     `json:"relation,omitempty"`
-	Owner    string     `json:"owner,omitempty"`
+	Unit     string     `json:"unit"`
+	Relation string     `json:"relation"`
+	Owner    string     `json:"owner"`
 }
 
 func queryMember(r reader, a tx.Address) (any, *Error) {

@@ -31,25 +31,32 @@ type Item struct {
 	ID     uint64     `json:"id"`
 	Kind   string     `json:"kind"`
 	Title  string     `json:"title"`
-	Text   string     `json:"text,omitempty"`
+	Text   string     `json:"text"`
 	Poster tx.Address `json:"poster"`
 	Unit   string     `json:"unit"`
 	// Version counts the item's terms: 1 when posted, one more for each
 	// update. Every version is kept (ItemVersion).
 	Version int64       `json:"version"`
-	Terms   tx.Terms    `json:"terms"`
-	Windows []tx.Window `json:"windows,omitempty"`
+	Terms   Terms       `json:"terms"`
+	Windows []tx.Window `json:"windows"`
 	Status  string      `json:"status"`
-	Reason  string      `json:"reason,omitempty"`
+	Reason  string      `json:"reason"`
 	Height  int64       `json:"height"`
 	Updated int64       `json:"updated"`
+}
+
+// Terms are an item's terms as state keeps them: tx.Terms, with "per"
+// present ("" for a free item) in every answer.
+type Terms struct {
+	Price int64  `json:"price"`
+	Per   string `json:"per"`
 }
 
 // ItemVersion is one version of an item's terms.
 type ItemVersion struct {
 	Version int64       `json:"version"`
-	Terms   tx.Terms    `json:"terms"`
-	Windows []tx.Window `json:"windows,omitempty"`
+	Terms   Terms       `json:"terms"`
+	Windows []tx.Window `json:"windows"`
 	TxHash  string      `json:"tx_hash"`
 	Height  int64       `json:"height"`
 }
@@ -65,16 +72,16 @@ type Booking struct {
 	Relation string `json:"relation"`
 	Start    int64  `json:"start"`
 	End      int64  `json:"end"`
-	Note     string `json:"note,omitempty"`
+	Note     string `json:"note"`
 	// ItemVersion is the version of the item's terms the request was made
 	// under; Cost is what those terms come to for the whole range, in fen
 	// (each started hour or day counts in full).
 	ItemVersion int64  `json:"item_version"`
 	Cost        int64  `json:"cost"`
 	Status      string `json:"status"`
-	Reason      string `json:"reason,omitempty"`
+	Reason      string `json:"reason"`
 	// ClosedBy is who declined, canceled, returned or recorded the no-show.
-	ClosedBy tx.Address `json:"closed_by,omitempty"`
+	ClosedBy tx.Address `json:"closed_by"`
 	TxHash   string     `json:"tx_hash"`
 	Height   int64      `json:"height"`
 	Updated  int64      `json:"updated"`
@@ -131,13 +138,14 @@ func execItemPost(ctx *Context, b *tx.ItemPost) error {
 	}
 	it := Item{
 		ID: nextID(ctx.st, seqItem), Kind: b.Kind, Title: b.Title, Text: b.Text,
-		Poster: ctx.Signer, Unit: m.Unit, Version: 1, Terms: b.Terms, Windows: b.Windows,
+		Poster: ctx.Signer, Unit: m.Unit, Version: 1, Terms: Terms(b.Terms), Windows: b.Windows,
 		Status: ItemOpen, Height: ctx.Height, Updated: ctx.Height,
 	}
 	putItem(ctx, it)
 	ctx.st.set(keyOpenItem(it.Kind, it.ID), marker)
 	ctx.st.set(keyPosterItem(it.Poster, it.ID), marker)
 	ctx.emit("item.posted", "id", uintStr(it.ID), "kind", it.Kind, "unit", it.Unit)
+	ctx.created("item", uintStr(it.ID))
 	return nil
 }
 
@@ -172,7 +180,7 @@ func execItemUpdate(ctx *Context, b *tx.ItemUpdate) error {
 		return err
 	}
 	it.Version++
-	it.Terms, it.Windows, it.Updated = b.Terms, b.Windows, ctx.Height
+	it.Terms, it.Windows, it.Updated = Terms(b.Terms), b.Windows, ctx.Height
 	putItem(ctx, it)
 	ctx.emit("item.updated", "id", uintStr(it.ID), "version", strconv.FormatInt(it.Version, 10))
 	return nil
@@ -265,24 +273,13 @@ func execBookingRequest(ctx *Context, b *tx.BookingRequest) error {
 	ctx.st.set(keyItemPending(it.ID, bk.ID), marker)
 	ctx.emit("booking.requested", "id", uintStr(bk.ID), "item", uintStr(it.ID), "unit", bk.Unit,
 		"start", strconv.FormatInt(bk.Start, 10), "end", strconv.FormatInt(bk.End, 10))
+	ctx.created("booking", uintStr(bk.ID))
 	return nil
 }
 
-// cost is what terms come to for [start, end), counting each started
-// period in full. tx.MaxPrice and tx.MaxBookingSeconds keep it far from
-// overflowing (at most about 9·10^10 fen).
-func cost(t tx.Terms, start, end int64) int64 {
-	var period int64
-	switch t.Per {
-	case tx.PerHour:
-		period = 3600
-	case tx.PerDay:
-		period = 24 * 3600
-	default:
-		return 0
-	}
-	return t.Price * ((end - start + period - 1) / period)
-}
+// cost is what terms come to for [start, end) (tx.Terms.Cost, which the
+// chat shows before a booking is confirmed).
+func cost(t Terms, start, end int64) int64 { return tx.Terms(t).Cost(start, end) }
 
 // inWindows reports whether [start, end) lies inside one window (always,
 // when an item has no windows).

@@ -115,7 +115,7 @@ func TestItemLifecycle(t *testing.T) {
 		requestBooking(c, "tenant", 1, start.Add(3*time.Hour), start.Add(4*time.Hour)),
 	)
 	d := c.item(1)
-	if d.Version != 2 || d.Terms != priced || len(d.Versions) != 2 || d.Versions[0].Terms != (tx.Terms{}) {
+	if d.Version != 2 || d.Terms != abci.Terms(priced) || len(d.Versions) != 2 || d.Versions[0].Terms != (abci.Terms{}) {
 		t.Errorf("item = version %d terms %+v with versions %+v, want version 2 at 500/hour keeping version 1 free", d.Version, d.Terms, d.Versions)
 	}
 	if b := d.Bookings[0]; b.ItemVersion != 2 || b.Cost != 1000 || b.Status != abci.BookingPending {

@@ -195,7 +195,7 @@ func (c *readCache) remember(key string, cv cachedValue) {
 
 // Commit implements Store: the writes go to the store, then replace what
 // the cache held for their keys.
-func (c *readCache) Commit(height int64, appHash []byte, writes []Write) error {
+func (c *readCache) Commit(b Block, writes []Write) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
@@ -205,7 +205,7 @@ func (c *readCache) Commit(height int64, appHash []byte, writes []Write) error {
 		delete(c.cur, w.Key)
 		delete(c.old, w.Key)
 	}
-	if err := c.Store.Commit(height, appHash, writes); err != nil {
+	if err := c.Store.Commit(b, writes); err != nil {
 		return err
 	}
 	for _, w := range writes {

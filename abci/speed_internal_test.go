@@ -41,9 +41,12 @@ func (s *mapStore) Scan(prefix string, fn func(string, []byte) bool) error {
 	return nil
 }
 
-func (s *mapStore) LastBlock() (int64, []byte, error) { return s.h, s.hash, nil }
+func (s *mapStore) LastBlock() (Block, error) { return Block{Height: s.h, AppHash: s.hash}, nil }
 
-func (s *mapStore) Commit(h int64, hash []byte, ws []Write) error {
+func (s *mapStore) Snapshot() (Snapshot, error) { panic("mapStore: no snapshots") }
+
+func (s *mapStore) Commit(b Block, ws []Write) error {
+	h, hash := b.Height, b.AppHash
 	for _, w := range ws {
 		if w.Value == nil {
 			delete(s.m, w.Key)
@@ -74,7 +77,7 @@ func TestReadCacheFollowsCommits(t *testing.T) {
 	if s.gets != 3 {
 		t.Errorf("six reads of three keys reached the store %d times, want 3", s.gets)
 	}
-	if err := c.Commit(1, nil, []Write{{"a", []byte("10")}, {"b", nil}, {"c", []byte("30")}}); err != nil {
+	if err := c.Commit(Block{Height: 1}, []Write{{"a", []byte("10")}, {"b", nil}, {"c", []byte("30")}}); err != nil {
 		t.Fatal(err)
 	}
 	for k, want := range map[string]string{"a": "10", "b": "<absent>", "c": "30"} {

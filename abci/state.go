@@ -10,9 +10,8 @@ import (
 // State keys. Every key is a readable path; labels cannot contain '/'
 // (tx.ValidLabel), so prefixes never collide.
 const (
-	keyChain     = "chain/info"
-	keyParams    = "chain/params"
-	keyBlockTime = "chain/time"
+	keyChain  = "chain/info"
+	keyParams = "chain/params"
 )
 
 func keyAccount(a tx.Address) string           { return "acct/" + string(a) }

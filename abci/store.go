@@ -12,12 +12,38 @@ type Store interface {
 	// Scan calls fn for every committed key with the given prefix in
 	// ascending byte order, until fn returns false.
 	Scan(prefix string, fn func(key string, value []byte) bool) error
-	// LastBlock returns the height and app hash of the last commit, or
-	// 0 and nil for a fresh store.
-	LastBlock() (height int64, appHash []byte, err error)
-	// Commit applies writes and records height and app hash, all in one
+	// LastBlock returns the last commit, or the zero Block for a fresh
+	// store.
+	LastBlock() (Block, error)
+	// Commit applies writes and records b as the last block, all in one
 	// transaction: after a crash the store holds either all of it or none.
-	Commit(height int64, appHash []byte, writes []Write) error
+	Commit(b Block, writes []Write) error
+	// Snapshot returns a read-only view of one commit, the last one when
+	// Snapshot is called, that later commits do not change. Query reads
+	// through one, so an answer built from several keys comes from a single
+	// height. The caller must Close it; it may be used from one goroutine
+	// at a time.
+	Snapshot() (Snapshot, error)
+}
+
+// Snapshot is committed state as of one block; see Store.Snapshot.
+type Snapshot interface {
+	Get(key string) (value []byte, ok bool, err error)
+	Scan(prefix string, fn func(key string, value []byte) bool) error
+	// Block is the commit the snapshot shows.
+	Block() Block
+	// Close releases the snapshot.
+	Close() error
+}
+
+// Block is what a Store records about the last committed block.
+type Block struct {
+	Height  int64
+	AppHash []byte
+	// Time is the block's header time in unix seconds. It is not state:
+	// the app hash does not cover it (see chainHash), but CheckTx and
+	// queries judge deadlines against it.
+	Time int64
 }
 
 // Write is one state change. A nil Value deletes the key.

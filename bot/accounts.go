@@ -59,6 +59,10 @@ type accountsData struct {
 	Items           []accountLine
 	Month           string
 	Income, Expense string
+	// Pending are the entries waiting for approvals: public like every
+	// entry, shown so that residents see spending before it posts.
+	Pending     []pendingLine
+	MorePending int
 }
 
 type accountData struct {
@@ -81,7 +85,7 @@ type pendingListData struct {
 }
 
 type ledgerSummary struct {
-	Kind, Account, To, Amount, Category, Counterparty, Proposal string
+	Kind, Account, To, Amount, Category, Counterparty, Proposal, Memo string
 }
 
 type approveSummary struct {
@@ -110,16 +114,52 @@ func showAccounts(t *Turn, f *Frame) error {
 	if len(months) > 0 {
 		d.Income, d.Expense = yuan(months[0].Income), yuan(months[0].Expense)
 	}
+	// Accounts with money come first; empty ones are listed after them.
+	slices.SortStableFunc(accounts, func(a, b abci.LedgerAccount) int {
+		return cmpBool(a.Balance == 0, b.Balance == 0)
+	})
 	f.Choices = nil
 	for i, a := range accounts[:min(len(accounts), maxList)] {
 		d.Items = append(d.Items, accountLine{N: i + 1, Name: a.Name, Balance: yuan(a.Balance), Fund: a.MaintenanceFund})
 		f.Choices = append(f.Choices, "acct:"+a.ID)
 	}
+	var pending []abci.Entry
+	if _, err := t.query("accounts/pending", &pending); err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, a := range accounts {
+		names[a.ID] = a.Name
+	}
+	for _, e := range pending {
+		if len(d.Pending) == pendingShown {
+			d.MorePending++
+			continue
+		}
+		d.Pending = append(d.Pending, pendingLine{len(f.Choices) + 1, e.Kind, names[e.Account], yuan(e.Amount), clip(entrySummary(e), 16), len(e.Approvals), e.Required})
+		f.Choices = append(f.Choices, "entry:"+strconv.FormatUint(e.ID, 10))
+	}
 	t.say("bot.accounts", d)
 	return nil
 }
 
-func chooseAccount(t *Turn, _ *Frame, c string) error {
+// pendingShown is how many waiting entries the accounts screen lists.
+const pendingShown = 3
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+func chooseAccount(t *Turn, f *Frame, c string) error {
+	if strings.HasPrefix(c, "entry:") {
+		return chooseEntry(t, f, c)
+	}
 	_, id, _ := strings.Cut(c, ":")
 	return t.Open(Frame{Screen: "account", Form: map[string]string{"account": id}})
 }
@@ -201,6 +241,31 @@ type entryData struct {
 	Reverses     uint64
 	ReversedBy   uint64
 	CanApprove   bool
+	// When the entry was recorded, by whom (role and unit, never a
+	// name), and the approvals given so far.
+	When      string
+	Recorder  whoData
+	Approvers []approvalLine
+}
+
+// whoData describes a member as the ledger knows them: roles and unit.
+type whoData struct {
+	Roles []string
+	Unit  string
+}
+
+type approvalLine struct {
+	When string
+	Who  whoData
+}
+
+// who describes the member at address a by role and unit.
+func (t *Turn) who(a tx.Address) (whoData, error) {
+	var m abci.MemberView
+	if _, err := t.query("members/"+string(a), &m); err != nil {
+		return whoData{}, err
+	}
+	return whoData{Roles: m.Roles, Unit: m.Unit}, nil
 }
 
 func showEntry(t *Turn, f *Frame) error {
@@ -219,7 +284,17 @@ func showEntry(t *Turn, f *Frame) error {
 	d := entryData{ID: e.ID, Kind: e.Kind, Account: names[e.Account], To: names[e.To], Amount: yuan(e.Amount), Category: e.Category,
 		Counterparty: e.Counterparty, Memo: e.Memo, Evidence: short(e.Evidence), Proposal: e.Proposal, Emergency: e.Emergency,
 		Status: e.Status, Required: e.Required, Approvals: len(e.Approvals), Height: e.Height, Hash: short(e.TxHash),
-		Reverses: e.Reverses, ReversedBy: e.ReversedBy}
+		Reverses: e.Reverses, ReversedBy: e.ReversedBy, When: t.date(e.Time)}
+	if d.Recorder, err = t.who(e.Recorder); err != nil {
+		return err
+	}
+	for _, a := range e.Approvals {
+		w, err := t.who(a.Admin)
+		if err != nil {
+			return err
+		}
+		d.Approvers = append(d.Approvers, approvalLine{When: t.date(a.Time), Who: w})
+	}
 	if e.Status == abci.EntryPending {
 		m, err := t.Member()
 		if err != nil {
@@ -351,12 +426,18 @@ func readLedgerStep(t *Turn, f *Frame, step string) (bool, error) {
 		}
 		f.Form["amount"] = strconv.FormatInt(fen, 10)
 	case "category":
+		if reflex(in) {
+			return bad("words")
+		}
 		c := strings.ReplaceAll(word, " ", "")
 		if !tx.ValidLabel(c, tx.MaxLabelBytes) {
 			return bad("category")
 		}
 		f.Form["category"] = c
 	case "counterparty", "memo":
+		if !none && reflex(in) {
+			return bad("words")
+		}
 		v := strings.Join(strings.Fields(in.Text), " ")
 		if none {
 			v = ""
@@ -418,7 +499,7 @@ func ledgerAction(t *Turn, f *Frame) (*Action, error) {
 		return nil, err
 	}
 	fen, _ := strconv.ParseInt(f.Form["amount"], 10, 64)
-	d := ledgerSummary{f.Form["kind"], names[f.Form["account"]], names[f.Form["to"]], yuan(fen), f.Form["category"], f.Form["counterparty"], f.Form["proposal"]}
+	d := ledgerSummary{f.Form["kind"], names[f.Form["account"]], names[f.Form["to"]], yuan(fen), f.Form["category"], f.Form["counterparty"], f.Form["proposal"], f.Form["memo"]}
 	return t.action("ledger", "bot.ledger.summary", d, f.Form)
 }
 

@@ -23,9 +23,10 @@ func accountsFixture(t *testing.T) *fixture {
 	f.l.set("accounts/monthly/2026-03", []abci.MonthSummary{{Month: "2026-03", Income: 12_800_000, Expense: 456_020}})
 	day := func(d int) int64 { return time.Date(2026, 3, d, 10, 0, 0, 0, f.e.Location).Unix() }
 	income := abci.Entry{ID: 1, Kind: tx.EntryIncome, Account: "mgmt", Amount: 12_800_000, Category: "物业费", Status: abci.EntryPosted, Recorder: caiwu, Height: 30, TxHash: "aa11bb22cc"}
-	power := abci.Entry{ID: 2, Kind: tx.EntryExpense, Account: "mgmt", Amount: 456_020, Category: "电费", Counterparty: "供电局", Status: abci.EntryPosted, Recorder: caiwu, Height: 31, TxHash: "dd33ee44ff"}
+	power := abci.Entry{ID: 2, Kind: tx.EntryExpense, Account: "mgmt", Amount: 456_020, Category: "电费", Counterparty: "供电局", Status: abci.EntryPosted, Recorder: caiwu, Height: 31, TxHash: "dd33ee44ff",
+		Time: day(9)}
 	lift := abci.Entry{ID: 3, Kind: tx.EntryExpense, Account: "fund", Amount: 46_000_000, Category: "电梯", Counterparty: "某电梯公司", Proposal: 1,
-		Status: abci.EntryPending, Required: 2, Recorder: caiwu, Height: 32, TxHash: "1234567890"}
+		Status: abci.EntryPending, Required: 2, Recorder: caiwu, Height: 32, TxHash: "1234567890", Time: day(9)}
 	f.l.set("accounts/mgmt", abci.LedgerAccount{ID: "mgmt", Name: "物业费", Balance: 12_343_980})
 	f.l.set("accounts/mgmt/entries/2026-01/2026-03", []abci.StatementLine{
 		{Posting: 1, Time: day(2), Delta: 12_800_000, Balance: 12_800_000, Entry: income},
@@ -39,10 +40,12 @@ func accountsFixture(t *testing.T) *fixture {
 
 func TestAccountsAreOpenToEveryone(t *testing.T) {
 	f := accountsFixture(t)
-	contains(t, "accounts", f.run("li", "菜单", "2"), "2 维修资金 1,560,000.00\n3 物业费 123,439.80", "3月收入 128,000.00 元，支出 4,560.20 元。")
-	contains(t, "account", f.say("li", "3"), "【物业费】余额 123,439.80 元", "1 3月9日 支出 -4,560.20 电费 · 供电局\n2 3月2日 收入 +128,000.00 物业费")
-	got := f.say("li", "1")
-	contains(t, "entry", got, "第 2 笔：支出 4,560.20 元\n账户：物业费\n类别：电费\n对方：供电局", "状态：已入账", "区块 #31 · 凭证 dd33ee44")
+	got := f.run("li", "菜单", "2")
+	contains(t, "accounts", got, "1 维修资金 1,560,000.00\n2 物业费 123,439.80\n3 公共收益 3,200.00\n4 业委会经费 0.00", "3月收入 128,000.00 元，支出 4,560.20 元。")
+	lacks(t, "accounts", got, "冲正")
+	contains(t, "account", f.say("li", "2"), "【物业费】余额 123,439.80 元", "1 3月9日 支出 -4,560.20 电费 · 供电局\n2 3月2日 收入 +128,000.00 物业费")
+	got = f.say("li", "1")
+	contains(t, "entry", got, "第 2 笔：支出 4,560.20 元\n账户：物业费\n类别：电费\n对方：供电局", "状态：已入账", "记账：3月9日（周一）10:00 财务 · 区块 #31 · 凭证 dd33ee44")
 	lacks(t, "entry", got, "1 批准")
 	r, err := f.e.Handle(t.Context(), &Request{Channel: "wxgroup", User: "li", Group: "g", Text: "账目"})
 	if err != nil || r == nil {
@@ -90,10 +93,30 @@ func TestFundExpenseAsksForTheDecision(t *testing.T) {
 	contains(t, "transfer", f.say("caiwu", "2"), "金额多少元？")
 }
 
+// TestResidentSeesPendingSpending: spending waiting for approvals is
+// public: the accounts screen lists it, marked as waiting, and its detail
+// says who recorded it and who approved it, by role and unit.
+func TestResidentSeesPendingSpending(t *testing.T) {
+	f := accountsFixture(t)
+	lift := abci.Entry{ID: 3, Kind: tx.EntryExpense, Account: "fund", Amount: 46_000_000, Category: "电梯", Counterparty: "某电梯公司", Proposal: 1,
+		Status: abci.EntryPending, Required: 2, Recorder: f.addr("caiwu"), Height: 32, TxHash: "1234567890", Time: fixedNow.Unix() - 3600,
+		Approvals: []abci.Approval{{Admin: f.addr("boss"), Time: fixedNow.Unix() - 600}}}
+	f.l.set("accounts/entry/3", lift)
+	f.l.set("accounts/pending", []abci.Entry{lift})
+	boss := f.addr("boss")
+	f.l.set("members/"+string(boss), abci.MemberView{Address: boss, Roles: []string{tx.RoleAdmin}, Unit: "5-101"})
+	got := f.run("li", "菜单", "2")
+	contains(t, "accounts", got, "等待审批、还没入账的：\n5 支出 维修资金 460,000.00 元 电梯 · 某电梯公司（已批 1/2）")
+	got = f.say("li", "5")
+	contains(t, "entry", got, "第 3 笔：支出 460,000.00 元", "状态：等待审批（要 2 位管理员批准，已批 1 位；批准够了才入账）\n· 3月10日（周二）09:50 管理员 5-101 批准",
+		"记账：3月10日（周二）09:00 财务 · 区块 #32")
+	lacks(t, "resident cannot approve", got, "\n1 批准")
+}
+
 func TestAdminApprovesAPendingEntry(t *testing.T) {
 	f := accountsFixture(t)
 	contains(t, "pending", f.run("boss", "管理", "4"), "1 支出 维修资金 460,000.00 元 电梯 · 某电梯公司（已批 0/2）")
-	contains(t, "entry", f.say("boss", "1"), "依据：第 1 项业主表决", "状态：等待审批（已批 0/2）", "1 批准")
+	contains(t, "entry", f.say("boss", "1"), "依据：第 1 项业主表决", "状态：等待审批（要 2 位管理员批准，已批 0 位；批准够了才入账）", "1 批准")
 	contains(t, "confirm", f.say("boss", "1"), "您将批准第 3 笔（电梯 460,000.00 元）")
 	f.say("boss", "1")
 	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.EntryApprove) != (tx.EntryApprove{Entry: 3}) {

@@ -209,10 +209,14 @@ type pollSummary struct {
 	Options []listItem
 	Multi   bool
 	Days    string
+	End     string
 }
 
 func pollAction(t *Turn, f *Frame) (*Action, error) {
-	d := pollSummary{Title: f.Form["title"], Multi: f.Form["multi"] != "", Days: f.Form["days"]}
+	days, _ := strconv.Atoi(f.Form["days"])
+	// buildPoll takes its times when the admin confirms; the end shown is
+	// the one of a confirmation now.
+	d := pollSummary{Title: f.Form["title"], Multi: f.Form["multi"] != "", Days: f.Form["days"], End: t.date(t.now.Unix() + int64(days)*day)}
 	for i, o := range strings.Split(f.Form["options"], "\n") {
 		d.Options = append(d.Options, listItem{N: i + 1, Text: o})
 	}
@@ -232,6 +236,7 @@ func buildPoll(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 
 type decisionSummary struct {
 	Title     string
+	Text      string
 	Class     string
 	Buildings string
 	Days      string
@@ -264,7 +269,7 @@ func decisionAction(t *Turn, f *Frame) (*Action, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := decisionSummary{Title: f.Form["title"], Class: f.Form["class"], Days: f.Form["days"],
+	d := decisionSummary{Title: f.Form["title"], Text: f.Form["text"], Class: f.Form["class"], Days: f.Form["days"],
 		Buildings: strings.ReplaceAll(f.Form["scope"], ",", "、"), Start: t.date(start), End: t.date(end)}
 	return t.action("decision", "bot.admin.summary.decision", d, f.Form)
 }

@@ -34,7 +34,7 @@ func BenchmarkReadCommand(b *testing.B) {
 	b.Run("DecisionWithTurnout", func(b *testing.B) {
 		handle(b, w.e, "wang", "投票", "1 【表决】")
 		for b.Loop() {
-			handle(b, w.e, "wang", "1", "已投票 1 户")
+			handle(b, w.e, "wang", "1", "已投票 1 位业主")
 			handle(b, w.e, "wang", "0", "1 【表决】")
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N), "ns/msg")
@@ -62,4 +62,17 @@ func BenchmarkVoteReceipt(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(worst.Milliseconds()), "worst-ms")
+}
+
+// BenchmarkParse measures Parse over the replies residents type: digits,
+// keycaps, phrases around an answer, commands, near-misses and free text.
+func BenchmarkParse(b *testing.B) {
+	replies := []string{"1", "１", "①", "1️⃣", "第一个", "我选1", "选第一个", "我同意", "投反对票", "嗯", "-1", "不反对",
+		"同意不同意", "菜单", "回去", "绑定 3-502 12345678", "3栋电梯按钮失灵，晚上最明显", "电梯该换了，支持！"}
+	for b.Loop() {
+		for _, r := range replies {
+			bot.Parse(r)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(replies)), "ns/reply")
 }

@@ -91,6 +91,9 @@ func isDigits(s string) bool {
 }
 
 func relationWord(s string) string {
+	// "我是业主", "是租户的" say the same as 业主 and 租户.
+	s = strings.TrimFunc(s, isSpaceOrPunct)
+	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(s, "我"), "是"), "的")
 	switch strings.ToLower(s) {
 	case "业主", "房主", "owner", "1":
 		return tx.RelationOwner
@@ -141,6 +144,23 @@ func (t *Turn) bindConfirm(form map[string]string) error {
 
 func buildBind(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 	return &tx.MemberBind{Unit: a.Args["unit"], Relation: a.Args["relation"], Code: a.Args["code"]}, &actionExtra{After: "bot.bind.done"}, nil
+}
+
+// bindWrong answers a code the chain found wrong: it goes back to the code
+// question (the unit and relation stay); wrong codes never lock a unit, so
+// the right one can follow at once.
+func (t *Turn) bindWrong(a *Action) error {
+	t.sess.pop() // the confirmation
+	f := t.sess.top()
+	if f == nil || f.Screen != "bind" {
+		t.leaveAction()
+		t.say("bot.rejected", rejectedData{Message: t.codeMessage(uint32(abci.CodeBindCodeWrong))})
+		return nil
+	}
+	delete(f.Form, "code")
+	f.Step = "code"
+	t.say("bot.bind.wrong", nil)
+	return showBind(t, f)
 }
 
 var bindSteps = []string{"unit", "relation", "code"}

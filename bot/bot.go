@@ -52,6 +52,9 @@ type Reply struct {
 	// committed. The adapter calls it once, outside the request (it may
 	// block until the commit or ctx ends), and sends its reply privately.
 	Later func(ctx context.Context) (*Reply, error)
+	// Secrets are strings in Parts shown once and never to be stored (a
+	// new binding code): an adapter that keeps replies keeps them without.
+	Secrets []string
 }
 
 // Text returns the parts joined by blank lines, as a console shows them.
@@ -146,13 +149,17 @@ type Engine struct {
 	// reply says the tx is being recorded and the receipt follows
 	// (Reply.Later); channels not listed get DefaultBudget.
 	Budgets map[string]time.Duration
-	// RateBurst messages per RatePer are answered for each user; a flood
-	// beyond that gets one friendly notice and then silence until the
-	// bucket refills.
+	// RateBurst messages per RatePer are answered for each user; every
+	// message beyond that gets a short notice that it was not handled
+	// (never silence) until the bucket refills. RateBurst 0 or less turns
+	// the limit off: a console reading a script, where a program types.
 	RateBurst int
 	RatePer   time.Duration
 	// Logger receives internal errors, with detail users never see.
 	Logger *slog.Logger
+	// BoardURL is the notice board's public address; when set, every
+	// receipt links to its page there (BoardURL/tx/HASH).
+	BoardURL string
 
 	locks       keyedMutex
 	limiterOnce sync.Once
@@ -196,13 +203,12 @@ func (e *Engine) Handle(ctx context.Context, req *Request) (*Reply, error) {
 	}
 	key := req.Channel + "\x00" + req.User
 	e.limiterOnce.Do(func() {
-		e.limiter = &limiter{burst: max(e.RateBurst, 1), per: max(e.RatePer, time.Millisecond), buckets: map[string]*bucket{}}
+		if e.RateBurst > 0 {
+			e.limiter = &limiter{burst: e.RateBurst, per: max(e.RatePer, time.Millisecond), buckets: map[string]*bucket{}}
+		}
 	})
-	switch e.limiter.allow(key, now) {
-	case rateWarn:
+	if e.limiter != nil && !e.limiter.allow(key, now) {
 		return e.simple(req, "bot.ratelimited", nil), nil
-	case rateDrop:
-		return nil, nil
 	}
 	if len(req.Text) > MaxInputBytes {
 		return e.simple(req, "bot.toolong", nil), nil

@@ -17,8 +17,11 @@ import (
 // commentsShown is how many comments a screen lists, and commentRunes how
 // much of each it shows.
 const (
-	commentsShown = 5
-	commentRunes  = 80
+	// minCommentLetters is the least a comment says, in letters
+	// (Chinese characters or words' letters).
+	minCommentLetters = 2
+	commentsShown     = 5
+	commentRunes      = 80
 )
 
 type commentLine struct {
@@ -102,6 +105,14 @@ func readComment(t *Turn, f *Frame, _ string) (bool, error) {
 	case text == "":
 		t.say("bot.admin.bad", struct{ Reason string }{"empty"})
 		return false, nil
+	case reflex(t.In):
+		t.say("bot.admin.bad", struct{ Reason string }{"words"})
+		return false, nil
+	case letters(text) < minCommentLetters:
+		// A comment is published under the user's unit: "好" or "哦"
+		// is not an opinion anyone can read.
+		t.say("bot.admin.bad", struct{ Reason string }{"comment_short"})
+		return false, nil
 	case len(text) > tx.MaxCommentBytes:
 		t.say("bot.admin.bad", struct{ Reason string }{"comment_long"})
 		return false, nil
@@ -111,9 +122,7 @@ func readComment(t *Turn, f *Frame, _ string) (bool, error) {
 }
 
 func commentAction(t *Turn, f *Frame) (*Action, error) {
-	// The summary is followed by "，确认请回复 1…": no full stop before it.
-	text := strings.TrimRight(clip(f.Form["text"], 60), "。.！!？?")
-	return t.action("comment", "bot.comments.summary", struct{ Title, Text string }{clip(f.Form["title"], 30), text}, f.Form)
+	return t.action("comment", "bot.comments.summary", newTextSummary(clip(f.Form["title"], 30), f.Form["text"]), f.Form)
 }
 
 func buildComment(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {

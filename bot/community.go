@@ -3,6 +3,7 @@ package bot
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
@@ -89,9 +90,28 @@ func noticeOneLine(t *Turn, f *Frame, args, orig []string) error {
 }
 
 func noticeAction(t *Turn, f *Frame) (*Action, error) {
-	// The summary is followed by "，确认请回复 1…": no full stop before it.
-	text := strings.TrimRight(clip(f.Form["text"], 60), "。.！!")
-	return t.action("notice", "bot.admin.summary.notice", struct{ Title, Text string }{f.Form["title"], text}, f.Form)
+	return t.action("notice", "bot.admin.summary.notice", newTextSummary(f.Form["title"], f.Form["text"]), f.Form)
+}
+
+// textSummary is the confirmation of a text the user wrote (a notice, a
+// comment, a statement): all of it, since the confirmation restates what
+// will be written. A short text stays on the summary's line, a long one
+// (Long) goes on its own lines after it.
+type textSummary struct {
+	Title, Text string
+	Long        bool
+}
+
+// shortSummaryRunes is the longest text kept on the summary's line.
+const shortSummaryRunes = 60
+
+func newTextSummary(title, text string) textSummary {
+	if utf8.RuneCountInString(text) > shortSummaryRunes || strings.Contains(text, "\n") {
+		return textSummary{Title: title, Text: text, Long: true}
+	}
+	// A short summary is followed by "，确认请回复 1…": no full stop
+	// before it.
+	return textSummary{Title: title, Text: strings.TrimRight(text, "。.！!？?")}
 }
 
 func buildNotice(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
@@ -119,7 +139,7 @@ func chooseRepairs(t *Turn, _ *Frame, c string) error {
 }
 
 func repairAction(t *Turn, f *Frame) (*Action, error) {
-	return t.action("repair", "bot.repairs.summary", struct{ Kind, Title string }{f.Form["kind"], f.Form["title"]}, f.Form)
+	return t.action("repair", "bot.repairs.summary", struct{ Kind, Title, Text string }{f.Form["kind"], f.Form["title"], f.Form["text"]}, f.Form)
 }
 
 func buildRepair(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {

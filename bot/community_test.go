@@ -43,9 +43,9 @@ func TestSharingBorrowWithDigits(t *testing.T) {
 	f := sharingFixture(t)
 	contains(t, "list", f.run("li", "菜单", "3", "1"), "1 【工具】电钻（免费）· 3-502")
 	contains(t, "item", f.say("li", "1"), "【工具】电钻\n带三个钻头\n费用：免费\n共享人：3-502\n1 申请借用")
-	contains(t, "day", f.say("li", "1"), "【电钻】哪天用？\n1 今天（3月10日）\n2 明天（3月11日）")
+	contains(t, "day", f.say("li", "1"), "【电钻】哪天用？\n1 今天 3月10日（周二）\n2 明天 3月11日（周三）")
 	contains(t, "slot", f.say("li", "2"), "1 上午 8:00–12:00")
-	if got := f.say("li", "1"); got != "您将申请借用【电钻】，3月11日 08:00–12:00，确认请回复 1，重选请回复 2" {
+	if got := f.say("li", "1"); got != "您将申请借用【电钻】，3月11日（周三）08:00–12:00，免费，确认请回复 1，重选请回复 2" {
 		t.Errorf("confirmation = %q", got)
 	}
 	contains(t, "receipt", f.say("li", "1"), "✅ 已记录：申请借用【电钻】", "对方同意后就可以用了")
@@ -59,9 +59,9 @@ func TestSharingBorrowWithDigits(t *testing.T) {
 
 func TestSharingCancelMyBooking(t *testing.T) {
 	f := sharingFixture(t)
-	contains(t, "my bookings", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月11日 08:00–12:00 · 等待对方答复")
+	contains(t, "my bookings", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月11日（周三）08:00–12:00 · 等待对方答复")
 	contains(t, "booking", f.say("li", "1"), "状态：等待对方答复\n1 取消预约")
-	contains(t, "confirm", f.say("li", "1"), "您将取消预约【电钻】，3月11日 08:00–12:00")
+	contains(t, "confirm", f.say("li", "1"), "您将取消预约【电钻】，3月11日（周三）08:00–12:00")
 	f.say("li", "1")
 	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.BookingCancel) != (tx.BookingCancel{Booking: 9}) {
 		t.Errorf("submitted %v", subs)
@@ -71,11 +71,11 @@ func TestSharingCancelMyBooking(t *testing.T) {
 func TestSharingAnswerARequest(t *testing.T) {
 	f := sharingFixture(t)
 	contains(t, "posted", f.run("wang", "共享", "4"), "1 【工具】电钻（免费） · 1 个申请待处理")
-	contains(t, "requests", f.say("wang", "1"), "1 3-501 · 3月11日 08:00–12:00")
+	contains(t, "requests", f.say("wang", "1"), "1 3-501 · 3月11日（周三）08:00–12:00")
 	contains(t, "request", f.say("wang", "1"), "3-501 想借【电钻】", "1 同意\n2 婉拒")
 	contains(t, "decline", f.say("wang", "2"), "您将婉拒 3-501 借用【电钻】的申请")
 	f.say("wang", "2") // 重选
-	contains(t, "accept", f.say("wang", "1"), "您将同意 3-501 借用【电钻】，3月11日 08:00–12:00")
+	contains(t, "accept", f.say("wang", "1"), "您将同意 3-501 借用【电钻】，3月11日（周三）08:00–12:00")
 	f.say("wang", "1")
 	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.BookingAccept) != (tx.BookingAccept{Booking: 9}) {
 		t.Errorf("submitted %v", subs)
@@ -100,13 +100,13 @@ func lentFixture(t *testing.T) *fixture {
 
 func TestSharingBorrowerSaysItIsBack(t *testing.T) {
 	f := lentFixture(t)
-	contains(t, "my bookings", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月10日 08:00–12:00 · 已同意")
+	contains(t, "my bookings", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月10日（周二）08:00–12:00 · 已同意")
 	got := f.say("li", "1")
 	contains(t, "booking", got, "状态：已同意\n用完还回去以后，请回复：\n1 我已归还")
 	if strings.Contains(got, "取消预约") {
 		t.Errorf("a started booking offers to cancel:\n%s", got)
 	}
-	contains(t, "confirm", f.say("li", "1"), "您将确认【电钻】已归还（3月10日 08:00–12:00）")
+	contains(t, "confirm", f.say("li", "1"), "您将确认【电钻】已归还（3月10日（周二）08:00–12:00）")
 	contains(t, "receipt", f.say("li", "1"), "✅ 已记录", "借还完成")
 	if subs := f.l.submitted(); len(subs) != 1 || *subs[0].(*tx.BookingReturn) != (tx.BookingReturn{Booking: 10}) {
 		t.Errorf("submitted %v", subs)
@@ -116,9 +116,9 @@ func TestSharingBorrowerSaysItIsBack(t *testing.T) {
 func TestSharingPosterRecordsReturnOrNoShow(t *testing.T) {
 	f := lentFixture(t)
 	contains(t, "requests", f.run("wang", "共享", "4", "1"),
-		"【电钻】\n待处理的申请，回复数字处理：\n1 3-501 · 3月11日 08:00–12:00\n已同意的借用：\n2 3-501 · 3月10日 08:00–12:00\n3 撤下这件物品")
+		"【电钻】\n待处理的申请，回复数字处理：\n1 3-501 · 3月11日（周三）08:00–12:00\n已同意的借用：\n2 3-501 · 3月10日（周二）08:00–12:00\n3 撤下这件物品")
 	contains(t, "lent", f.say("wang", "2"), "3-501 借用【电钻】", "1 已归还\n2 对方没有来取")
-	contains(t, "no-show", f.say("wang", "2"), "您将记下 3-501 没有来取【电钻】（3月10日 08:00–12:00）")
+	contains(t, "no-show", f.say("wang", "2"), "您将记下 3-501 没有来取【电钻】（3月10日（周二）08:00–12:00）")
 	f.say("wang", "2") // 重选
 	contains(t, "return", f.say("wang", "1"), "您将确认【电钻】已归还")
 	f.say("wang", "1")
@@ -162,7 +162,7 @@ func TestSharingPostAnItem(t *testing.T) {
 	contains(t, "text", f.say("wang", "B2-051 车位"), "还有什么要说明的")
 	contains(t, "price", f.say("wang", "工作日白天空着"), "收费吗？")
 	contains(t, "bad price", f.say("wang", "便宜点"), "没看懂价格")
-	if got := f.say("wang", "2.5元/小时"); got != "您将共享【车位】B2-051 车位，2.50元/小时，确认请回复 1，重选请回复 2" {
+	if got := f.say("wang", "2.5元/小时"); got != "您将共享【车位】B2-051 车位，2.50元/小时\n说明：工作日白天空着\n确认请回复 1，重选请回复 2" {
 		t.Errorf("confirmation = %q", got)
 	}
 	f.say("wang", "1")
@@ -196,15 +196,15 @@ func TestNotices(t *testing.T) {
 	n := abci.Announcement{ID: 3, Title: "停水通知", Text: "3月12日 9:00–15:00 停水，请提前储水。", Time: fixedNow.Unix(), Height: 88, TxHash: "1a2b3c4d5e"}
 	f.l.set("announcements", []abci.Announcement{n})
 	f.l.set("announcements/3", n)
-	contains(t, "list before binding", f.run("li", "菜单", "4"), "1 停水通知（3月10日 10:00）")
-	contains(t, "notice", f.say("li", "1"), "【停水通知】\n3月12日 9:00–15:00 停水，请提前储水。\n发布于 3月10日 10:00 · 区块 #88 · 凭证 1a2b3c4d\n1 大家的意见\n")
+	contains(t, "list before binding", f.run("li", "菜单", "4"), "1 停水通知（3月10日（周二）10:00）")
+	contains(t, "notice", f.say("li", "1"), "【停水通知】\n3月12日 9:00–15:00 停水，请提前储水。\n发布于 3月10日（周二）10:00 · 区块 #88 · 凭证 1a2b3c4d\n1 大家的意见\n")
 	contains(t, "comments", f.say("li", "1"), "【停水通知】还没有人发表意见。\n1 我要说两句")
 	f.say("li", "0")
 	r, err := f.e.Handle(t.Context(), &Request{Channel: "wxgroup", User: "li", Group: "g", Text: "公告"})
 	if err != nil || r == nil {
 		t.Fatal(err)
 	}
-	contains(t, "group", r.Text(), "· 停水通知（3月10日 10:00）")
+	contains(t, "group", r.Text(), "· 停水通知（3月10日（周二）10:00）")
 }
 
 func TestAdminPostsANotice(t *testing.T) {
@@ -279,8 +279,8 @@ func TestCommentsOnADecision(t *testing.T) {
 
 	contains(t, "decision", f.run("wang", "菜单", "1", "1"), "3 弃权\n4 大家的意见（7 条）")
 	got := f.say("wang", "4")
-	contains(t, "comments", got, "大家的意见（最新的在前）：\n· 5-101（3月10日 09:00）：第7条意见\n· 3-501（3月10日 08:00）：这条意见已被管理员隐藏（含有人身攻击）",
-		"· 3-501（3月10日 06:00）：第4条意见\n· 3-501（3月10日 05:00）：第3条意见\n（还有 2 条较早的）\n1 我要说两句")
+	contains(t, "comments", got, "大家的意见（最新的在前）：\n· 5-101（3月10日（周二）09:00）：第7条意见\n· 3-501（3月10日（周二）08:00）：这条意见已被管理员隐藏（含有人身攻击）",
+		"· 3-501（3月10日（周二）06:00）：第4条意见\n· 3-501（3月10日（周二）05:00）：第3条意见\n（还有 2 条较早的）\n1 我要说两句")
 	contains(t, "ask", f.say("wang", "1"), "请写下您对【使用维修资金更换3栋电梯】的意见")
 	contains(t, "too long", f.say("wang", strings.Repeat("长", tx.MaxCommentBytes/3+1)), "意见太长了")
 	if got := f.say("wang", "电梯该换了，支持！"); got != "您将对【使用维修资金更换3栋电梯】发表意见：电梯该换了，支持，确认请回复 1，重选请回复 2" {
@@ -409,13 +409,13 @@ func TestSharingUnansweredRequestExpires(t *testing.T) {
 	f.l.set("bookings/11", old)
 	f.l.set("members/"+string(li)+"/bookings", []abci.Booking{pending, old})
 
-	contains(t, "list", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月9日 08:00–12:00 · 已过期（对方没有答复）\n2 【工具】电钻 · 3月11日 08:00–12:00 · 等待对方答复")
+	contains(t, "list", f.run("li", "共享", "2"), "1 【工具】电钻 · 3月9日（周一）08:00–12:00 · 已过期（对方没有答复）\n2 【工具】电钻 · 3月11日（周三）08:00–12:00 · 等待对方答复")
 	got := f.say("li", "1")
 	if !strings.Contains(got, "状态：已过期（对方没有答复）") || strings.Contains(got, "取消预约") {
 		t.Errorf("expired request:\n%s", got)
 	}
 	got = f.run("wang", "共享", "4", "1")
-	if !strings.Contains(got, "1 3-501 · 3月11日 08:00–12:00") || strings.Contains(got, "3月9日") {
+	if !strings.Contains(got, "1 3-501 · 3月11日（周三）08:00–12:00") || strings.Contains(got, "3月9日") {
 		t.Errorf("poster's requests list an expired one:\n%s", got)
 	}
 }

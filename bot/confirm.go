@@ -53,6 +53,9 @@ type actionKind struct {
 type actionExtra struct {
 	// Check is a query path anyone can use to check the record.
 	Check string
+	// Ballot says the write is a vote, so the receipt speaks of "your
+	// vote".
+	Ballot bool
 	// Secret is shown once with the receipt (a new binding code) and never
 	// stored.
 	Secret string
@@ -132,6 +135,10 @@ type receiptData struct {
 	Hash   string
 	Check  string
 	Secret string
+	Ballot bool
+	// Link is the receipt's page on the notice board, when the engine
+	// knows the board's public address.
+	Link string
 }
 
 type rejectedData struct{ Message string }
@@ -170,7 +177,9 @@ func (t *Turn) execute(f *Frame) error {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(t.ctx, t.e.budget(t.Req.Channel))
+	resume := PauseFor(t.ctx)
 	r, err := t.e.Ledger.Submit(ctx, t.user, body)
+	resume()
 	cancel()
 	switch {
 	case errors.Is(err, ledger.ErrPending):
@@ -185,11 +194,16 @@ func (t *Turn) execute(f *Frame) error {
 		t.say("bot.busy", nil)
 		return nil
 	}
-	t.leaveAction()
 	t.memberKnown = false
 	if r.Height > 0 {
 		t.sess.addNote(Note{At: t.now.Unix(), What: what, Height: r.Height, Hash: r.Hash, Code: r.Code})
 	}
+	if r.Code == uint32(abci.CodeBindCodeWrong) && a.Kind == "bind" {
+		// A mistyped code is not a dead end: the user stays on the code
+		// question and may send the right one at once.
+		return t.bindWrong(a)
+	}
+	t.leaveAction()
 	t.sayOutcome(r, what, extra)
 	return nil
 }
@@ -208,8 +222,14 @@ func (t *Turn) sayOutcome(r ledger.Receipt, what string, extra *actionExtra) {
 		return
 	}
 	d := receiptData{What: what, Height: r.Height, Hash: short(r.Hash)}
+	if t.e.BoardURL != "" {
+		d.Link = strings.TrimSuffix(t.e.BoardURL, "/") + "/tx/" + r.Hash
+	}
 	if extra != nil {
-		d.Check, d.Secret = extra.Check, extra.Secret
+		d.Check, d.Secret, d.Ballot = extra.Check, extra.Secret, extra.Ballot
+		if extra.Secret != "" {
+			t.secrets = append(t.secrets, extra.Secret)
+		}
 	}
 	t.say("bot.receipt", d)
 	if extra != nil && extra.After != "" {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
@@ -105,6 +106,12 @@ type memberLine struct {
 }
 
 func showDialogue(t *Turn, f *Frame) error {
+	if f.Step == "" && !dialogueStepBack(f) {
+		// Every answer was filled in by the dialogue itself: nothing
+		// is left to change, so leave it.
+		t.sess.pop()
+		return t.showTop()
+	}
 	d := askData{Step: f.Step, Form: f.Form}
 	switch f.Step {
 	case "days":
@@ -128,7 +135,7 @@ func showDialogue(t *Turn, f *Frame) error {
 		}
 	case "day":
 		for _, i := range bookingDays {
-			d.Days = append(d.Days, t.e.unixTime(t.dayStart(i)).Format("1月2日"))
+			d.Days = append(d.Days, dayName(t.e.unixTime(t.dayStart(i))))
 		}
 	case "account", "to":
 		if f.Screen == "admin.ledger" {
@@ -173,10 +180,16 @@ func dialogueInput(t *Turn, f *Frame) error {
 }
 
 // dialogueStepBack forgets the last answer before the current question
-// and asks it again.
+// and asks it again. A dialogue with no question left (the user is back
+// from its confirmation, having answered 重选, 0 or 返回) forgets its last
+// answer, so that the confirmation's "1" can never record what the user
+// was trying to change.
 func dialogueStepBack(f *Frame) bool {
 	d := dialogueFor(f.Screen)
 	i := slices.Index(d.steps, f.Step)
+	if f.Step == "" {
+		i = len(d.steps)
+	}
 	for i--; i >= 0; i-- {
 		step := d.steps[i]
 		if _, ok := f.Form[step]; !ok {
@@ -214,6 +227,13 @@ func readStep(t *Turn, f *Frame, step string) (bool, error) {
 		t.say("bot.admin.bad", struct{ Reason string }{reason})
 		return false, nil
 	}
+	none := word == "无" || word == "没有" || word == "跳过"
+	switch step {
+	case "title", "text", "reason":
+		if (step != "text" || !none) && reflex(in) {
+			return bad("words")
+		}
+	}
 	switch step {
 	case "title":
 		title := strings.Join(strings.Fields(in.Text), " ")
@@ -226,7 +246,7 @@ func readStep(t *Turn, f *Frame, step string) (bool, error) {
 		f.Form["title"] = title
 	case "text":
 		text := in.Text
-		if word == "无" || word == "没有" || word == "跳过" {
+		if none {
 			text = ""
 		}
 		limit := tx.MaxTextBytes
@@ -372,6 +392,25 @@ func readStep(t *Turn, f *Frame, step string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// reflex reports whether a free-text answer is not text: a digit, a menu
+// word, a confirmation word, or nothing but symbols. An elderly user who
+// types "1" at every question must be asked again, never have "1" stored
+// as a repair's description or published as a comment.
+func reflex(in Input) bool {
+	return in.Kind == KindNumber || in.Kind == KindCommand || in.Text != "" && letters(in.Text) == 0
+}
+
+// letters counts the letters (Chinese characters included) in s.
+func letters(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // pickSingleMember answers the member question by itself when the unit

@@ -156,7 +156,7 @@ func readDisputeStep(t *Turn, f *Frame, step string) (bool, error) {
 }
 
 func disputeAction(t *Turn, f *Frame) (*Action, error) {
-	return t.action("dispute", "bot.disputes.summary.open", struct{ Title, Party string }{f.Form["title"], f.Form["party"]}, f.Form)
+	return t.action("dispute", "bot.disputes.summary.open", struct{ Title, Text, Party string }{f.Form["title"], f.Form["text"], f.Form["party"]}, f.Form)
 }
 
 func buildDispute(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
@@ -412,9 +412,7 @@ func outcomeAction(t *Turn, f *Frame) (*Action, error) {
 
 // disputeTextAction confirms a statement or an outcome on a dispute.
 func disputeTextAction(t *Turn, f *Frame, kind string) (*Action, error) {
-	// The summary is followed by "，确认请回复 1…": no full stop before it.
-	text := strings.TrimRight(clip(f.Form["text"], 60), "。.！!？?")
-	return t.actionOn(kind, "bot.disputes.summary."+kind, struct{ Title, Text string }{clip(f.Form["title"], 24), text}, f.Form, "dispute")
+	return t.actionOn(kind, "bot.disputes.summary."+kind, newTextSummary(clip(f.Form["title"], 24), f.Form["text"]), f.Form, "dispute")
 }
 
 func buildStatement(t *Turn, a *Action) (tx.Body, *actionExtra, error) {

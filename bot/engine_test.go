@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -113,15 +114,16 @@ func TestSessionExpiresAfterIdleTime(t *testing.T) {
 	contains(t, "within the idle time", f.say("wang", "1"), "【业主表决】")
 	f.advance(31 * time.Minute)
 	got := f.say("wang", "1")
-	if got != "菜单已过期，请回复 菜单" {
-		t.Errorf("digit on an expired screen = %q, want the expiry notice", got)
-	}
-	contains(t, "菜单 after expiry", f.say("wang", "菜单"), "1 投票表决")
+	// The digit is not read against the home menu (it was meant for the
+	// decision): the home menu is shown at once instead.
+	contains(t, "digit on an expired screen", got, "菜单已经过期", "1 投票表决")
+	lacks(t, "digit on an expired screen", got, "【业主表决】", "您将")
+	contains(t, "the next digit uses the home menu", f.say("wang", "1"), "投票表决，请回复数字")
 
 	f.e.SessionTTL = time.Minute
 	f.say("wang", "1")
 	f.advance(2 * time.Minute)
-	contains(t, "custom idle time", f.say("wang", "1"), "菜单已过期")
+	contains(t, "custom idle time", f.say("wang", "1"), "菜单已经过期")
 }
 
 func TestSessionSurvivesAnEngineRestart(t *testing.T) {
@@ -151,7 +153,7 @@ func TestVoteConfirmsThenAnswersWithReceipt(t *testing.T) {
 	contains(t, "重选", f.say("wang", "2"), "请回复数字投票", "1 同意")
 	f.say("wang", "反对")
 	got = f.say("wang", "1")
-	contains(t, "receipt", got, "✅ 已记录：对【使用维修资金更换3栋电梯】投 反对", "区块 #11 · 凭证 ", "linli query ballots/1/O-7")
+	contains(t, "receipt", got, "✅ 已记录：对【使用维修资金更换3栋电梯】投 反对", "区块 #11 · 凭证 ", "已经记进小区账本", "按房号就能查到这一票")
 	subs := f.l.submitted()
 	if len(subs) != 1 {
 		t.Fatalf("submitted %d txs, want 1", len(subs))
@@ -162,6 +164,27 @@ func TestVoteConfirmsThenAnswersWithReceipt(t *testing.T) {
 	contains(t, "receipts", f.say("wang", "回执"), "对【使用维修资金更换3栋电梯】投 反对", "区块 #11")
 }
 
+func TestReceiptLinksTheNoticeBoard(t *testing.T) {
+	f := newFixture(t)
+	f.e.BoardURL = "https://gongshi.example.org/"
+	f.bind("wang")
+	f.run("wang", "菜单", "1", "1", "同意")
+	got := f.say("wang", "1")
+	subs := f.l.submitted()
+	if len(subs) != 1 {
+		t.Fatalf("submitted %d txs, want 1", len(subs))
+	}
+	sum := sha256.Sum256(tx.Canonical(subs[0])) // the fake ledger's tx hash
+	contains(t, "receipt", got, "公示栏上的回执：https://gongshi.example.org/tx/"+hex.EncodeToString(sum[:]))
+
+	plain := newFixture(t)
+	plain.bind("wang")
+	plain.run("wang", "菜单", "1", "1", "同意")
+	if got := plain.say("wang", "1"); strings.Contains(got, "公示栏") {
+		t.Errorf("a receipt without a board URL links one:\n%s", got)
+	}
+}
+
 func TestBallotWords(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
@@ -170,6 +193,9 @@ func TestBallotWords(t *testing.T) {
 		{"1", tx.DecisionOptionYes}, {"一", tx.DecisionOptionYes}, {"①", tx.DecisionOptionYes}, {"赞成", tx.DecisionOptionYes},
 		{"同意。", tx.DecisionOptionYes}, {"贊成", tx.DecisionOptionYes}, {"2", tx.DecisionOptionNo}, {"不同意", tx.DecisionOptionNo},
 		{"反對", tx.DecisionOptionNo}, {"三", tx.DecisionOptionAbs}, {"弃权", tx.DecisionOptionAbs}, {"第三个", tx.DecisionOptionAbs},
+		{"我同意", tx.DecisionOptionYes}, {"同意的", tx.DecisionOptionYes}, {"投同意", tx.DecisionOptionYes}, {"我选1", tx.DecisionOptionYes},
+		{"选第一个", tx.DecisionOptionYes}, {"1️⃣", tx.DecisionOptionYes}, {"我不同意", tx.DecisionOptionNo}, {"投反对票", tx.DecisionOptionNo},
+		{"我弃权", tx.DecisionOptionAbs}, {"2️⃣", tx.DecisionOptionNo},
 	} {
 		f := newFixture(t)
 		f.bind("wang")
@@ -179,6 +205,79 @@ func TestBallotWords(t *testing.T) {
 			t.Errorf("ballot %q submitted %v, want choice %d", tc.in, subs, tc.want)
 		}
 	}
+}
+
+// TestBallotNearMissesAreAskedAgain: a negation, a mixed answer or a
+// signed number on a ballot is asked again, and never leads to a
+// confirmation of 同意.
+func TestBallotNearMissesAreAskedAgain(t *testing.T) {
+	for _, in := range []string{"-1", "－1", "+1", "不反对", "同意不同意", "同意 反对", "我同意反对", "不选1", "同意吗", "1不同意"} {
+		f := newFixture(t)
+		f.bind("wang")
+		f.run("wang", "菜单", "1", "1")
+		got := f.say("wang", in)
+		contains(t, in, got, "没看懂您的回复", "1 同意")
+		lacks(t, in, got, "您将对")
+		f.say("wang", "确认")
+		if subs := f.l.submitted(); len(subs) != 0 {
+			t.Errorf("%q then 确认 submitted %v", in, subs)
+		}
+	}
+}
+
+// TestConfirmationAcceptsEverydayAssent: 嗯, 可以, 行 confirm; 不行 and
+// 算了 go back like 重选.
+func TestConfirmationAcceptsEverydayAssent(t *testing.T) {
+	for _, yes := range []string{"嗯", "可以", "行", "好的", "没问题", "确认。"} {
+		f := newFixture(t)
+		f.bind("wang")
+		f.run("wang", "菜单", "1", "1", "1")
+		contains(t, yes, f.say("wang", yes), "✅ 已记录")
+	}
+	for _, no := range []string{"不行", "算了", "不可以", "取消"} {
+		f := newFixture(t)
+		f.bind("wang")
+		f.run("wang", "菜单", "1", "1", "1")
+		contains(t, no, f.say("wang", no), "请回复数字投票")
+		if subs := f.l.submitted(); len(subs) != 0 {
+			t.Errorf("%q submitted %v", no, subs)
+		}
+	}
+}
+
+// TestPollOptionByItsWords: a poll is answered with an option's own words.
+func TestPollOptionByItsWords(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{{"周日", 1}, {"我选周日", 1}, {"都可以", 2}, {"周六。", 0}} {
+		f := newFixture(t)
+		f.bind("wang")
+		f.run("wang", "菜单", "1", "2")
+		contains(t, tc.in, f.say("wang", tc.in), "您将对【中秋活动定在哪天】投")
+		f.say("wang", "1")
+		if subs := f.l.submitted(); len(subs) != 1 || !slices.Equal(subs[0].(*tx.VoteCast).Choices, []int{tc.want}) {
+			t.Errorf("%q submitted %v, want choice %d", tc.in, subs, tc.want)
+		}
+	}
+	f := newFixture(t)
+	f.bind("wang")
+	f.run("wang", "菜单", "1", "2")
+	contains(t, "no such option", f.say("wang", "周一"), "没看懂您的回复")
+}
+
+// TestBallotSaysVotesArePublic: every ballot says in one line that each
+// unit's choice is published, and a receipt speaks plainly (the query
+// command is for the help screen).
+func TestBallotSaysVotesArePublic(t *testing.T) {
+	f := newFixture(t)
+	f.bind("wang")
+	for _, id := range []string{"1", "2"} {
+		contains(t, "ballot "+id, f.run("wang", "菜单", "1", id), "投票不保密", "投下后谁都能查到")
+	}
+	got := f.run("wang", "菜单", "1", "1", "1", "1")
+	lacks(t, "receipt", got, "linli query")
+	contains(t, "help", f.say("wang", "帮助"), "linli query ballots/")
 }
 
 func TestPollChoices(t *testing.T) {
@@ -204,7 +303,7 @@ func TestPollChoices(t *testing.T) {
 func TestClosedDecisionShowsResult(t *testing.T) {
 	f := newFixture(t)
 	got := f.run("li", "投票", "3")
-	contains(t, "closed decision", got, "投票已结束", "结果：通过", "同意 80 户，7000.00㎡", "参与 95 户（共 118 户），面积占 81%")
+	contains(t, "closed decision", got, "投票已结束", "结果：通过", "同意 80 位业主，7000.00㎡", "参与 95 位业主（共 118 位），面积占 81%")
 	lacks(t, "closed decision", got, "请回复数字投票")
 }
 
@@ -212,7 +311,7 @@ func TestUnboundUserIsGuidedToBind(t *testing.T) {
 	f := newFixture(t)
 	contains(t, "home", f.say("li", "菜单"), "还没绑定房屋？回复 绑定 开始。")
 	f.run("li", "1", "1")
-	contains(t, "vote while unbound", f.say("li", "1"), "您还没有绑定房屋，绑定后才能投票", "绑定 3-502 1234 5678 9012 3456")
+	contains(t, "vote while unbound", f.say("li", "1"), "您还没有绑定房屋，绑定后才能投票", "绑定 房号 绑定码")
 	if n := len(f.l.submitted()); n != 0 {
 		t.Errorf("%d txs submitted for an unbound user", n)
 	}
@@ -238,6 +337,8 @@ func TestBindGuided(t *testing.T) {
 	contains(t, "unit as people write it", f.say("li", "3栋502室"), "房屋 3-502，您是", "2 租户")
 	contains(t, "relation", f.say("li", "2"), "请回复业委会给您的绑定码")
 	contains(t, "0 goes back one question", f.say("li", "0"), "房屋 3-502，您是")
+	contains(t, "relation in a sentence", f.say("li", "我是租户。"), "请回复业委会给您的绑定码")
+	contains(t, "0 goes back again", f.say("li", "0"), "房屋 3-502，您是")
 	f.say("li", "租户")
 	contains(t, "bad code", f.say("li", "12ab"), "绑定码是 16 位数字")
 	contains(t, "short code", f.say("li", "12345678"), "绑定码是 16 位数字")
@@ -266,7 +367,7 @@ func TestAdminPollOneLine(t *testing.T) {
 	f := newFixture(t)
 	f.admin("boss")
 	got := f.say("boss", "管理 发起投票 周末聚餐 周六、周日、都行 3天 多选")
-	want := "您将发起投票【周末聚餐】\n选项：1 周六  2 周日  3 都行\n可多选，从现在起 3 天\n确认请回复 1，重选请回复 2"
+	want := "您将发起投票【周末聚餐】\n选项：1 周六  2 周日  3 都行\n可多选，投 3 天，到 3月13日（周五）10:00 截止\n确认请回复 1，重选请回复 2"
 	if got != want {
 		t.Errorf("confirmation =\n%s\nwant\n%s", got, want)
 	}
@@ -299,7 +400,7 @@ func TestAdminDecisionGuided(t *testing.T) {
 		{"0", "由谁表决"},
 		{"3号楼 5栋", "投票进行几天"},
 		{"99", "天数不在允许的范围内"},
-		{"十天", "您将发起业主表决【更换 3 栋电梯】\n特别事项（四分之三同意通过），3、5 栋业主表决\n公示后 3月25日 11:00 开始投票，4月4日 11:00 截止"},
+		{"十天", "您将发起业主表决【更换 3 栋电梯】\n特别事项（四分之三同意通过），3、5 栋业主表决\n公示后 3月25日（周三）11:00 开始投票，4月4日（周六）11:00 截止"},
 	} {
 		contains(t, fmt.Sprintf("answer %q", step.in), f.say("boss", step.in), step.want)
 	}
@@ -421,6 +522,51 @@ func TestGroupEtiquette(t *testing.T) {
 		t.Errorf("group messages submitted %d txs", n)
 	}
 	contains(t, "private session untouched", f.say("wang", "2"), "【投票】中秋活动定在哪天")
+}
+
+// TestBindWrongCodeAcceptsTheNextCode: after a code the chain finds
+// wrong, the next message is read as a code (no need to start over), and
+// the tries left are what the chain reports.
+func TestBindWrongCodeAcceptsTheNextCode(t *testing.T) {
+	f := newFixture(t)
+	f.l.set("units/3-502", struct {
+		abci.Unit
+		Members   []abci.Member         `json:"members"`
+		BindCodes []abci.BindCodeStatus `json:"bind_codes"`
+	}{abci.Unit{Unit: "3-502", Building: "3", Area: 8950, Owner: "O-7"}, []abci.Member{},
+		[]abci.BindCodeStatus{{Relation: tx.RelationOwner, Failures: 1}}})
+	wrong := true
+	f.l.submit = func(b tx.Body) (ledger.Receipt, error) {
+		if wrong {
+			return ledger.Receipt{Height: 20, Hash: strings.Repeat("ab", 32), Code: uint32(abci.CodeBindCodeWrong)}, nil
+		}
+		return ledger.Receipt{Height: 21, Hash: strings.Repeat("cd", 32)}, nil
+	}
+	f.say("li", "绑定 3-502 12345678")
+	got := f.say("li", "1")
+	contains(t, "wrong", got, "绑定码不对", "还可以再试 4 次", "请回复业委会给您的绑定码")
+	lacks(t, "wrong", got, "❌")
+	wrong = false
+	contains(t, "next code", f.say("li", "87654321"), "您将绑定房屋 3-502（业主），绑定码 87****21")
+	contains(t, "bound", f.say("li", "1"), "✅ 已记录：绑定房屋 3-502（业主）")
+	subs := f.l.submitted()
+	if len(subs) != 2 || subs[1].(*tx.MemberBind).Code != "87654321" {
+		t.Errorf("submitted %v", subs)
+	}
+	contains(t, "receipts keep the wrong try", f.say("li", "回执"), "没有记录：绑定码不对")
+}
+
+// TestBindExamplesAreNotInput: the examples the bind screens show cannot
+// be sent as they are and spend a unit's try.
+func TestBindExamplesAreNotInput(t *testing.T) {
+	f := newFixture(t)
+	for _, screen := range []string{f.say("li", "绑定"), f.run("li", "菜单", "1", "1", "1"), f.run("li", "菜单", "6", "1")} {
+		lacks(t, "example", screen, "3-502 1", "12345678")
+	}
+	contains(t, "format copied", f.say("li", "绑定 房号 绑定码"), "没有找到房号")
+	if subs := f.l.submitted(); len(subs) != 0 {
+		t.Errorf("submitted %v", subs)
+	}
 }
 
 func TestRejectedTxIsPlainChinese(t *testing.T) {
@@ -548,17 +694,26 @@ func TestFloodIsRateLimited(t *testing.T) {
 			t.Fatalf("message %d: %q", i+1, got)
 		}
 	}
-	if got := f.say("wang", "菜单"); got != "您发得太快了，请歇一会儿，十几秒后再发。" {
-		t.Errorf("11th message = %q, want the rate notice", got)
-	}
-	if got := f.say("wang", "菜单"); got != "" {
-		t.Errorf("12th message = %q, want silence", got)
+	const notice = "您发得太快了，这条消息没有处理。请歇一会儿，十几秒后再发。"
+	for _, n := range []string{"11th", "12th", "13th"} {
+		// Every limited message is answered: none is dropped silently.
+		if got := f.say("wang", "菜单"); got != notice {
+			t.Errorf("%s message = %q, want the rate notice", n, got)
+		}
 	}
 	contains(t, "another user", f.say("li", "菜单"), "1 投票表决")
 	f.advance(time.Second)
 	contains(t, "a second later", f.say("wang", "菜单"), "1 投票表决")
-	if got := f.say("wang", "菜单"); got != "您发得太快了，请歇一会儿，十几秒后再发。" {
+	if got := f.say("wang", "菜单"); got != notice {
 		t.Errorf("right after = %q, want the notice again", got)
+	}
+	f.e = New(f.l, f.s, f.e.Templates)
+	f.e.Now = func() time.Time { return fixedNow }
+	f.e.RateBurst = 0
+	for i := range 50 {
+		if got := f.say("wang", "菜单"); !strings.Contains(got, "1 投票表决") {
+			t.Fatalf("unlimited engine, message %d: %q", i+1, got)
+		}
 	}
 }
 

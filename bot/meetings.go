@@ -97,7 +97,7 @@ func chooseMeetings(t *Turn, f *Frame, c string) error {
 	if err != nil || !ok {
 		return err
 	}
-	a, err := t.action("meeting", "bot.meetings.summary", struct{ Topic string }{mt.Topic}, map[string]string{"title": mt.Topic})
+	a, err := t.action("meeting", "bot.meetings.summary", struct{ Topic, Text string }{mt.Topic, ""}, map[string]string{"title": mt.Topic})
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func chooseMeetings(t *Turn, f *Frame, c string) error {
 }
 
 func meetingAction(t *Turn, f *Frame) (*Action, error) {
-	return t.action("meeting", "bot.meetings.summary", struct{ Topic string }{f.Form["title"]}, f.Form)
+	return t.action("meeting", "bot.meetings.summary", struct{ Topic, Text string }{f.Form["title"], f.Form["text"]}, f.Form)
 }
 
 // buildMeeting signs the request with this topic: the chain finds it by

@@ -73,6 +73,12 @@ func Parse(text string) Input {
 		in.Kind = KindEmpty
 		return in
 	}
+	if signed(in.Norm) {
+		// "-1" is not 1: reading it as 1 would pick 同意 for someone who
+		// typed something else. A signed number is asked again.
+		in.Kind = KindText
+		return in
+	}
 	if nums, ok := parseNumbers(core); ok {
 		in.Kind, in.Nums = KindNumber, nums
 		return in
@@ -80,6 +86,31 @@ func Parse(text string) Input {
 	if cmd, ok := commandWords[strings.ToLower(core)]; ok {
 		in.Kind, in.Cmd = KindCommand, cmd
 		return in
+	}
+	if answer := unwrapAnswer(core); answer != core {
+		// "我选1", "投同意", "同意的": the words around an answer do
+		// not change it. Only a number or a ballot or confirmation word
+		// is unwrapped, so "我不同意" is 反对 and "不选1" stays text.
+		if nums, ok := parseNumbers(answer); ok {
+			in.Kind, in.Nums = KindNumber, nums
+			return in
+		}
+		if cmd, ok := commandWords[answer]; ok && answerWords[cmd] {
+			in.Kind, in.Cmd = KindCommand, cmd
+			return in
+		}
+	}
+	// "我要投票", "想报修", "看看公告": a wish to go somewhere is the
+	// command itself.
+	for _, p := range []string{"我要", "我想", "想要", "想", "要", "看看", "查看", "看"} {
+		rest, ok := strings.CutPrefix(core, p)
+		if !ok {
+			continue
+		}
+		if cmd, ok := commandWords[strings.ToLower(strings.TrimFunc(rest, isSpaceOrPunct))]; ok && !answerWords[cmd] {
+			in.Kind, in.Cmd = KindCommand, cmd
+			return in
+		}
 	}
 	for _, w := range argCommands {
 		rest, ok := strings.CutPrefix(core, w)
@@ -108,7 +139,9 @@ func Parse(text string) Input {
 var commandWords = map[string]string{
 	"菜单": "菜单", "主菜单": "菜单", "首页": "菜单", "目录": "菜单", "开始": "菜单", "menu": "菜单",
 	"你好": "菜单", "您好": "菜单", "hi": "菜单", "hello": "菜单",
-	"返回": "返回", "上一步": "返回", "后退": "返回", "back": "返回",
+	"回首页": "菜单", "回到首页": "菜单", "主页": "菜单", "回主菜单": "菜单", "退出": "菜单",
+	"返回": "返回", "上一步": "返回", "后退": "返回", "back": "返回", "回去": "返回", "上一页": "返回",
+	"返回上一步": "返回", "回上一步": "返回", "退回": "返回", "返回上一页": "返回",
 	"投票": "投票", "表决": "投票", "投票表决": "投票",
 	"账目": "账目", "查账": "账目", "账本": "账目", "小区账目": "账目",
 	"共享": "共享", "共享物品": "共享",
@@ -125,7 +158,53 @@ var commandWords = map[string]string{
 	"反对": "反对", "不同意": "反对", "不赞成": "反对",
 	"弃权": "弃权",
 	"确认": "确认", "确定": "确认", "是": "确认", "是的": "确认", "好": "确认", "好的": "确认", "对": "确认", "ok": "确认",
+	"嗯": "确认", "嗯嗯": "确认", "恩": "确认", "可以": "确认", "行": "确认", "没问题": "确认", "对的": "确认", "好啊": "确认",
 	"取消": "取消", "重选": "取消", "不": "取消", "否": "取消", "不对": "取消",
+	"不行": "取消", "不可以": "取消", "不要": "取消", "算了": "取消", "不用了": "取消", "重新选": "取消", "改一下": "取消",
+}
+
+// answerWords are the command words unwrapAnswer may find inside a
+// phrase: answers to a ballot or a confirmation, nothing that navigates.
+var answerWords = map[string]bool{"同意": true, "反对": true, "弃权": true, "确认": true, "取消": true}
+
+// unwrapAnswer strips the words people put around an answer: 我, 我选, 选,
+// 投, 我要 before it; 的, 了, 吧, 啊, 呀, 票 after it. It strips nothing
+// that negates.
+func unwrapAnswer(s string) string {
+	for {
+		t := s
+		for _, p := range []string{"我要选", "我选择", "我选", "我投", "我要", "我就", "我", "就", "投", "选择", "选"} {
+			if rest, ok := strings.CutPrefix(t, p); ok && rest != "" {
+				t = rest
+				break
+			}
+		}
+		for _, x := range []string{"的", "了", "吧", "啊", "呀", "票"} {
+			if rest, ok := strings.CutSuffix(t, x); ok && rest != "" {
+				t = rest
+				break
+			}
+		}
+		t = strings.TrimFunc(t, isSpaceOrPunct)
+		if t == s || t == "" {
+			return s
+		}
+		s = t
+	}
+}
+
+// signed reports whether s is a number with a sign: -1, +2, －3, 负1.
+func signed(s string) bool {
+	s = strings.TrimLeftFunc(s, func(r rune) bool { return isSpaceOrPunct(r) && r != '-' && r != '+' })
+	for _, p := range []string{"-", "+", "负"} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			r, _ := utf8.DecodeRuneInString(strings.TrimLeft(rest, " "))
+			_, cn := cnDigits[r]
+			_, circ := circled(r)
+			return unicode.IsDigit(r) || cn || circ
+		}
+	}
+	return false
 }
 
 // argCommands take arguments on the same line.
@@ -146,7 +225,10 @@ func normalize(s string) (orig, norm []rune) {
 		case r == '\n' || r == '\t' || r == '\r':
 			orig, norm = append(orig, r), append(norm, ' ')
 			continue
-		case unicode.IsControl(r), r == '\u200b', r == '\u200c', r == '\u200d', r == '\ufeff', r == '\u2060':
+		case unicode.IsControl(r), r == '\u200b', r == '\u200c', r == '\u200d', r == '\ufeff', r == '\u2060',
+			r == '\ufe0f', r == '\ufe0e', r == '\u20e3':
+			// Zero-width characters, emoji variation selectors and the
+			// keycap that makes 1️⃣ out of 1.
 			continue
 		}
 		n := r
@@ -206,11 +288,12 @@ func parseNumbers(s string) ([]int, bool) {
 
 // parseNumber reads one number from 0 to 99.
 func parseNumber(s string) (int, bool) {
-	s = strings.TrimFunc(s, isSpaceOrPunct)
-	for _, p := range []string{"第", "选择", "选", "回复", "按"} {
+	// A sign is kept, so that "-3" is refused rather than read as 3.
+	s = strings.TrimFunc(s, func(r rune) bool { return isSpaceOrPunct(r) && r != '-' && r != '+' })
+	for _, p := range []string{"选择", "选", "回复", "按", "第"} {
 		s = strings.TrimPrefix(s, p)
 	}
-	for _, p := range []string{"个", "号", "项", "条", "项目"} {
+	for _, p := range []string{"项目", "个", "号", "项", "条"} {
 		s = strings.TrimSuffix(s, p)
 	}
 	if s == "" || len(s) > 12 {

@@ -161,9 +161,9 @@ func newestFirst[T any](xs []T) ([]T, int) {
 func (t *Turn) span(start, end int64) string {
 	s, e := t.e.unixTime(start), t.e.unixTime(end)
 	if s.Year() == e.Year() && s.YearDay() == e.YearDay() {
-		return s.Format("1月2日 15:04") + "–" + e.Format("15:04")
+		return dayName(s) + s.Format("15:04") + "–" + e.Format("15:04")
 	}
-	return s.Format("1月2日 15:04") + " 至 " + e.Format("1月2日 15:04")
+	return t.date(start) + " 至 " + t.date(end)
 }
 
 func showShareList(t *Turn, f *Frame) error {
@@ -178,7 +178,7 @@ func showShareList(t *Turn, f *Frame) error {
 		list, more := newestFirst(items)
 		d.More = more
 		for i, it := range list {
-			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), Price: price(it.Terms), Unit: it.Unit})
+			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), Price: price(tx.Terms(it.Terms)), Unit: it.Unit})
 			f.Choices = append(f.Choices, "item:"+strconv.FormatUint(it.ID, 10))
 		}
 	case "share.bookings":
@@ -215,7 +215,7 @@ func showShareList(t *Turn, f *Frame) error {
 		list, more := newestFirst(items)
 		d.More = more
 		for i, it := range list {
-			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), Price: price(it.Terms), Status: it.Status, Pending: it.Pending})
+			d.Items = append(d.Items, shareLine{N: i + 1, Kind: it.Kind, Title: clip(it.Title, 24), Price: price(tx.Terms(it.Terms)), Status: it.Status, Pending: it.Pending})
 			f.Choices = append(f.Choices, "posted:"+strconv.FormatUint(it.ID, 10))
 		}
 	}
@@ -267,7 +267,7 @@ func showShareItem(t *Turn, f *Frame) error {
 	if err != nil {
 		return err
 	}
-	d := shareItemData{Kind: it.Kind, Title: it.Title, Text: it.Text, Price: price(it.Terms), Unit: it.Unit,
+	d := shareItemData{Kind: it.Kind, Title: it.Title, Text: it.Text, Price: price(tx.Terms(it.Terms)), Unit: it.Unit,
 		Open: it.Status == abci.ItemOpen, Own: it.Poster == a}
 	for _, w := range it.Windows {
 		d.Windows = append(d.Windows, t.span(w.Start, w.End))
@@ -298,7 +298,23 @@ func bookingAction(t *Turn, f *Frame) (*Action, error) {
 	start := t.dayStart(bookingDays[day]) + int64(s.from)*3600
 	end := t.dayStart(bookingDays[day]) + int64(s.to)*3600
 	form := map[string]string{"item": f.Form["item"], "start": strconv.FormatInt(start, 10), "end": strconv.FormatInt(end, 10)}
-	return t.action("booking", "bot.share.summary.booking", struct{ Title, When string }{f.Form["title"], t.span(start, end)}, form)
+	id, _ := strconv.ParseUint(f.Form["item"], 10, 64)
+	it, _, err := t.item(id)
+	if err != nil {
+		return nil, err
+	}
+	// The cost is the chain's own sum over the item's terms, in fen, so
+	// that what the user agrees to is what the booking records.
+	terms := tx.Terms(it.Terms)
+	d := struct {
+		Title, When string
+		Price       priceData
+		Cost        string
+	}{f.Form["title"], t.span(start, end), price(terms), ""}
+	if c := terms.Cost(start, end); c > 0 {
+		d.Cost = yuan(c)
+	}
+	return t.action("booking", "bot.share.summary.booking", d, form)
 }
 
 func buildBooking(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
@@ -311,9 +327,9 @@ func buildBooking(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
 func itemAction(t *Turn, f *Frame) (*Action, error) {
 	p, _ := strconv.ParseInt(f.Form["price"], 10, 64)
 	d := struct {
-		Kind, Title string
-		Price       priceData
-	}{f.Form["kind"], f.Form["title"], price(tx.Terms{Price: p, Per: f.Form["per"]})}
+		Kind, Title, Text string
+		Price             priceData
+	}{f.Form["kind"], f.Form["title"], f.Form["text"], price(tx.Terms{Price: p, Per: f.Form["per"]})}
 	return t.action("item", "bot.share.summary.item", d, f.Form)
 }
 

@@ -192,6 +192,8 @@ var scrubs = []struct {
 }{
 	{regexp.MustCompile(`区块 #\d+`), "区块 #N"},
 	{regexp.MustCompile(`凭证 [0-9a-f]{8}`), "凭证 xxxxxxxx"},
+	{regexp.MustCompile(`\d{1,2}月\d{1,2}日（周.）\d{2}:\d{2}`), "M月D日（周W）hh:mm"},
+	{regexp.MustCompile(`\d{1,2}月\d{1,2}日（周.）`), "M月D日（周W）"},
 	{regexp.MustCompile(`\d{1,2}月\d{1,2}日 \d{2}:\d{2}`), "M月D日 hh:mm"},
 	{regexp.MustCompile(`\d{1,2}月\d{1,2}日`), "M月D日"},
 	{regexp.MustCompile(`\d{1,2}月收入`), "M月收入"},
@@ -233,6 +235,10 @@ func TestTranscripts(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: message %d %q: %v", file, i+1, x.sent, err)
 				}
+				if r != nil && len(r.Parts) > 1 {
+					// Screens are short: each fits one WeChat message.
+					t.Errorf("%s: reply to message %d (%q) needs %d messages", file, i+1, x.sent, len(r.Parts))
+				}
 				got := scrub(r.Text())
 				fmt.Fprintf(&out, "> %s\n%s\n\n", x.sent, got)
 				if !updating() && got != x.want {
@@ -245,5 +251,37 @@ func TestTranscripts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestREADMEChatSamplesAreTranscripts: every chat sample in README.md that
+// names a transcript ("<!-- transcript: NAME.txt -->" before its fence) is,
+// once masked like the transcripts, an excerpt of that golden file, so the
+// samples cannot drift from what the engine shows.
+func TestREADMEChatSamplesAreTranscripts(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := regexp.MustCompile("(?m)^<!-- transcript: ([a-z_]+\\.txt) -->\n```\n")
+	found := 0
+	for _, m := range marker.FindAllStringSubmatchIndex(string(b), -1) {
+		name := string(b[m[2]:m[3]])
+		rest := string(b[m[1]:])
+		sample, _, ok := strings.Cut(rest, "\n```")
+		if !ok {
+			t.Fatalf("README: the %s sample has no closing fence", name)
+		}
+		golden, err := os.ReadFile(filepath.Join("testdata", "transcripts", name))
+		if err != nil {
+			t.Fatalf("README names %s: %v", name, err)
+		}
+		if !strings.Contains(string(golden), scrub(sample)) {
+			t.Errorf("README's %s sample is not an excerpt of the transcript (regenerate it from testdata/transcripts/%s):\n%s", name, name, scrub(sample))
+		}
+		found++
+	}
+	if found == 0 {
+		t.Error("README has no chat samples marked as transcripts")
 	}
 }

@@ -29,8 +29,9 @@ type Turn struct {
 	member      *abci.MemberView
 	memberKnown bool
 
-	out   []string
-	later func(ctx context.Context) (*Reply, error)
+	out     []string
+	secrets []string
+	later   func(ctx context.Context) (*Reply, error)
 }
 
 // Context returns the request's context.
@@ -64,7 +65,7 @@ func (t *Turn) reply() *Reply {
 	if len(t.out) == 0 {
 		return nil
 	}
-	return &Reply{Parts: Split(strings.Join(t.out, "\n\n"), MaxPartBytes), Private: t.Req.Group == "", Later: t.later}
+	return &Reply{Parts: Split(strings.Join(t.out, "\n\n"), MaxPartBytes), Private: t.Req.Group == "", Later: t.later, Secrets: t.secrets}
 }
 
 // Split cuts text into parts of at most max bytes, at line boundaries
@@ -121,9 +122,11 @@ func (t *Turn) dispatch() error {
 		}
 	}
 	if top == nil {
-		if t.expired {
+		if t.expired && in.Kind == KindNumber {
+			// The digit was meant for a screen that is gone: it is not
+			// read against the home menu, but the home menu is shown at
+			// once so that no extra 菜单 is needed.
 			t.say("bot.expired", nil)
-			return nil
 		}
 		return t.Home()
 	}
@@ -263,10 +266,19 @@ func (t *Turn) community() string {
 	return t.e.community
 }
 
-// date formats a unix time as residents read it: 3月20日 18:00.
+// date formats a unix time as residents read it, with the weekday that
+// people plan by: 3月20日（周五）18:00.
 func (t *Turn) date(unix int64) string {
-	return t.e.unixTime(unix).Format("1月2日 15:04")
+	tm := t.e.unixTime(unix)
+	return dayName(tm) + tm.Format("15:04")
 }
+
+// dayName formats a date with its weekday: 3月20日（周五）.
+func dayName(tm time.Time) string {
+	return tm.Format("1月2日") + "（周" + weekdays[tm.Weekday()] + "）"
+}
+
+var weekdays = [...]string{"日", "一", "二", "三", "四", "五", "六"}
 
 // gone answers a screen whose subject has disappeared from the ledger (a
 // withdrawn item, an entry id that does not exist): it says so and goes

@@ -344,6 +344,29 @@ func (t *Turn) myBallot(p proposalView) (string, error) {
 // ballotWords are the words a decision's ballot accepts besides digits.
 var ballotWords = map[string]int{"同意": 1, "反对": 2, "弃权": 3}
 
+// optionNamed returns the number of the one option the reply names by its
+// own words ("周日", "我选周日"), after the same normalisation as Parse.
+// A reply that names no option, or could be several, is not an answer.
+func optionNamed(options []string, in Input) (int, bool) {
+	core := strings.ToLower(strings.TrimFunc(in.Norm, isSpaceOrPunct))
+	if core == "" {
+		return 0, false
+	}
+	said := []string{core, unwrapAnswer(core)}
+	found := 0
+	for i, o := range options {
+		name := strings.ToLower(strings.TrimFunc(Parse(o).Norm, isSpaceOrPunct))
+		if !slices.Contains(said, name) {
+			continue
+		}
+		if found != 0 {
+			return 0, false
+		}
+		found = i + 1
+	}
+	return found, found > 0
+}
+
 func itemInput(t *Turn, f *Frame) error {
 	in := t.In
 	if in.Kind == KindNumber && len(in.Nums) == 1 && in.Nums[0] == 0 {
@@ -379,7 +402,11 @@ func itemInput(t *Turn, f *Frame) error {
 	case in.Kind == KindCommand && p.Kind == abci.KindDecision && ballotWords[in.Cmd] > 0:
 		nums = []int{ballotWords[in.Cmd]}
 	default:
-		return t.hint(f)
+		n, ok := optionNamed(p.Options, in)
+		if !ok {
+			return t.hint(f)
+		}
+		nums = []int{n}
 	}
 	slices.Sort(nums)
 	nums = slices.Compact(nums)
@@ -428,7 +455,7 @@ func buildCancelProposal(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
 // buildVote builds a confirmed vote. A decision's ballot can be checked
 // by anyone under ballots/ID/OWNER.
 func buildVote(t *Turn, a *Action) (tx.Body, *actionExtra, error) {
-	extra := &actionExtra{}
+	extra := &actionExtra{Ballot: true}
 	if m, err := t.Member(); err == nil && m.Owner != "" && m.Relation == tx.RelationOwner {
 		if p, ok, err := t.proposal(a.ID); err == nil && ok && p.Kind == abci.KindDecision {
 			extra.Check = fmt.Sprintf("ballots/%d/%s", a.ID, m.Owner)

@@ -70,7 +70,7 @@ func TestDivergentNodeHalts(t *testing.T) {
 		others := append(append([]string{}, peers[:i]...), peers[i+1:]...)
 		if _, _, err := node.InitHome(node.HomeOptions{
 			Home: h, ChainID: "linli-fork", AppState: appState, GenesisTime: genesisTime, Validators: vals,
-			RPCListen: rpcs[i], P2PListen: p2ps[i], TimeoutCommit: 100 * time.Millisecond,
+			RPCListen: rpcs[i], P2PListen: p2ps[i], TimeoutCommit: 100 * time.Millisecond, EmptyBlocksInterval: 250 * time.Millisecond,
 			PersistentPeers: strings.Join(others, ","), LocalNetwork: true,
 		}); err != nil {
 			t.Fatal(err)

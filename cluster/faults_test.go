@@ -123,10 +123,11 @@ func TestKillNineUnderLoad(t *testing.T) {
 	// re-executes every block.
 	audit := testnetNode{Name: "audit", Home: filepath.Join(t.TempDir(), "audit"), RPC: freeAddr(t), P2P: freeAddr(t)}
 	linli(t, "init", "--home", audit.Home, "--genesis", n.genesis(), "--peers", n.peer(),
-		"--rpc", audit.RPC, "--p2p", audit.P2P, "--timeout-commit", "150ms")
+		"--rpc", audit.RPC, "--p2p", audit.P2P, "--timeout-commit", "150ms", "--empty-blocks", "250ms")
 	if _, err := os.Stat(filepath.Join(audit.Home, "config", "admin_key.json")); err == nil {
 		t.Error("an audit node got an admin key")
 	}
+	quietConfig(t, audit.Home)
 	start(t, audit.Home)
 	alc := dial(t, audit.url())
 	top := waitHeight(t, "audit", alc, height(lc), 60*time.Second)

@@ -77,7 +77,7 @@ func (n testnetNode) genesis() string { return filepath.Join(n.Home, "config", "
 func testnet(tb testing.TB, validators, full int) []testnetNode {
 	tb.Helper()
 	out := linli(tb, "testnet", "--validators", fmt.Sprint(validators), "--full", fmt.Sprint(full),
-		"--out", filepath.Join(tb.TempDir(), "net"), "--base-port", "0", "--timeout-commit", "150ms", "--min-notice", "0s")
+		"--out", filepath.Join(tb.TempDir(), "net"), "--base-port", "0", "--timeout-commit", "150ms", "--empty-blocks", "250ms", "--min-notice", "0s")
 	var net struct {
 		Nodes []testnetNode `json:"nodes"`
 	}
@@ -85,12 +85,20 @@ func testnet(tb testing.TB, validators, full int) []testnetNode {
 		tb.Fatalf("testnet output: %v\n%s", err, out)
 	}
 	for _, n := range net.Nodes {
-		// Quiet nodes, but keep CometBFT's errors for the log file.
-		if err := os.WriteFile(filepath.Join(n.Home, "linli.toml"), []byte("log_level = \"error\"\n"), 0o644); err != nil {
-			tb.Fatal(err)
-		}
+		quietConfig(tb, n.Home)
 	}
 	return net.Nodes
+}
+
+// quietConfig writes a home's linli.toml: quiet nodes, but CometBFT's
+// errors kept for the log file, and the notice board on a free port so
+// that nodes on one host never share 127.0.0.1:8090.
+func quietConfig(tb testing.TB, home string) {
+	tb.Helper()
+	conf := "log_level = \"error\"\n[board]\nlisten = \"127.0.0.1:0\"\n"
+	if err := os.WriteFile(filepath.Join(home, "linli.toml"), []byte(conf), 0o644); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // proc is a `linli start` child process.

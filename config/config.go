@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -36,6 +37,36 @@ type Config struct {
 	// Wechat holds the settings of the WeChat official account gateway
 	// that `linli start` serves.
 	Wechat Wechat `toml:"wechat"`
+	// Board holds the settings of the public notice board (公示栏) that
+	// `linli start` serves.
+	Board Board `toml:"board"`
+}
+
+// Board holds the settings of the public notice board: read-only pages
+// and printable notices over the node's state.
+type Board struct {
+	// Enabled makes `linli start` serve the board.
+	Enabled bool `toml:"enabled"`
+	// Listen is the board's listen address, such as "127.0.0.1:8090".
+	Listen string `toml:"listen"`
+	// PublicURL is the board's address as residents reach it (behind a
+	// reverse proxy, say), used in links and QR codes; empty means
+	// http://LISTEN/.
+	PublicURL string `toml:"public_url"`
+}
+
+// URL returns the board's public base URL, ending in "/": PublicURL, or
+// the listen address when it is empty (an address without a host is
+// reached at 127.0.0.1).
+func (b Board) URL(listen string) string {
+	if b.PublicURL != "" {
+		return strings.TrimSuffix(b.PublicURL, "/") + "/"
+	}
+	host, port, _ := net.SplitHostPort(listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
 // Client holds the settings of `linli query`, `linli tx` and `linli roster`,
@@ -73,12 +104,18 @@ type Chat struct {
 type Wechat struct {
 	// Enabled makes `linli start` serve the webhook.
 	Enabled bool `toml:"enabled"`
-	// Listen is the webhook's listen address, such as ":8080".
+	// Listen is the webhook's listen address, 127.0.0.1:8080 by default:
+	// WeChat needs HTTPS, so a TLS reverse proxy on the same host forwards
+	// to it.
 	Listen string `toml:"listen"`
 	// Path is the URL path WeChat posts to, such as "/wechat".
 	Path string `toml:"path"`
 	// AppID is the official account's AppID (not a secret).
 	AppID string `toml:"app_id"`
+	// AllowPlaintext lets `linli start` serve an account in plaintext
+	// mode (no encoding_aes_key), where WeChat signs only the URL and a
+	// captured request could act as another resident.
+	AllowPlaintext bool `toml:"allow_plaintext"`
 	// SecretFile names the TOML file (mode 0600, relative to the home)
 	// holding app_secret, token and encoding_aes_key.
 	SecretFile string `toml:"secret_file"`
@@ -108,10 +145,22 @@ type Wechat struct {
 	// QueueSize is how many outgoing messages may wait; more are dropped
 	// and logged.
 	QueueSize int `toml:"queue_size"`
-	// Templates names the template messages used outside the 48-hour
-	// customer-service window, by notification kind (see
-	// WechatTemplateKinds); a kind without one is only sent inside it.
+	// MessageQuota customer-service messages may be pushed within
+	// MessageWindow of a message the user sent, and EventQuota within
+	// EventWindow of a menu click or a follow: WeChat's rule (5 in 48
+	// hours, 3 in a minute), less a margin.
+	MessageQuota  int           `toml:"message_quota"`
+	MessageWindow time.Duration `toml:"message_window"`
+	EventQuota    int           `toml:"event_quota"`
+	EventWindow   time.Duration `toml:"event_window"`
+	// Templates names the template messages sent when WeChat allows no
+	// customer-service message, by notification kind (see
+	// WechatTemplateKinds).
 	Templates map[string]WechatTemplate `toml:"templates"`
+	// Subscriptions names the subscription messages (订阅通知) tried after
+	// the template message, by kind; WeChat delivers one only to a user
+	// who subscribed to it.
+	Subscriptions map[string]WechatTemplate `toml:"subscriptions"`
 }
 
 // WechatTemplate is a template message the operator added to the official
@@ -172,7 +221,7 @@ func Default() Config {
 		},
 		Wechat: Wechat{
 			Enabled:         false,
-			Listen:          ":8080",
+			Listen:          "127.0.0.1:8080",
 			Path:            "/wechat",
 			AppID:           "",
 			SecretFile:      "config/wechat_secret.toml",
@@ -186,6 +235,15 @@ func Default() Config {
 			NotifyInterval:  30 * time.Second,
 			SendRate:        10,
 			QueueSize:       1000,
+			MessageQuota:    5,
+			MessageWindow:   47 * time.Hour,
+			EventQuota:      3,
+			EventWindow:     50 * time.Second,
+		},
+		Board: Board{
+			Enabled:   true,
+			Listen:    "127.0.0.1:8090",
+			PublicURL: "",
 		},
 	}
 }
@@ -334,12 +392,20 @@ func (c Config) Validate() error {
 		bad("chat.session_ttl", "%s is not between %s and %s", d, MinSessionTTL, MaxSessionTTL)
 	}
 	c.Wechat.validate(bad)
+	if _, port, err := net.SplitHostPort(c.Board.Listen); err != nil || port == "" {
+		bad("board.listen", "%q is not host:port (such as \"127.0.0.1:8090\")", c.Board.Listen)
+	}
+	if p := c.Board.PublicURL; p != "" {
+		if u, err := url.Parse(p); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("board.public_url", "%q is not an http:// or https:// URL without ? or #", p)
+		}
+	}
 	return errors.Join(errs...)
 }
 
 func (w Wechat) validate(bad func(key, format string, args ...any)) {
 	if _, port, err := net.SplitHostPort(w.Listen); err != nil || port == "" {
-		bad("wechat.listen", "%q is not host:port (such as \":8080\")", w.Listen)
+		bad("wechat.listen", "%q is not host:port (such as \"127.0.0.1:8080\")", w.Listen)
 	}
 	if !strings.HasPrefix(w.Path, "/") || strings.ContainsAny(w.Path, "?# ") {
 		bad("wechat.path", "%q is not a URL path starting with /", w.Path)
@@ -382,14 +448,32 @@ func (w Wechat) validate(bad func(key, format string, args ...any)) {
 	if n := w.QueueSize; n < 1 || n > 100_000 {
 		bad("wechat.queue_size", "%d is not between 1 and 100000", n)
 	}
-	kinds := make([]string, 0, len(w.Templates))
-	for k := range w.Templates {
+	if n := w.MessageQuota; n < 0 || n > 5 {
+		bad("wechat.message_quota", "%d is not between 0 and 5 (WeChat allows 5)", n)
+	}
+	if d := w.MessageWindow; d < time.Minute || d > 48*time.Hour {
+		bad("wechat.message_window", "%s is not between 1m and 48h (WeChat allows 48h)", d)
+	}
+	if n := w.EventQuota; n < 0 || n > 3 {
+		bad("wechat.event_quota", "%d is not between 0 and 3 (WeChat allows 3)", n)
+	}
+	if d := w.EventWindow; d < time.Second || d > time.Minute {
+		bad("wechat.event_window", "%s is not between 1s and 1m (WeChat allows 1m)", d)
+	}
+	validateTemplates("wechat.templates.", w.Templates, bad)
+	validateTemplates("wechat.subscriptions.", w.Subscriptions, bad)
+}
+
+// validateTemplates checks template or subscription messages by kind.
+func validateTemplates(prefix string, templates map[string]WechatTemplate, bad func(key, format string, args ...any)) {
+	kinds := make([]string, 0, len(templates))
+	for k := range templates {
 		kinds = append(kinds, k)
 	}
 	slices.Sort(kinds)
 	for _, kind := range kinds {
-		t := w.Templates[kind]
-		key := "wechat.templates." + kind
+		t := templates[kind]
+		key := prefix + kind
 		if !slices.Contains(WechatTemplateKinds, kind) {
 			bad(key, "unknown notification kind; the kinds are %s", strings.Join(WechatTemplateKinds, ", "))
 			continue
@@ -465,4 +549,27 @@ func WriteDefault(path string) (created bool, err error) {
 		return false, fmt.Errorf("config: %w", err)
 	}
 	return true, nil
+}
+
+// defaultBoardListen is the [board] listen line of default.toml.
+const defaultBoardListen = `listen = "127.0.0.1:8090"`
+
+// SetBoardListen changes the [board] listen address of a linli.toml that
+// WriteDefault wrote, keeping its comments; `linli testnet` gives every
+// node of a local network its own port this way.
+func SetBoardListen(path, listen string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	i := bytes.LastIndex(data, []byte(defaultBoardListen))
+	if i < 0 || !bytes.Contains(data[:i], []byte("\n[board]\n")) {
+		return fmt.Errorf("config: %s has no default [board] listen line to change", path)
+	}
+	line := fmt.Sprintf("listen = %q", listen)
+	out := append(append(append([]byte{}, data[:i]...), line...), data[i+len(defaultBoardListen):]...)
+	if _, err := parse(out); err != nil {
+		return fmt.Errorf("config: board listen %q: %w", listen, err)
+	}
+	return os.WriteFile(path, out, 0o644)
 }

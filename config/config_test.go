@@ -265,13 +265,26 @@ func TestValidate(t *testing.T) {
 		{"DefaultIsValid", func(*Config) {}, nil},
 		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size",
 			"chat.session_ttl", "wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
-			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size"}},
+			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size", "wechat.message_window", "wechat.event_window", "board.listen"}},
+		{"ErrBoardPublicURLNotHTTP", func(c *Config) { c.Board.PublicURL = "ftp://x/" }, []string{"board.public_url"}},
+		{"ErrBoardPublicURLWithQuery", func(c *Config) { c.Board.PublicURL = "https://x.example/?a=1" }, []string{"board.public_url"}},
+		{"BoardPublicURLIsValid", func(c *Config) { c.Board.PublicURL = "https://gongshi.example.org/" }, nil},
 		{"ErrBatchSizeTooLarge", func(c *Config) { c.Roster.BatchSize = MaxBatchSize + 1 }, []string{"roster.batch_size"}},
 		{"LargestBatchIsValid", func(c *Config) { c.Roster.BatchSize = MaxBatchSize }, nil},
 		{"LongestTimeoutIsValid", func(c *Config) { c.Client.CommitTimeout = MaxCommitTimeout }, nil},
 		{"ErrSessionTTLTooShort", func(c *Config) { c.Chat.SessionTTL = MinSessionTTL - time.Second }, []string{"chat.session_ttl"}},
 		{"ErrSessionTTLTooLong", func(c *Config) { c.Chat.SessionTTL = MaxSessionTTL + time.Second }, []string{"chat.session_ttl"}},
 		{"ShortestSessionTTLIsValid", func(c *Config) { c.Chat.SessionTTL = MinSessionTTL }, nil},
+		{"ErrPushQuotaAboveWeChats", func(c *Config) {
+			c.Wechat.MessageQuota, c.Wechat.MessageWindow, c.Wechat.EventQuota, c.Wechat.EventWindow = 6, 49*time.Hour, 4, 2*time.Minute
+		}, []string{"wechat.message_quota", "wechat.message_window", "wechat.event_quota", "wechat.event_window"}},
+		{"WeChatsOwnQuotaIsValid", func(c *Config) {
+			c.Wechat.MessageQuota, c.Wechat.MessageWindow, c.Wechat.EventQuota, c.Wechat.EventWindow = 5, 48*time.Hour, 3, time.Minute
+		}, nil},
+		{"ErrSubscriptionOfUnknownKind", func(c *Config) {
+			c.Wechat.Subscriptions = map[string]WechatTemplate{"party": {ID: "s", Fields: map[string]string{"thing1": "title"}}, "result": {ID: ""}}
+		}, []string{"wechat.subscriptions.party", "wechat.subscriptions.result.id", "wechat.subscriptions.result.fields"}},
+		{"PlaintextAllowedIsValid", func(c *Config) { c.Wechat.AllowPlaintext = true }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -385,4 +398,41 @@ func keyErrors(err error) []string {
 		}
 	}
 	return keys
+}
+
+func TestBoardURL(t *testing.T) {
+	for _, tt := range []struct{ public, listen, want string }{
+		{"", "127.0.0.1:8090", "http://127.0.0.1:8090/"},
+		{"", ":8090", "http://127.0.0.1:8090/"},
+		{"", "0.0.0.0:9000", "http://127.0.0.1:9000/"},
+		{"https://gongshi.example.org", "127.0.0.1:8090", "https://gongshi.example.org/"},
+		{"https://x.example/board/", "127.0.0.1:8090", "https://x.example/board/"},
+	} {
+		if got := (Board{PublicURL: tt.public}).URL(tt.listen); got != tt.want {
+			t.Errorf("URL(%q) with public_url %q = %q, want %q", tt.listen, tt.public, got, tt.want)
+		}
+	}
+}
+
+func TestSetBoardListen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "linli.toml")
+	if _, err := WriteDefault(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetBoardListen(path, "127.0.0.1:26602"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Board.Listen != "127.0.0.1:26602" || c.Wechat.Listen != Default().Wechat.Listen {
+		t.Errorf("board.listen = %q, wechat.listen = %q", c.Board.Listen, c.Wechat.Listen)
+	}
+	if err := SetBoardListen(path, "127.0.0.1:26612"); err == nil {
+		t.Error("changed a listen line that is no longer the default's")
+	}
+	if err := SetBoardListen(filepath.Join(t.TempDir(), "none.toml"), "127.0.0.1:1"); err == nil {
+		t.Error("changed a file that does not exist")
+	}
 }

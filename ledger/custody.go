@@ -47,6 +47,9 @@ type signer struct {
 	known bool
 }
 
+// maxDerived bounds the cache of derived keys.
+const maxDerived = 10_000
+
 // NewCustodian returns a Custodian that submits through c for the chain
 // chainID, deriving users' keys from secret (keys.MasterSecretSize bytes).
 func NewCustodian(c *Client, secret []byte, chainID string) *Custodian {
@@ -69,6 +72,11 @@ func (c *Custodian) Key(u User) (ed25519.PrivateKey, error) {
 	k, err := keys.Derive(c.secret, u.Channel, u.ID)
 	if err != nil {
 		return nil, err
+	}
+	if len(c.derived) >= maxDerived {
+		// Deriving again is cheap; an unbounded cache of every user ever
+		// seen is not.
+		clear(c.derived)
 	}
 	c.derived[u] = k
 	return k, nil

@@ -153,3 +153,25 @@ func nonceOf(t *testing.T, c *Custodian, u User) uint64 {
 	}
 	return n
 }
+
+// The cache of derived keys is bounded, and a key derived again is the
+// same key.
+func TestDerivedKeysAreBounded(t *testing.T) {
+	c := NewCustodian(nil, testSecret, "c")
+	first, err := c.Key(User{Channel: "wechat", ID: "o-0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxDerived + 10 {
+		if _, err := c.Key(User{Channel: "wechat", ID: fmt.Sprint("o-", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if len(c.derived) > maxDerived {
+			t.Fatalf("%d keys cached, over %d", len(c.derived), maxDerived)
+		}
+	}
+	again, _ := c.Key(User{Channel: "wechat", ID: "o-0"})
+	if !again.Equal(first) {
+		t.Errorf("a key derived again differs")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,11 @@ type Receipt struct {
 	// committed transaction, from CheckTx for a rejected one.
 	Code uint32 `json:"code"`
 	Log  string `json:"log"`
+	// Created names what a committed transaction created, one key per
+	// kind of record ("proposal", "poll", "entry", "item", …): numbered
+	// records by their number, accounts and meeting requests by their
+	// string id. It is nil when the transaction created nothing.
+	Created map[string]any `json:"created,omitempty"`
 	// Events are the events FinalizeBlock emitted for the transaction.
 	Events []abcitypes.Event `json:"-"`
 }
@@ -227,11 +233,12 @@ func (c *Client) Wait(ctx context.Context, hash string) (Receipt, error) {
 		res, err := c.rpc.Tx(ctx, key, false)
 		if err == nil {
 			return Receipt{
-				Height: res.Height,
-				Hash:   hash,
-				Code:   res.TxResult.Code,
-				Log:    res.TxResult.Log,
-				Events: res.TxResult.Events,
+				Height:  res.Height,
+				Hash:    hash,
+				Code:    res.TxResult.Code,
+				Log:     res.TxResult.Log,
+				Events:  res.TxResult.Events,
+				Created: Created(res.TxResult.Events),
 			}, nil
 		}
 		if ctx.Err() != nil {
@@ -247,6 +254,28 @@ func (c *Client) Wait(ctx context.Context, hash string) (Receipt, error) {
 		case <-timer.C:
 		}
 	}
+}
+
+// Created collects the records a transaction's events say it created
+// (abci.EventCreated): kind to id, a number where the id is one.
+func Created(events []abcitypes.Event) map[string]any {
+	var m map[string]any
+	for _, ev := range events {
+		if ev.Type != abci.EventCreated {
+			continue
+		}
+		for _, a := range ev.Attributes {
+			if m == nil {
+				m = make(map[string]any)
+			}
+			if n, err := strconv.ParseUint(a.Value, 10, 64); err == nil {
+				m[a.Key] = n
+			} else {
+				m[a.Key] = a.Value
+			}
+		}
+	}
+	return m
 }
 
 // Query runs an ABCI query with the given path and no data, and returns the
@@ -293,4 +322,44 @@ func (c *Client) wrap(op string, err error) error {
 // seen the same transaction before. Over HTTP only the message survives.
 func isTxInCache(err error) bool {
 	return errors.Is(err, mempool.ErrTxInCache) || strings.Contains(err.Error(), mempool.ErrTxInCache.Error())
+}
+
+// ErrTxNotFound means that no committed block holds the transaction asked
+// for (it may never have been sent, or is still in the mempool).
+var ErrTxNotFound = errors.New("transaction not found")
+
+// TxInfo is a committed transaction as its block holds it.
+type TxInfo struct {
+	Receipt
+	// Tx is the transaction's bytes.
+	Tx []byte
+	// Time is the time of the block that committed it.
+	Time time.Time
+}
+
+// Tx looks up the committed transaction with the given hex hash (either
+// case) once, without waiting, and the time of its block. A hash that no
+// block holds is ErrTxNotFound.
+func (c *Client) Tx(ctx context.Context, hash string) (TxInfo, error) {
+	hash = strings.ToLower(hash)
+	key, err := hex.DecodeString(hash)
+	if err != nil || len(key) != sha256.Size {
+		return TxInfo{}, fmt.Errorf("ledger: %q is not a transaction hash", hash)
+	}
+	res, err := c.rpc.Tx(ctx, key, false)
+	if err != nil {
+		if strings.Contains(err.Error(), fmt.Sprintf("tx (%X) not found", key)) {
+			return TxInfo{}, fmt.Errorf("ledger: tx %s: %w", hash, ErrTxNotFound)
+		}
+		return TxInfo{}, c.wrap("look up tx "+hash, err)
+	}
+	h, err := c.rpc.Header(ctx, &res.Height)
+	if err != nil {
+		return TxInfo{}, c.wrap(fmt.Sprintf("header %d", res.Height), err)
+	}
+	return TxInfo{
+		Receipt: Receipt{Height: res.Height, Hash: hash, Code: res.TxResult.Code, Log: res.TxResult.Log, Events: res.TxResult.Events},
+		Tx:      res.Tx,
+		Time:    h.Header.Time,
+	}, nil
 }

@@ -235,7 +235,7 @@ func startNode(tb testing.TB) *node.Node {
 		ChainID:       "linli-test",
 		RPCListen:     rpcAddr,
 		P2PListen:     p2pAddr,
-		TimeoutCommit: 100 * time.Millisecond,
+		TimeoutCommit: 100 * time.Millisecond, EmptyBlocksInterval: 250 * time.Millisecond,
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -30,6 +30,16 @@ const (
 	DefaultP2PListen        = "tcp://127.0.0.1:26656"
 	DefaultPrometheusListen = "127.0.0.1:26660"
 	DefaultTimeoutCommit    = 500 * time.Millisecond
+	// DefaultEmptyBlocksInterval is CometBFT's
+	// consensus.create_empty_blocks_interval: how long an idle chain waits
+	// before it makes an empty block. A block with txs comes at once, and
+	// the app keeps its hash when a block changes nothing, so an idle
+	// chain makes one block per interval instead of one per timeout_commit.
+	// The interval bounds how late a deadline is tallied: a block's time
+	// is that of the commit before it, so the first block whose time is
+	// at or after a deadline comes at most two intervals (plus a commit)
+	// after it, within 70 s at 30 s (README, "Blocks and deadlines").
+	DefaultEmptyBlocksInterval = 30 * time.Second
 )
 
 // validatorPower is the voting power of the single genesis validator.
@@ -61,11 +71,14 @@ type HomeOptions struct {
 	// AppState is copied verbatim into the genesis file's app_state.
 	AppState json.RawMessage
 
-	RPCListen        string
-	P2PListen        string
-	TimeoutCommit    time.Duration
-	Prometheus       bool
-	PrometheusListen string
+	RPCListen     string
+	P2PListen     string
+	TimeoutCommit time.Duration
+	// EmptyBlocksInterval is how long an idle chain waits before an empty
+	// block (zero: DefaultEmptyBlocksInterval).
+	EmptyBlocksInterval time.Duration
+	Prometheus          bool
+	PrometheusListen    string
 
 	// GenesisTime is the chain's genesis time; zero means now.
 	GenesisTime time.Time
@@ -296,7 +309,12 @@ func initConfig(path string, opts HomeOptions) (bool, error) {
 	if opts.TimeoutCommit > 0 {
 		conf.Consensus.TimeoutCommit = opts.TimeoutCommit
 	}
+	// Empty blocks only every interval: see DefaultEmptyBlocksInterval.
 	conf.Consensus.CreateEmptyBlocks = true
+	conf.Consensus.CreateEmptyBlocksInterval = DefaultEmptyBlocksInterval
+	if opts.EmptyBlocksInterval > 0 {
+		conf.Consensus.CreateEmptyBlocksInterval = opts.EmptyBlocksInterval
+	}
 	conf.TxIndex.Indexer = "kv"
 	if opts.NoIndexer {
 		conf.TxIndex.Indexer = "null"

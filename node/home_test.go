@@ -164,6 +164,11 @@ func TestLoadConfig(t *testing.T) {
 	if conf.Consensus.TimeoutCommit != 500*time.Millisecond {
 		t.Errorf("timeout_commit = %v, want 500ms", conf.Consensus.TimeoutCommit)
 	}
+	// An idle chain makes an empty block every 30 s, so a deadline is
+	// tallied within two of them and a commit: 70 s.
+	if got := conf.Consensus.CreateEmptyBlocksInterval; got != 30*time.Second || 2*got+conf.Consensus.TimeoutCommit+5*time.Second > 70*time.Second {
+		t.Errorf("create_empty_blocks_interval = %v, want 30s (two of them, a commit and 5 s of rounds within 70 s)", got)
+	}
 	if !conf.Consensus.CreateEmptyBlocks || !conf.Instrumentation.Prometheus {
 		t.Errorf("create_empty_blocks = %v, prometheus = %v, want both true",
 			conf.Consensus.CreateEmptyBlocks, conf.Instrumentation.Prometheus)

@@ -35,6 +35,7 @@ type Node struct {
 	local  *local.Local
 	logger cmtlog.Logger
 	dbs    *dbTracker
+	fail   *failure
 
 	closeOnce sync.Once
 	closeErr  error
@@ -46,6 +47,10 @@ type Node struct {
 // returns once the node listens. Ctx bounds only the
 // start-up (opening databases and the handshake that replays blocks into
 // app); call Close to stop the node. A nil logger discards the node's logs.
+//
+// Before the node starts, committed heights missing from the tx index are
+// indexed again (reindex). A running node reports a storage failure on
+// Failed instead of carrying on half-stopped.
 func Start(ctx context.Context, home string, app abcitypes.Application, logger cmtlog.Logger) (*Node, error) {
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
@@ -60,12 +65,22 @@ func Start(ctx context.Context, home string, app abcitypes.Application, logger c
 		return nil, err
 	}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	if err := checkSecretMode(conf.NodeKeyFile()); err != nil {
+		return nil, err
+	}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("node: load node key %s: %w", conf.NodeKeyFile(), err)
 	}
+	// A height committed while the tx index could not be written (a full
+	// disk, a kill) has no receipts until it is indexed again.
+	if err := reindex(ctx, conf, logger); err != nil {
+		return nil, err
+	}
 
-	dbs := &dbTracker{}
+	fail := newFailure()
+	logger = failLogger{logger, fail}
+	dbs := &dbTracker{fail: fail}
 	n, err := nm.NewNodeWithContext(ctx, conf, pv, nodeKey,
 		clientCreator(app),
 		nm.DefaultGenesisDocProviderFunc(conf),
@@ -92,6 +107,7 @@ func Start(ctx context.Context, home string, app abcitypes.Application, logger c
 		local:  local.New(n),
 		logger: logger,
 		dbs:    dbs,
+		fail:   fail,
 	}, nil
 }
 
@@ -106,6 +122,7 @@ func Start(ctx context.Context, home string, app abcitypes.Application, logger c
 // that is restarted in-process should drop their idle connections.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
+		n.fail.stopping.Store(true)
 		// The PEX reactor's address book saves itself from a goroutine that
 		// Stop does not wait for; see waitReplaced.
 		book := n.conf.P2P.AddrBookFile()
@@ -198,6 +215,9 @@ func waitReplaced(path string, before os.FileInfo, timeout time.Duration) bool {
 // checkPrivVal reads the priv validator files the way privval.LoadFilePV
 // will, returning errors where LoadFilePV would exit the process.
 func checkPrivVal(conf *cfg.Config) error {
+	if err := checkSecretMode(conf.PrivValidatorKeyFile()); err != nil {
+		return err
+	}
 	if _, err := readPrivValKey(conf.PrivValidatorKeyFile()); err != nil {
 		return err
 	}
@@ -209,6 +229,21 @@ func checkPrivVal(conf *cfg.Config) error {
 	var state privval.FilePVLastSignState
 	if err := cmtjson.Unmarshal(data, &state); err != nil {
 		return fmt.Errorf("node: read priv validator state %s: %w", path, err)
+	}
+	return nil
+}
+
+// checkSecretMode refuses a key file that others may read, as package keys
+// does for the admin key and the gateway's master secret: the validator key
+// signs blocks and the node key is the node's identity to its peers, and
+// CometBFT itself loads either whatever its mode.
+func checkSecretMode(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("node: %s is readable by others (mode %v); run chmod 600 %s", path, st.Mode().Perm(), path)
 	}
 	return nil
 }
@@ -244,8 +279,9 @@ func metricsProvider(conf *cfg.InstrumentationConfig, logger cmtlog.Logger) nm.M
 // nothing when NewNode fails. An open goleveldb database keeps its lock, and
 // the home could not be started again in this process.
 type dbTracker struct {
-	mu  sync.Mutex
-	dbs map[string]dbm.DB
+	mu   sync.Mutex
+	dbs  map[string]dbm.DB
+	fail *failure
 }
 
 func (t *dbTracker) provider(ctx *cfg.DBContext) (dbm.DB, error) {
@@ -260,6 +296,9 @@ func (t *dbTracker) provider(ctx *cfg.DBContext) (dbm.DB, error) {
 	}
 	db = &quietClosedDB{DB: db}
 	t.dbs[ctx.ID] = db
+	if t.fail != nil {
+		return &watchedDB{DB: db, id: ctx.ID, f: t.fail}, nil
+	}
 	return db, nil
 }
 

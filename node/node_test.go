@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -131,6 +133,9 @@ func newTestHome(tb testing.TB) (string, node.HomeOptions) {
 		RPCListen:     mustFreeAddr(tb),
 		P2PListen:     mustFreeAddr(tb),
 		TimeoutCommit: 100 * time.Millisecond,
+		// kvstore keeps its app hash on empty blocks, as linli does:
+		// the chain makes an empty block every interval.
+		EmptyBlocksInterval: 200 * time.Millisecond,
 	}
 }
 
@@ -272,5 +277,35 @@ func TestStartCallsPreCheckTxBeforeCheckTx(t *testing.T) {
 	defer app.mu.Unlock()
 	if app.checks < 5 || !app.ordered {
 		t.Errorf("%d CheckTx calls, each after its PreCheckTx: %v; want at least 5, true", app.checks, app.ordered)
+	}
+}
+
+func TestStartRefusesKeyFilesOthersCanRead(t *testing.T) {
+	for _, file := range []string{"config/priv_validator_key.json", "config/node_key.json"} {
+		for _, mode := range []os.FileMode{0o640, 0o604, 0o666} {
+			t.Run(fmt.Sprintf("%s/%04o", file, mode), func(t *testing.T) {
+				home, opts := newTestHome(t)
+				if _, _, err := node.InitHome(opts); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(home, file)
+				if err := os.Chmod(path, mode); err != nil {
+					t.Fatal(err)
+				}
+				n, err := node.Start(context.Background(), home, kvstore.NewInMemoryApplication(), nil)
+				if err == nil {
+					n.Close()
+					t.Fatalf("Start with %s at mode %04o: got nil error", file, mode)
+				}
+				if !strings.Contains(err.Error(), "readable by others") || !strings.Contains(err.Error(), "chmod 600 "+path) {
+					t.Errorf("Start error = %q, want it to say the file is readable by others and how to fix it", err)
+				}
+				// After the fix the same home starts.
+				if err := os.Chmod(path, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				waitHeight(t, mustStart(t, home), 1)
+			})
+		}
 	}
 }

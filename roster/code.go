@@ -53,6 +53,11 @@ const (
 	// ErrOwnerNotLabel: an owner is not an opaque ASCII label (a name,
 	// perhaps), which must not go on the public ledger.
 	ErrOwnerNotLabel Code = 19
+	// ErrExampleRow: a row is one of the template's examples (its unit
+	// number starts with ExamplePrefix), left in by mistake.
+	ErrExampleRow Code = 20
+	// ErrNotSpreadsheet: an .xlsx file cannot be opened as a workbook.
+	ErrNotSpreadsheet Code = 21
 )
 
 // codeText describes each code in English, for logs.
@@ -76,6 +81,8 @@ var codeText = map[Code]string{
 	ErrAreaTooLarge:    "area is larger than 10000 m²",
 	ErrDuplicateUnit:   "duplicate unit",
 	ErrNotNormal:       "value has surrounding spaces or full-width characters",
+	ErrExampleRow:      "a template example row",
+	ErrNotSpreadsheet:  "not an xlsx workbook",
 }
 
 // Error returns a short English description of the code, for logs.

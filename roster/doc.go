@@ -1,6 +1,6 @@
 // Package roster reads and writes the owners' committee's unit spreadsheet:
-// a UTF-8 CSV file with the columns unit, building, area_m2 and owner, one row
-// per unit.
+// a UTF-8 CSV file or an .xlsx workbook with the columns unit, building,
+// area_m2 and owner (or 房号, 楼栋, 面积, 业主), one row per unit.
 //
 // The committee keeps this file in a spreadsheet program and `linli roster`
 // turns it into unit registrations. Parse therefore accepts what spreadsheet
@@ -12,6 +12,8 @@
 //
 // Areas are integers in 0.01 m², parsed by hand: no floats are used anywhere.
 //
-// Package roster is a leaf: it imports no other linli package, and nothing
-// in it touches the network, the clock or the file system.
+// Package roster imports no linli package but abci/tx (for the natural
+// order the chain sorts by) and internal/sheet (workbooks, through
+// excelize), and nothing in it touches the network or the clock; it reads
+// and writes only the readers and writers it is given.
 package roster

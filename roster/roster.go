@@ -54,6 +54,25 @@ var label = map[string]string{
 	ColOwner:    "业主",
 }
 
+// aliases are the other header names a column goes by, in Chinese as a
+// committee writes them (WriteXLSX writes the first of each).
+var aliases = map[string]string{
+	"房号": ColUnit, "房屋": ColUnit, "房间号": ColUnit,
+	"楼栋": ColBuilding, "楼号": ColBuilding, "栋": ColBuilding,
+	"面积（m²）": ColArea, "面积": ColArea, "面积(m²)": ColArea, "面积（㎡）": ColArea, "面积(㎡)": ColArea,
+	"面积（平方米）": ColArea, "面积(平方米)": ColArea, "专有面积": ColArea,
+	"业主": ColOwner, "业主编号": ColOwner,
+}
+
+// columnOf returns the column a header cell names, or "".
+func columnOf(name string) string {
+	name = strings.ToLower(name)
+	if label[name] != "" {
+		return name
+	}
+	return aliases[name]
+}
+
 // bom is the UTF-8 byte order mark.
 var bom = []byte("\ufeff")
 
@@ -141,7 +160,7 @@ func Parse(r io.Reader) ([]Row, error) {
 
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
-	for {
+	for !p.stop {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -160,18 +179,40 @@ func Parse(r io.Reader) ([]Row, error) {
 			continue
 		}
 		line, _ := cr.FieldPos(0)
-		if isBlank(rec) {
-			continue
-		}
-		if p.cols == nil {
-			if !p.header(line, rec) {
-				return nil, p.err()
-			}
-			continue
-		}
-		p.row(line, rec)
+		p.feed(line, rec)
 	}
+	return p.finish()
+}
 
+// feed reads one record: the header, or a row after it. It sets p.stop
+// when nothing after it can be read.
+func (p *parser) feed(line int, rec []string) {
+	if isBlank(rec) {
+		return
+	}
+	if p.cols == nil {
+		if p.skipTitles && !p.namesAColumn(rec) {
+			// A spreadsheet's title or note above the header.
+			return
+		}
+		p.stop = !p.header(line, rec)
+		return
+	}
+	p.row(line, rec)
+}
+
+// namesAColumn reports whether any cell of rec is a column name.
+func (p *parser) namesAColumn(rec []string) bool {
+	for _, f := range rec {
+		if columnOf(clean(f)) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// finish returns the rows, or every problem found.
+func (p *parser) finish() ([]Row, error) {
 	switch {
 	case len(p.problems) > 0:
 		return nil, p.err()
@@ -187,10 +228,14 @@ func Parse(r io.Reader) ([]Row, error) {
 
 // parser holds the state of one Parse call.
 type parser struct {
-	cols     []string       // column name of each header cell; nil until the header is read
-	seen     map[string]int // unit key -> line of its first row
-	rows     []Row
-	problems []Problem
+	// skipTitles ignores rows before the header that name no column (a
+	// spreadsheet's title row, merged across the columns).
+	skipTitles bool
+	stop       bool           // the header was unusable: stop reading
+	cols       []string       // column name of each header cell; nil until the header is read
+	seen       map[string]int // unit key -> line of its first row
+	rows       []Row
+	problems   []Problem
 }
 
 // add records a problem.
@@ -229,7 +274,8 @@ func (p *parser) header(line int, rec []string) bool {
 	known := 0
 	for i := range names {
 		names[i] = strings.ToLower(clean(rec[i]))
-		if label[names[i]] != "" {
+		if c := columnOf(names[i]); c != "" {
+			names[i] = c
 			known++
 		}
 	}
@@ -249,7 +295,7 @@ func (p *parser) header(line int, rec []string) bool {
 			p.add(line, "", ErrUnknownColumn, fmt.Sprintf("表头第 %d 列没有列名", i+1))
 		case label[name] == "":
 			p.add(line, clean(rec[i]), ErrUnknownColumn,
-				fmt.Sprintf("多余的列“%s”：只要 unit、building、area_m2、owner 四列", short(clean(rec[i]))))
+				fmt.Sprintf("多余的列“%s”：只要 unit、building、area_m2、owner（房号、楼栋、面积、业主）四列", short(clean(rec[i]))))
 		case found[name]:
 			p.add(line, name, ErrDuplicateColumn, fmt.Sprintf("列“%s”出现了两次", name))
 		default:
@@ -280,6 +326,10 @@ func (p *parser) row(line int, rec []string) {
 		return
 	}
 
+	if p.exampleUnit(rec) {
+		p.add(line, "", ErrExampleRow, "这是模板里的示例行，请删掉后再导入")
+		return
+	}
 	r := Row{Line: line}
 	ok := true
 	for i, col := range p.cols {
@@ -313,6 +363,16 @@ func (p *parser) row(line int, rec []string) {
 	if ok {
 		p.rows = append(p.rows, r)
 	}
+}
+
+// exampleUnit reports whether rec's unit cell is a template example.
+func (p *parser) exampleUnit(rec []string) bool {
+	for i, col := range p.cols {
+		if col == ColUnit && i < len(rec) {
+			return strings.HasPrefix(clean(rec[i]), ExamplePrefix)
+		}
+	}
+	return false
 }
 
 // checkDuplicate records a valid unit number and reports whether an earlier

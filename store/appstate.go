@@ -32,8 +32,8 @@ func OpenAppState(file string) (*AppState, error) {
 		sql  string
 	}{
 		{&s.get, `SELECT value FROM state WHERE key = ?`},
-		{&s.scanRange, `SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key`},
-		{&s.scanFrom, `SELECT key, value FROM state WHERE key >= ? ORDER BY key`},
+		{&s.scanRange, sqlScanRange},
+		{&s.scanFrom, sqlScanFrom},
 	} {
 		if *p.stmt, err = db.Prepare(p.sql); err != nil {
 			db.Close()
@@ -52,9 +52,16 @@ func (s *AppState) Close() error {
 }
 
 // Get implements abci.Store.
-func (s *AppState) Get(key string) ([]byte, bool, error) {
+func (s *AppState) Get(key string) ([]byte, bool, error) { return get(s.get, key) }
+
+// Scan implements abci.Store.
+func (s *AppState) Scan(prefix string, fn func(key string, value []byte) bool) error {
+	return scan(s.scanRange, s.scanFrom, prefix, fn)
+}
+
+func get(stmt *sql.Stmt, key string) ([]byte, bool, error) {
 	var v []byte
-	err := s.get.QueryRow(key).Scan(&v)
+	err := stmt.QueryRow(key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -64,14 +71,13 @@ func (s *AppState) Get(key string) ([]byte, bool, error) {
 	return v, true, nil
 }
 
-// Scan implements abci.Store.
-func (s *AppState) Scan(prefix string, fn func(key string, value []byte) bool) error {
+func scan(scanRange, scanFrom *sql.Stmt, prefix string, fn func(key string, value []byte) bool) error {
 	var rows *sql.Rows
 	var err error
 	if end, ok := prefixEnd(prefix); ok {
-		rows, err = s.scanRange.Query(prefix, end)
+		rows, err = scanRange.Query(prefix, end)
 	} else {
-		rows, err = s.scanFrom.Query(prefix)
+		rows, err = scanFrom.Query(prefix)
 	}
 	if err != nil {
 		return fmt.Errorf("store: scan %q: %w", prefix, err)
@@ -104,22 +110,28 @@ func prefixEnd(prefix string) (string, bool) {
 }
 
 // LastBlock implements abci.Store.
-func (s *AppState) LastBlock() (int64, []byte, error) {
-	var h int64
-	var hash []byte
-	err := s.db.QueryRow(`SELECT height, app_hash FROM last_block WHERE id = 1`).Scan(&h, &hash)
+func (s *AppState) LastBlock() (abci.Block, error) {
+	return lastBlock(s.db.QueryRow)
+}
+
+// lastBlock reads the last_block row through queryRow, a *sql.DB's or a
+// *sql.Tx's.
+func lastBlock(queryRow func(query string, args ...any) *sql.Row) (abci.Block, error) {
+	var b abci.Block
+	err := queryRow(`SELECT height, app_hash, block_time FROM last_block WHERE id = 1`).Scan(&b.Height, &b.AppHash, &b.Time)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, nil
+		return abci.Block{}, nil
 	}
 	if err != nil {
-		return 0, nil, fmt.Errorf("store: last block: %w", err)
+		return abci.Block{}, fmt.Errorf("store: last block: %w", err)
 	}
-	return h, hash, nil
+	return b, nil
 }
 
 // Commit implements abci.Store: the writes and the new last block in one
 // transaction.
-func (s *AppState) Commit(height int64, appHash []byte, writes []abci.Write) (err error) {
+func (s *AppState) Commit(b abci.Block, writes []abci.Write) (err error) {
+	height := b.Height
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("store: commit %d: %w", height, err)
@@ -150,9 +162,70 @@ func (s *AppState) Commit(height int64, appHash []byte, writes []abci.Write) (er
 			return err
 		}
 	}
-	if _, err = tx.Exec(`INSERT INTO last_block (id, height, app_hash) VALUES (1, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET height = excluded.height, app_hash = excluded.app_hash`, height, appHash); err != nil {
+	if _, err = tx.Exec(`INSERT INTO last_block (id, height, app_hash, block_time) VALUES (1, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET height = excluded.height, app_hash = excluded.app_hash, block_time = excluded.block_time`,
+		height, b.AppHash, b.Time); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
+
+// Snapshot implements abci.Store with a read transaction: in WAL mode
+// SQLite shows a transaction the database as of its first read, here the
+// last_block row, however many commits follow, and a reader never blocks
+// the writer.
+func (s *AppState) Snapshot() (abci.Snapshot, error) {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return nil, fmt.Errorf("store: snapshot: %w", err)
+	}
+	b, err := lastBlock(tx.QueryRow)
+	if err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("store: snapshot: %w", err)
+	}
+	return &snapshot{tx: tx, block: b, get: tx.Stmt(s.get), scanRange: tx.Stmt(s.scanRange), scanFrom: tx.Stmt(s.scanFrom)}, nil
+}
+
+const (
+	sqlScanRange = `SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key`
+	sqlScanFrom  = `SELECT key, value FROM state WHERE key >= ? ORDER BY key`
+)
+
+// snapshot is an open read transaction; see AppState.Snapshot.
+type snapshot struct {
+	tx                       *sql.Tx
+	block                    abci.Block
+	get, scanRange, scanFrom *sql.Stmt
+	// scanning counts the scans under way. All of a transaction's reads
+	// share one connection, where a statement runs once at a time, so a
+	// scan inside another scan's callback prepares its own statements.
+	scanning int
+}
+
+func (s *snapshot) Block() abci.Block { return s.block }
+
+func (s *snapshot) Get(key string) ([]byte, bool, error) { return get(s.get, key) }
+
+func (s *snapshot) Scan(prefix string, fn func(string, []byte) bool) error {
+	s.scanning++
+	defer func() { s.scanning-- }()
+	if s.scanning == 1 {
+		return scan(s.scanRange, s.scanFrom, prefix, fn)
+	}
+	scanRange, err := s.tx.Prepare(sqlScanRange)
+	if err != nil {
+		return fmt.Errorf("store: scan %q: %w", prefix, err)
+	}
+	defer scanRange.Close()
+	scanFrom, err := s.tx.Prepare(sqlScanFrom)
+	if err != nil {
+		return fmt.Errorf("store: scan %q: %w", prefix, err)
+	}
+	defer scanFrom.Close()
+	return scan(scanRange, scanFrom, prefix, fn)
+}
+
+// Close ends the read transaction; it wrote nothing, so rolling back loses
+// nothing.
+func (s *snapshot) Close() error { return s.tx.Rollback() }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/linli-community/linli/abci"
@@ -22,8 +23,8 @@ func mustOpen(tb testing.TB, file string) *store.AppState {
 func TestCommitIsDurableAndOrdered(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "app.db")
 	s := mustOpen(t, file)
-	if h, hash, err := s.LastBlock(); err != nil || h != 0 || hash != nil {
-		t.Fatalf("fresh store LastBlock = %d %x %v", h, hash, err)
+	if b, err := s.LastBlock(); err != nil || b.Height != 0 || b.AppHash != nil || b.Time != 0 {
+		t.Fatalf("fresh store LastBlock = %+v %v", b, err)
 	}
 	writes := []abci.Write{
 		{Key: "unit/10-101", Value: []byte(`{"a":1}`)},
@@ -32,18 +33,18 @@ func TestCommitIsDurableAndOrdered(t *testing.T) {
 		{Key: "units", Value: []byte(`{"not":"in prefix unit/"}`)},
 		{Key: "unit\xff", Value: []byte(`{}`)},
 	}
-	if err := s.Commit(1, []byte{1, 2, 3}, writes); err != nil {
+	if err := s.Commit(abci.Block{Height: 1, AppHash: []byte{1, 2, 3}, Time: 1_700_000_000}, writes); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Commit(2, []byte{4}, []abci.Write{{Key: "unit/2-101", Value: nil}}); err != nil {
+	if err := s.Commit(abci.Block{Height: 2, AppHash: []byte{4}, Time: 1_700_000_030}, []abci.Write{{Key: "unit/2-101", Value: nil}}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 
 	s = mustOpen(t, file)
-	h, hash, err := s.LastBlock()
-	if err != nil || h != 2 || !bytes.Equal(hash, []byte{4}) {
-		t.Fatalf("LastBlock after reopen = %d %x %v, want 2 04", h, hash, err)
+	b, err := s.LastBlock()
+	if err != nil || b.Height != 2 || !bytes.Equal(b.AppHash, []byte{4}) || b.Time != 1_700_000_030 {
+		t.Fatalf("LastBlock after reopen = %+v %v, want height 2, hash 04, time 1700000030", b, err)
 	}
 	var keys []string
 	if err := s.Scan("unit/", func(k string, _ []byte) bool { keys = append(keys, k); return true }); err != nil {
@@ -75,5 +76,64 @@ func TestFileIsInWALModeAndNewerSchemaIsRefused(t *testing.T) {
 	}
 	if _, err := store.OpenAppState(file); err == nil {
 		t.Fatal("opened a file with a newer schema")
+	}
+}
+
+func TestSnapshotShowsOneCommitWhileLaterOnesLand(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "app.db"))
+	if err := s.Commit(abci.Block{Height: 1, AppHash: []byte{1}, Time: 100}, []abci.Write{
+		{Key: "k/a", Value: []byte("a1")}, {Key: "k/b", Value: []byte("b1")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	// A commit while the snapshot is open must neither wait for it nor
+	// show through it.
+	if err := s.Commit(abci.Block{Height: 2, AppHash: []byte{2}, Time: 130}, []abci.Write{
+		{Key: "k/a", Value: []byte("a2")}, {Key: "k/b", Value: nil}, {Key: "k/c", Value: []byte("c2")},
+	}); err != nil {
+		t.Fatalf("commit beside an open snapshot: %v", err)
+	}
+	if b := snap.Block(); b.Height != 1 || b.Time != 100 || !bytes.Equal(b.AppHash, []byte{1}) {
+		t.Errorf("snapshot Block = %+v, want height 1, time 100", b)
+	}
+	if v, ok, err := snap.Get("k/a"); err != nil || !ok || string(v) != "a1" {
+		t.Errorf("snapshot Get(k/a) = %q %v %v, want a1", v, ok, err)
+	}
+	var got []string
+	if err := snap.Scan("k/", func(k string, v []byte) bool {
+		// A read inside a scan's callback uses the same snapshot.
+		again, _, err := snap.Get(k)
+		if err != nil {
+			t.Errorf("Get inside Scan: %v", err)
+		}
+		got = append(got, k+"="+string(v)+"/"+string(again))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "k/a=a1/a1 k/b=b1/b1"; strings.Join(got, " ") != want {
+		t.Errorf("snapshot Scan = %q, want %q", strings.Join(got, " "), want)
+	}
+	if v, ok, _ := s.Get("k/a"); !ok || string(v) != "a2" {
+		t.Errorf("store Get(k/a) = %q, want the new commit's a2", v)
+	}
+	if err := snap.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	snap2, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap2.Close()
+	if b := snap2.Block(); b.Height != 2 || b.Time != 130 {
+		t.Errorf("new snapshot Block = %+v, want height 2", b)
+	}
+	if _, ok, _ := snap2.Get("k/b"); ok {
+		t.Errorf("new snapshot still has the deleted k/b")
 	}
 }

@@ -5,7 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Gateway is the gateway's local data in gateway.db: chat sessions, and
@@ -15,17 +20,78 @@ import (
 // conversations in progress, not the ledger.
 type Gateway struct {
 	db *sql.DB
+	// Recovered, when not empty, says that the file was damaged and
+	// where it was moved: this Gateway is a fresh one, and what the old
+	// one held (sessions, dedup records, WeChat users and their quotas,
+	// the notifier's memory) is lost. The caller logs it.
+	Recovered string
 }
 
 // OpenGateway opens (creating if needed) gateway.db. It is
 // synchronous=NORMAL: in WAL mode a crash may lose the last sessions
-// written, never corrupt the file, and a session is cheap to lose.
+// written, never corrupt the file, and a session is cheap to lose. Deleted
+// rows are overwritten (secure_delete), so that a pruned reply cannot be
+// read back from free pages.
+//
+// A damaged file (not a database, or failing PRAGMA quick_check) never
+// stops the node: everything in it is disposable, so it is moved aside
+// as FILE.damaged-YYYYMMDDTHHMMSSZ (with its -wal and -shm) and a fresh
+// one is started; Recovered says so.
 func OpenGateway(file string) (*Gateway, error) {
-	db, err := open(file, "gateway", "NORMAL")
+	db, err := openGateway(file)
+	if err == nil {
+		return &Gateway{db: db}, nil
+	}
+	if !damaged(err) {
+		return nil, err
+	}
+	aside := file + ".damaged-" + time.Now().UTC().Format("20060102T150405Z")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if rerr := os.Rename(file+suffix, aside+suffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("store: %s is damaged (%v) and cannot be moved aside: %w", file, err, rerr)
+		}
+	}
+	db, ferr := openGateway(file)
+	if ferr != nil {
+		return nil, ferr
+	}
+	return &Gateway{db: db, Recovered: fmt.Sprintf("%s was damaged (%v); moved to %s and started afresh: chat sessions, message dedup records, WeChat users and the notifier's memory are lost", file, err, aside)}, nil
+}
+
+// errDamaged marks a file that failed its integrity check.
+var errDamaged = errors.New("quick_check failed")
+
+func openGateway(file string) (*sql.DB, error) {
+	db, err := open(file, "gateway", "NORMAL", "secure_delete(1)")
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{db: db}, nil
+	var res string
+	if err := db.QueryRow("PRAGMA quick_check").Scan(&res); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: check %s: %w", file, err)
+	}
+	if res != "ok" {
+		db.Close()
+		return nil, fmt.Errorf("store: %s: %w: %s", file, errDamaged, res)
+	}
+	return db, nil
+}
+
+// damaged reports whether err says the file is not a database or is
+// corrupt, by SQLite's result code (SQLITE_CORRUPT 11, SQLITE_NOTADB 26).
+func damaged(err error) bool {
+	if errors.Is(err, errDamaged) {
+		return true
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+			return true
+		}
+	}
+	return false
 }
 
 // Close closes the file.

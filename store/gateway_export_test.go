@@ -31,3 +31,11 @@ func GatewayJournalMode(file string) (string, error) {
 	err = db.QueryRow("PRAGMA journal_mode").Scan(&mode)
 	return mode, err
 }
+
+// GatewaySecureDelete reads gateway.db's secure_delete setting on a
+// connection of its pool.
+func GatewaySecureDelete(g *Gateway) (int, error) {
+	var on int
+	err := g.db.QueryRow("PRAGMA secure_delete").Scan(&on)
+	return on, err
+}

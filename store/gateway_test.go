@@ -3,7 +3,10 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +97,78 @@ func TestGatewayIsInWALModeAndApartFromAppState(t *testing.T) {
 	}
 	if err := store.HasTable(filepath.Join(dir, "gateway.db"), "gateway", "sessions"); err != nil {
 		t.Errorf("gateway.db lacks sessions: %v", err)
+	}
+}
+
+// A damaged gateway.db never stops the node: it is moved aside and a
+// fresh one started, saying what was lost.
+func TestDamagedGatewayIsMovedAside(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, file string)
+	}{
+		{"NotADatabase", func(t *testing.T, file string) {
+			if err := os.WriteFile(file, bytes.Repeat([]byte("not sqlite "), 1000), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"DamagedPages", func(t *testing.T, file string) {
+			g, err := store.OpenGateway(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for i := range 200 {
+				g.Sessions().Put(ctx, "wechat", fmt.Sprintf("user-%03d", i), bytes.Repeat([]byte("x"), 500), time.Now())
+			}
+			g.Close()
+			// Overwrite a page in the middle, past the header.
+			f, err := os.OpenFile(file, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteAt(bytes.Repeat([]byte{0xA5}, 4096), 4096*3); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "gateway.db")
+			// Start from a checkpointed file: WAL frames would hide the damage.
+			tc.damage(t, file)
+			os.Remove(file + "-wal")
+			os.Remove(file + "-shm")
+			g, err := store.OpenGateway(file)
+			if err != nil {
+				t.Fatalf("a damaged gateway.db stops the node: %v", err)
+			}
+			defer g.Close()
+			if !strings.Contains(g.Recovered, "moved to "+file+".damaged-") || !strings.Contains(g.Recovered, "sessions") {
+				t.Errorf("Recovered = %q", g.Recovered)
+			}
+			matches, _ := filepath.Glob(file + ".damaged-*")
+			if len(matches) != 1 {
+				t.Errorf("moved aside: %v", matches)
+			}
+			if err := g.Sessions().Put(context.Background(), "wechat", "u", []byte("{}"), time.Now()); err != nil {
+				t.Errorf("the fresh file does not work: %v", err)
+			}
+		})
+	}
+	// A sound file is not touched.
+	file := filepath.Join(t.TempDir(), "gateway.db")
+	mustOpenGateway(t, file).Close()
+	if g := mustOpenGateway(t, file); g.Recovered != "" {
+		t.Errorf("a sound file: %q", g.Recovered)
+	}
+}
+
+// Deleted rows (pruned replies, sessions) are overwritten, not left in
+// free pages.
+func TestGatewaySecureDelete(t *testing.T) {
+	g := mustOpenGateway(t, filepath.Join(t.TempDir(), "gateway.db"))
+	if on, err := store.GatewaySecureDelete(g); err != nil || on != 1 {
+		t.Errorf("secure_delete = %d, %v; want 1", on, err)
 	}
 }

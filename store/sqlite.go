@@ -18,10 +18,10 @@ var migrations embed.FS
 
 // open opens a SQLite file with linli's pragmas set in the DSN, so every
 // pooled connection gets them, then checks that WAL mode took and applies
-// the named migration set.
-func open(file, migrationSet string, synchronous string) (*sql.DB, error) {
+// the named migration set. extra are more pragmas for every connection.
+func open(file, migrationSet string, synchronous string, extra ...string) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "busy_timeout(5000)", "journal_mode(WAL)", "synchronous(" + synchronous + ")"} {
+	for _, p := range append([]string{"foreign_keys(1)", "busy_timeout(5000)", "journal_mode(WAL)", "synchronous(" + synchronous + ")"}, extra...) {
 		q.Add("_pragma", p)
 	}
 	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())

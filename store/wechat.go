@@ -21,10 +21,17 @@ func (g *Gateway) Wechat() *Wechat { return &Wechat{db: g.db} }
 type Wechat struct {
 	db *sql.DB
 
+	// pushMu serialises the read-modify-write of push quotas: one
+	// gateway process owns gateway.db.
+	pushMu sync.Mutex
+
 	prepOnce sync.Once
 	prepErr  error
 	insert   *sql.Stmt // a message's arrival
 	finish   *sql.Stmt // its answer
+	sigUse   *sql.Stmt // a signed URL's first use
+	pushGet  *sql.Stmt // a user's push allowance
+	pushSet  *sql.Stmt // its change
 }
 
 // prepare prepares the statements every message runs, once.
@@ -32,8 +39,18 @@ func (w *Wechat) prepare(ctx context.Context) error {
 	w.prepOnce.Do(func() {
 		w.insert, w.prepErr = w.db.PrepareContext(ctx, `INSERT INTO wechat_messages (msg_key, created_at) VALUES (?, ?)
 			ON CONFLICT (msg_key) DO NOTHING`)
-		if w.prepErr == nil {
-			w.finish, w.prepErr = w.db.PrepareContext(ctx, `UPDATE wechat_messages SET answered = 1, reply = ? WHERE msg_key = ?`)
+		for _, p := range []struct {
+			stmt  **sql.Stmt
+			query string
+		}{
+			{&w.finish, `UPDATE wechat_messages SET answered = 1, reply = ? WHERE msg_key = ?`},
+			{&w.sigUse, `INSERT INTO wechat_signatures (sig_key, body_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (sig_key) DO NOTHING`},
+			{&w.pushGet, `SELECT push_left, push_until FROM wechat_users WHERE openid = ?`},
+			{&w.pushSet, `UPDATE wechat_users SET push_left = ?, push_until = ? WHERE openid = ?`},
+		} {
+			if w.prepErr == nil {
+				*p.stmt, w.prepErr = w.db.PrepareContext(ctx, p.query)
+			}
 		}
 	})
 	if w.prepErr != nil {
@@ -49,8 +66,10 @@ func (w *Wechat) prepare(ctx context.Context) error {
 // is the passive reply it wrote. A fresh message with an openid also marks
 // the user as seen at at (and following the account), which opens
 // WeChat's 48-hour window for customer-service messages; a caller that
-// has just done so passes an empty openid.
-func (w *Wechat) BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (fresh, answered bool, reply string, err error) {
+// has just done so passes an empty openid. With an openid, grant (when not
+// nil) changes the user's push allowance in the same transaction, as
+// UpdatePush would: one write for both.
+func (w *Wechat) BeginMessage(ctx context.Context, key, openid, address string, at time.Time, grant func(left int, until time.Time) (int, time.Time)) (fresh, answered bool, reply string, err error) {
 	if err := w.prepare(ctx); err != nil {
 		return false, false, "", err
 	}
@@ -72,6 +91,21 @@ func (w *Wechat) BeginMessage(ctx context.Context, key, openid, address string, 
 		if n, _ := res.RowsAffected(); n == 1 {
 			if err := touchUser(ctx, tx, openid, address, true, at); err != nil {
 				return false, false, "", err
+			}
+			if grant != nil {
+				w.pushMu.Lock()
+				defer w.pushMu.Unlock()
+				var left int
+				var until int64
+				if err := tx.StmtContext(ctx, w.pushGet).QueryRowContext(ctx, openid).Scan(&left, &until); err != nil {
+					return false, false, "", fmt.Errorf("store: read push quota: %w", err)
+				}
+				nl, nu := grant(left, time.UnixMilli(until))
+				if nl != left || nu.UnixMilli() != until {
+					if _, err := tx.StmtContext(ctx, w.pushSet).ExecContext(ctx, nl, nu.UnixMilli(), openid); err != nil {
+						return false, false, "", fmt.Errorf("store: write push quota: %w", err)
+					}
+				}
 			}
 		}
 		if err := tx.Commit(); err != nil {
@@ -220,4 +254,148 @@ func (w *Wechat) PutState(ctx context.Context, key, value string, at time.Time) 
 		return fmt.Errorf("store: put wechat state: %w", err)
 	}
 	return nil
+}
+
+// UpdatePush changes what WeChat allows to be pushed to openid: fn gets
+// the customer-service messages left and until when, and returns the new
+// values, atomically. It returns what fn returned; for an openid never seen
+// it changes nothing and returns 0 and false.
+func (w *Wechat) UpdatePush(ctx context.Context, openid string, fn func(left int, until time.Time) (int, time.Time)) (int, bool, error) {
+	if err := w.prepare(ctx); err != nil {
+		return 0, false, err
+	}
+	w.pushMu.Lock()
+	defer w.pushMu.Unlock()
+	var left int
+	var until int64
+	err := w.pushGet.QueryRowContext(ctx, openid).Scan(&left, &until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: read push quota: %w", err)
+	}
+	nl, nu := fn(left, time.UnixMilli(until))
+	if nl == left && nu.UnixMilli() == until {
+		return nl, true, nil
+	}
+	if _, err := w.pushSet.ExecContext(ctx, nl, nu.UnixMilli(), openid); err != nil {
+		return 0, false, fmt.Errorf("store: write push quota: %w", err)
+	}
+	return nl, true, nil
+}
+
+// RecordSignatures records signed URLs (their timestamp, nonce and
+// signature, keys[i]) that were accepted with a body whose hash is
+// hashes[i], in one transaction. A key already recorded keeps its first
+// hash.
+func (w *Wechat) RecordSignatures(ctx context.Context, keys, hashes []string, at time.Time) error {
+	if len(keys) != len(hashes) {
+		return errors.New("store: record signatures: keys and hashes differ in number")
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := w.prepare(ctx); err != nil {
+		return err
+	}
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: record signatures: %w", err)
+	}
+	defer tx.Rollback()
+	st := tx.StmtContext(ctx, w.sigUse)
+	for i := range keys {
+		if _, err := st.ExecContext(ctx, keys[i], hashes[i], at.UnixMilli()); err != nil {
+			return fmt.Errorf("store: record signatures: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: record signatures: %w", err)
+	}
+	return nil
+}
+
+// EachSignature calls fn for every signed URL recorded at or after since.
+func (w *Wechat) EachSignature(ctx context.Context, since time.Time, fn func(key, bodyHash string) error) error {
+	rows, err := w.db.QueryContext(ctx, `SELECT sig_key, body_hash FROM wechat_signatures WHERE created_at >= ?`, since.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: list signatures: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, h string
+		if err := rows.Scan(&k, &h); err != nil {
+			return fmt.Errorf("store: list signatures: %w", err)
+		}
+		if err := fn(k, h); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: list signatures: %w", err)
+	}
+	return nil
+}
+
+// PruneSignatures forgets signatures recorded before before.
+func (w *Wechat) PruneSignatures(ctx context.Context, before time.Time) (int64, error) {
+	res, err := w.db.ExecContext(ctx, `DELETE FROM wechat_signatures WHERE created_at < ?`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("store: prune signatures: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// Undelivered is a notice that could not be delivered by any means.
+type Undelivered struct {
+	ID     int64
+	OpenID string
+	// Kind is the notice's kind (proposal, reminder, …, or reply for
+	// the rest of an answer, receipt for a receipt).
+	Kind   string
+	Text   string
+	Reason string
+	At     time.Time
+}
+
+// RecordUndelivered records a notice that could not be delivered.
+func (w *Wechat) RecordUndelivered(ctx context.Context, openid, kind, text, reason string, at time.Time) error {
+	_, err := w.db.ExecContext(ctx, `INSERT INTO wechat_undelivered (openid, kind, text, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
+		openid, kind, text, reason, at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: record undelivered: %w", err)
+	}
+	return nil
+}
+
+// ListUndelivered returns the undelivered notices recorded at or after
+// since, newest first, at most limit, and how many there are in all since
+// then.
+func (w *Wechat) ListUndelivered(ctx context.Context, since time.Time, limit int) ([]Undelivered, int, error) {
+	var total int
+	if err := w.db.QueryRowContext(ctx, `SELECT count(*) FROM wechat_undelivered WHERE created_at >= ?`, since.UnixMilli()).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: list undelivered: %w", err)
+	}
+	rows, err := w.db.QueryContext(ctx, `SELECT id, openid, kind, text, reason, created_at FROM wechat_undelivered
+		WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?`, since.UnixMilli(), limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list undelivered: %w", err)
+	}
+	defer rows.Close()
+	var out []Undelivered
+	for rows.Next() {
+		var u Undelivered
+		var at int64
+		if err := rows.Scan(&u.ID, &u.OpenID, &u.Kind, &u.Text, &u.Reason, &at); err != nil {
+			return nil, 0, fmt.Errorf("store: list undelivered: %w", err)
+		}
+		u.At = time.UnixMilli(at)
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("store: list undelivered: %w", err)
+	}
+	return out, total, nil
 }

@@ -14,11 +14,11 @@ func TestWechatMessagesAreHandledOnce(t *testing.T) {
 	w := mustOpenGateway(t, file).Wechat()
 	at := time.UnixMilli(1_790_000_000_000)
 
-	fresh, answered, reply, err := w.BeginMessage(ctx, "msg:1", "oA", "addrA", at)
+	fresh, answered, reply, err := w.BeginMessage(ctx, "msg:1", "oA", "addrA", at, nil)
 	if err != nil || !fresh || answered || reply != "" {
 		t.Fatalf("first delivery = %v %v %q %v; want fresh", fresh, answered, reply, err)
 	}
-	fresh, answered, _, err = w.BeginMessage(ctx, "msg:1", "oA", "addrA", at.Add(time.Second))
+	fresh, answered, _, err = w.BeginMessage(ctx, "msg:1", "oA", "addrA", at.Add(time.Second), nil)
 	if err != nil || fresh || answered {
 		t.Fatalf("retry in flight = fresh %v answered %v %v; want neither", fresh, answered, err)
 	}
@@ -27,7 +27,7 @@ func TestWechatMessagesAreHandledOnce(t *testing.T) {
 	}
 	// The answer survives reopening the file.
 	w = mustOpenGateway(t, file).Wechat()
-	fresh, answered, reply, err = w.BeginMessage(ctx, "msg:1", "oA", "addrA", at.Add(2*time.Second))
+	fresh, answered, reply, err = w.BeginMessage(ctx, "msg:1", "oA", "addrA", at.Add(2*time.Second), nil)
 	if err != nil || fresh || !answered || reply != "回执" {
 		t.Fatalf("retry after reopen = %v %v %q %v; want the stored reply", fresh, answered, reply, err)
 	}
@@ -35,7 +35,7 @@ func TestWechatMessagesAreHandledOnce(t *testing.T) {
 	if n, err := w.PruneMessages(ctx, at.Add(time.Millisecond)); err != nil || n != 1 {
 		t.Fatalf("prune = %d, %v; want 1", n, err)
 	}
-	if fresh, _, _, _ := w.BeginMessage(ctx, "msg:1", "oA", "addrA", at); !fresh {
+	if fresh, _, _, _ := w.BeginMessage(ctx, "msg:1", "oA", "addrA", at, nil); !fresh {
 		t.Error("a pruned message is not fresh")
 	}
 }
@@ -48,7 +48,7 @@ func TestWechatConcurrentDeliveriesOneFresh(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			f, _, _, err := w.BeginMessage(ctx, "msg:7", "oA", "addrA", time.Now())
+			f, _, _, err := w.BeginMessage(ctx, "msg:7", "oA", "addrA", time.Now(), nil)
 			if err != nil {
 				t.Error(err)
 			}
@@ -69,9 +69,9 @@ func TestWechatUsers(t *testing.T) {
 	ctx := context.Background()
 	w := mustOpenGateway(t, filepath.Join(t.TempDir(), "gateway.db")).Wechat()
 	t0 := time.UnixMilli(1_790_000_000_000)
-	w.BeginMessage(ctx, "msg:1", "oB", "addrB", t0)
-	w.BeginMessage(ctx, "msg:2", "oA", "addrA", t0)
-	w.BeginMessage(ctx, "msg:3", "oA", "addrA", t0.Add(time.Hour))
+	w.BeginMessage(ctx, "msg:1", "oB", "addrB", t0, nil)
+	w.BeginMessage(ctx, "msg:2", "oA", "addrA", t0, nil)
+	w.BeginMessage(ctx, "msg:3", "oA", "addrA", t0.Add(time.Hour), nil)
 	// Unfollowing is not a message: it keeps the last message's time.
 	if err := w.SetSubscribed(ctx, "oA", "addrA", false, t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)

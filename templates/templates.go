@@ -20,6 +20,20 @@ import (
 //go:embed zh/*.tmpl
 var embedded embed.FS
 
+//go:embed board/*.tmpl board/labels.txt
+var board embed.FS
+
+// Board returns the notice board's html/template files (board/*.tmpl) and
+// its labels (board/labels.txt), which package board parses; they are kept
+// here with every other text a person reads.
+func Board() fs.FS {
+	sub, err := fs.Sub(board, "board")
+	if err != nil {
+		panic(err) // the directory is embedded above
+	}
+	return sub
+}
+
 // Set is a parsed set of templates.
 type Set struct {
 	t *template.Template

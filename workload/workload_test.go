@@ -81,7 +81,7 @@ func startNode(tb testing.TB) (*ledger.Client, ed25519.PrivateKey) {
 	rpc, _ := node.FreeLoopbackAddr()
 	p2p, _ := node.FreeLoopbackAddr()
 	if _, _, err := node.InitHome(node.HomeOptions{Home: home, ChainID: "linli-load", AppState: appState,
-		RPCListen: rpc, P2PListen: p2p, TimeoutCommit: 100 * time.Millisecond}); err != nil {
+		RPCListen: rpc, P2PListen: p2p, TimeoutCommit: 100 * time.Millisecond, EmptyBlocksInterval: 250 * time.Millisecond}); err != nil {
 		tb.Fatal(err)
 	}
 	st, err := store.OpenAppState(filepath.Join(home, "data", "app.db"))

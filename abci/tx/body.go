@@ -75,6 +75,8 @@ func NewBody(t Type) Body {
 		return new(UnitRegister)
 	case TypeBindCodeIssue:
 		return new(BindCodeIssue)
+	case TypeBindCodeBatch:
+		return new(BindCodeBatch)
 	case TypeMemberBind:
 		return new(MemberBind)
 	case TypeMemberRevoke:
@@ -166,6 +168,7 @@ func Types() []Type {
 		TypeRepairReopen, TypeDisputeOpen, TypeDisputeAssign, TypeDisputeStatement, TypeDisputeOutcome, TypeDisputeEscalate,
 		TypeValidatorUpdate,
 		TypeAccountOpen, TypeAccountThreshold, TypeEntryRecord, TypeEntryApprove, TypeEntryReverse, TypeEntryWithdraw,
+		TypeBindCodeBatch,
 	}
 }
 

@@ -1,6 +1,9 @@
 package tx
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Matter classes of owners' decisions (Civil Code §278).
 const (
@@ -43,7 +46,9 @@ type ProposalOpen struct {
 	Text  string `json:"text"`
 	Class string `json:"class"`
 	// Buildings limits the electorate to the owners of units in these
-	// buildings; empty means the whole community.
+	// buildings; empty means the whole community. Any order is accepted,
+	// without repeats; the chain stores the list in natural order
+	// (CanonicalBuildings).
 	Buildings []string `json:"buildings,omitempty"`
 	NoticeAt  int64    `json:"notice_at"`
 	VoteStart int64    `json:"vote_start"`
@@ -199,8 +204,8 @@ func validBuildings(bs []string) error {
 		if !ValidLabel(b, MaxLabelBytes) {
 			return fieldErr(fmt.Sprintf("buildings[%d]", i), "is not a building name")
 		}
-		if i > 0 && b <= bs[i-1] {
-			return fieldErr("buildings", "must be sorted without repeats")
+		if slices.Contains(bs[:i], b) {
+			return fieldErr(fmt.Sprintf("buildings[%d]", i), "%s is listed twice", b)
 		}
 	}
 	return nil

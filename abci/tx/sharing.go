@@ -64,6 +64,24 @@ func (t Terms) Validate() error {
 	return nil
 }
 
+// Cost is what the terms come to for [start, end), in fen, counting each
+// started period in full: the chain records it with a booking, and the
+// chat shows the same figure before the user confirms. MaxPrice and
+// MaxBookingSeconds keep it far from overflowing (at most about 9·10^10
+// fen).
+func (t Terms) Cost(start, end int64) int64 {
+	var period int64
+	switch t.Per {
+	case PerHour:
+		period = 3600
+	case PerDay:
+		period = 24 * 3600
+	default:
+		return 0
+	}
+	return t.Price * ((end - start + period - 1) / period)
+}
+
 // Window is a time range [Start, End) in unix seconds.
 type Window struct {
 	Start int64 `json:"start"`

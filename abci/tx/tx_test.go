@@ -63,6 +63,10 @@ func sampleBodies() []tx.Body {
 		&tx.EntryApprove{Entry: 1},
 		&tx.EntryReverse{Entry: 1, Memo: "金额记错，冲销后重记"},
 		&tx.EntryWithdraw{Entry: 1, Reason: "重复登记"},
+		&tx.BindCodeBatch{Relation: tx.RelationOwner, ExpiresAt: 1_800_000_000, Codes: []tx.BindCodeVerifier{
+			tx.NewBindCodeVerifier("3-501", "12345678", make([]byte, tx.BindCodeSaltSize)),
+			tx.NewBindCodeVerifier("3-502", "87654321", make([]byte, tx.BindCodeSaltSize)),
+		}},
 	}
 }
 

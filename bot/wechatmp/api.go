@@ -2,6 +2,7 @@ package wechatmp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -177,15 +178,72 @@ func (a *API) SendText(_ context.Context, openid, text string) error {
 	return a.apiError("send text", a.custom.Send(message.NewCustomerTextMessage(openid, text)))
 }
 
-// SendTemplate sends a template message with data filling the
-// template's keys.
-func (a *API) SendTemplate(_ context.Context, openid, templateID string, data map[string]string) error {
-	m := &message.TemplateMessage{ToUser: openid, TemplateID: templateID, Data: map[string]*message.TemplateDataItem{}}
+// templateMessage is the body of WeChat's template/send, written here
+// rather than with the SDK's type, whose empty miniprogram object WeChat
+// would read as a jump to a mini program with no AppID.
+type templateMessage struct {
+	ToUser      string                   `json:"touser"`
+	TemplateID  string                   `json:"template_id"`
+	Data        map[string]templateValue `json:"data"`
+	ClientMsgID string                   `json:"client_msg_id,omitempty"`
+}
+
+type templateValue struct {
+	Value string `json:"value"`
+}
+
+func templateData(data map[string]string) map[string]templateValue {
+	out := make(map[string]templateValue, len(data))
 	for k, v := range data {
-		m.Data[k] = &message.TemplateDataItem{Value: v}
+		out[k] = templateValue{Value: v}
 	}
-	_, err := a.templates.Send(m)
-	return a.apiError("send template", err)
+	return out
+}
+
+// SendTemplate sends a template message with data filling the
+// template's keys. clientMsgID is WeChat's client_msg_id (防重入): a
+// retry with the same id of a message that was in fact delivered is not
+// delivered twice.
+func (a *API) SendTemplate(ctx context.Context, openid, templateID, clientMsgID string, data map[string]string) error {
+	return a.post(ctx, "send template", "https://"+apiHost+"/cgi-bin/message/template/send",
+		templateMessage{ToUser: openid, TemplateID: templateID, Data: templateData(data), ClientMsgID: clientMsgID})
+}
+
+// subscriptionMessage is the body of WeChat's subscribe/bizsend (the
+// official account's 订阅通知), without the optional jump.
+type subscriptionMessage struct {
+	ToUser     string                   `json:"touser"`
+	TemplateID string                   `json:"template_id"`
+	Data       map[string]templateValue `json:"data"`
+}
+
+// SendSubscription sends a subscription message (订阅通知): WeChat
+// delivers it only to a user who subscribed to the template, and answers
+// 43101 otherwise.
+func (a *API) SendSubscription(ctx context.Context, openid, templateID string, data map[string]string) error {
+	return a.post(ctx, "send subscription", "https://"+apiHost+"/cgi-bin/message/subscribe/bizsend",
+		subscriptionMessage{ToUser: openid, TemplateID: templateID, Data: templateData(data)})
+}
+
+// post calls one of WeChat's JSON APIs with the access token and reads
+// its errcode.
+func (a *API) post(ctx context.Context, op, uri string, body any) error {
+	tok, err := a.oa.GetAccessTokenContext(ctx)
+	if err != nil {
+		return a.apiError(op, err)
+	}
+	res, err := util.PostJSONContext(ctx, uri+"?access_token="+url.QueryEscape(tok), body)
+	if err != nil {
+		return a.apiError(op, err)
+	}
+	var ce util.CommonError
+	if err := json.Unmarshal(res, &ce); err != nil {
+		return a.apiError(op, fmt.Errorf("unreadable answer: %w", err))
+	}
+	if ce.ErrCode != 0 {
+		return a.apiError(op, fmt.Errorf("errcode=%d , errmsg=%s", ce.ErrCode, ce.ErrMsg))
+	}
+	return nil
 }
 
 // TemplateIDs lists the template ids the account has.

@@ -96,12 +96,23 @@ func TestPermanentErrors(t *testing.T) {
 func TestTemplateMessage(t *testing.T) {
 	f := newFakeWeChat(t)
 	api := f.api(t)
-	if err := api.SendTemplate(context.Background(), "oUser", "tmpl-reminder", map[string]string{"thing1": "更换电梯", "time2": "12月6日 15:42"}); err != nil {
+	if err := api.SendTemplate(context.Background(), "oUser", "tmpl-reminder", "linli-abc", map[string]string{"thing1": "更换电梯", "time2": "12月6日 15:42"}); err != nil {
+		t.Fatal(err)
+	}
+	// A retry after a timeout, with the same client_msg_id: WeChat
+	// delivers it once.
+	if err := api.SendTemplate(context.Background(), "oUser", "tmpl-reminder", "linli-abc", map[string]string{"thing1": "更换电梯", "time2": "12月6日 15:42"}); err != nil {
 		t.Fatal(err)
 	}
 	got := f.sentTemplates()
-	if len(got) != 1 || got[0].To != "oUser" || got[0].Template != "tmpl-reminder" || got[0].Data["thing1"] != "更换电梯" || got[0].Data["time2"] != "12月6日 15:42" {
+	if len(got) != 1 || got[0].To != "oUser" || got[0].Template != "tmpl-reminder" || got[0].Data["thing1"] != "更换电梯" || got[0].Data["time2"] != "12月6日 15:42" || got[0].ClientMsgID != "linli-abc" {
 		t.Errorf("sent %+v", got)
+	}
+	if err := api.SendSubscription(context.Background(), "oUser", "sub-1", map[string]string{"thing1": "投票"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.sentTemplates(); len(got) != 2 || !got[1].Subscription || got[1].Template != "sub-1" {
+		t.Errorf("subscription: %+v", got)
 	}
 	ids, err := api.TemplateIDs(context.Background())
 	if err != nil || len(ids) != 2 || ids[0] != "tmpl-reminder" {
@@ -121,7 +132,7 @@ func TestSetMenuSendsWeChatsFormat(t *testing.T) {
 			Name string `json:"name"`
 			Key  string `json:"key"`
 			Sub  []struct {
-				Type, Name, Key string
+				Type, Name, Key, URL string
 			} `json:"sub_button"`
 		} `json:"button"`
 	}
@@ -134,7 +145,8 @@ func TestSetMenuSendsWeChatsFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got.Button) != 3 || got.Button[0].Name != "投票" || got.Button[0].Type != "click" || got.Button[0].Key != "VOTE" ||
-		got.Button[1].Key != "ACCOUNTS" || got.Button[2].Name != "更多" || got.Button[2].Type != "" || len(got.Button[2].Sub) != 5 ||
+		len(got.Button[1].Sub) != 2 || got.Button[1].Sub[0].Key != "ACCOUNTS" || got.Button[1].Sub[1].Type != "view" ||
+		got.Button[1].Sub[1].URL != wechatmp.DefaultBoardURL || got.Button[2].Name != "更多" || got.Button[2].Type != "" || len(got.Button[2].Sub) != 5 ||
 		got.Button[2].Sub[0].Type != "click" || got.Button[2].Sub[0].Key != "SHARE" {
 		t.Errorf("menu sent: %s", f.menus[0])
 	}

@@ -1,12 +1,20 @@
 package wechatmp_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/abci/tx"
+	"github.com/linli-community/linli/ledger"
 )
 
 // latencies collects durations from many goroutines.
@@ -145,4 +153,156 @@ func voteOnce(b *testing.B, w *world, user string) (time.Duration, bool) {
 	}
 	post(b, w.srv, text(user, "0"), safe)
 	return d, receipt
+}
+
+// BenchmarkMixedLoad is the load of a busy evening at the default 500 ms
+// blocks: ten bound owners confirm votes in bursts of ten (one burst a
+// second, five in all) while 200 users' reads (`投票`) arrive spread over
+// the same five seconds. It reports the reads' and the votes' reply
+// latencies, how many votes were deferred ("正在记录"/"正在处理", the
+// receipt pushed later) instead of answered with their receipt, and how
+// many requests were refused (a non-200, which WeChat retries: the
+// latency then counts until the answer). Every read must get its screen
+// and every ballot must reach the chain.
+func BenchmarkMixedLoad(b *testing.B) {
+	w := startWorld(b, 500*time.Millisecond)
+	owners := bindOwners(b, w, 10)
+	client := w.srv.Client()
+	var reads, votes latencies
+	var deferred, refused atomic.Int64
+	// ask sends text as user until it gets a 200, as WeChat retries.
+	ask := func(user, text string) (string, time.Duration) {
+		m := mixMsg(user, text)
+		t0 := time.Now()
+		for try := 0; ; try++ {
+			res, err := client.Do(wxRequest(b, w.srv.URL, m, safe, time.Now()))
+			if err != nil {
+				b.Error(err)
+				return "", 0
+			}
+			if res.StatusCode != http.StatusOK && try < 3 {
+				res.Body.Close()
+				refused.Add(1)
+				continue
+			}
+			return readReply(b, res, safe), time.Since(t0)
+		}
+	}
+	for b.Loop() {
+		var wg sync.WaitGroup
+		// Reads: 200 users, one every 25 ms.
+		wg.Go(func() {
+			tick := time.NewTicker(25 * time.Millisecond)
+			defer tick.Stop()
+			var rg sync.WaitGroup
+			for i := range 200 {
+				<-tick.C
+				rg.Go(func() {
+					got, d := ask(fmt.Sprintf("oMixRead-%03d", i), "投票")
+					reads.add(d)
+					if !strings.Contains(got, "1 【表决】") {
+						b.Errorf("read got %q", got)
+					}
+				})
+			}
+			rg.Wait()
+		})
+		// Votes: a burst of ten confirmations a second.
+		for burst := range 5 {
+			start := make(chan struct{})
+			time.AfterFunc(time.Duration(burst)*time.Second, func() { close(start) })
+			for _, o := range owners {
+				wg.Go(func() {
+					<-start
+					choice := []string{"同意", "反对"}[burst%2]
+					if got, _ := ask(o, choice); !strings.Contains(got, "确认请回复 1") {
+						b.Errorf("%s: %q", choice, got)
+						return
+					}
+					got, d := ask(o, "1")
+					votes.add(d)
+					switch {
+					case strings.Contains(got, "✅ 已记录"):
+					case strings.Contains(got, "正在记录"), strings.Contains(got, "正在处理"):
+						deferred.Add(1)
+					default:
+						b.Errorf("vote got %q", got)
+					}
+					ask(o, "0")
+				})
+			}
+		}
+		wg.Wait()
+	}
+	// Every ballot is on chain: each owner's last choice.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range owners {
+		want := tx.DecisionOptionYes // the last burst (4) agrees
+		for {
+			var ballot abci.Ballot
+			found, err := queryJSON(ctx, w.cust, fmt.Sprintf("ballots/1/O-M%d", i), &ballot)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if found && ballot.Choice == want {
+				break
+			}
+			if ctx.Err() != nil {
+				b.Fatalf("owner %d: ballot %+v found %v, want %d on chain", i, ballot, found, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	b.ReportMetric(float64(deferred.Load())/float64(b.N), "votes-deferred/op")
+	b.ReportMetric(float64(refused.Load())/float64(b.N), "refused/op")
+	reads.reportAs(b, "read")
+	votes.reportAs(b, "vote")
+}
+
+// mixMsg is a text message with a fresh MsgId.
+func mixMsg(user, content string) wxMsg { return text(user, content) }
+
+// bindOwners registers n units of building 5 with an owner each, binds a
+// WeChat user to each through the webhook and leaves them on decision 1's
+// ballot screen; it returns their openids.
+func bindOwners(b *testing.B, w *world, n int) []string {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin := ledger.User{Channel: "console", ID: "admin"}
+	var specs []tx.UnitSpec
+	for i := range n {
+		specs = append(specs, tx.UnitSpec{Unit: fmt.Sprintf("5-%d01", i+1), Building: "5", Area: 9000, Owner: fmt.Sprintf("O-M%d", i)})
+	}
+	bodies := []tx.Body{&tx.UnitRegister{Units: specs}}
+	for i := range n {
+		bodies = append(bodies, tx.NewBindCodeIssue(specs[i].Unit, tx.RelationOwner, fmt.Sprintf("2468%04d", i),
+			bytes.Repeat([]byte{byte(i + 2)}, tx.BindCodeSaltSize), time.Now().Unix()+3600))
+	}
+	for _, body := range bodies {
+		if r, err := w.cust.Submit(ctx, admin, body); err != nil || r.Code != 0 {
+			b.Fatalf("%s: %+v %v", body.Type(), r, err)
+		}
+	}
+	var out []string
+	for i := range n {
+		o := fmt.Sprintf("oMixOwner-%02d", i)
+		contains(b, "bind", post(b, w.srv, text(o, fmt.Sprintf("绑定 %s 2468%04d", specs[i].Unit, i)), safe), "确认请回复 1")
+		contains(b, "bind confirm", post(b, w.srv, text(o, "1"), safe), "✅ 已记录")
+		contains(b, "vote list", post(b, w.srv, text(o, "投票"), safe), "1 【表决】")
+		contains(b, "ballot", post(b, w.srv, text(o, "1"), safe), "请回复数字投票")
+		out = append(out, o)
+	}
+	return out
+}
+
+// reportAs reports p50 and p99 under a name prefix.
+func (l *latencies) reportAs(b *testing.B, name string) {
+	slices.Sort(l.d)
+	q := func(p float64) float64 {
+		return float64(l.d[min(len(l.d)-1, int(p*float64(len(l.d))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(q(0.50), name+"-p50-ms")
+	b.ReportMetric(q(0.99), name+"-p99-ms")
 }

@@ -11,7 +11,15 @@
 // committed, the rest of a long reply) is pushed afterwards as a
 // customer-service message through an Outbox. Each message is handled once,
 // however often WeChat retries it, also across a restart (the dedup state
-// is in gateway.db, behind the Store interface).
+// is in gateway.db, behind the Store interface), and each signed URL is
+// accepted once. A message waiting for its commit frees its processing
+// slot (bot.WithPause), so reads never queue behind votes.
+//
+// The Outbox lives within WeChat's limits (quota.go: 5 customer-service
+// messages within 48 hours of a message the user sent, 3 within a minute
+// of a click or follow): it counts per user, falls back to a template or
+// subscription message when none is left or WeChat refuses, and records
+// what nothing could deliver.
 //
 // API wraps the parts of github.com/silenceper/wechat/v2 that linli uses:
 // the stable access token (in a thread-safe cache of our own), customer-

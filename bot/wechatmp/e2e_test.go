@@ -92,7 +92,7 @@ func startWorld(tb testing.TB, commit time.Duration) *world {
 	w.e.Budgets[wechatmp.Channel] = 3 * time.Second
 	w.e.RateBurst = 1 << 20
 	w.wx = newFakeWeChat(tb)
-	w.out = wechatmp.NewOutbox(w.wx.api(tb))
+	w.out = wechatmp.NewOutbox(w.wx.api(tb), w.gw.Wechat())
 	w.out.Rate = 1000
 	if err := w.out.Open(); err != nil {
 		tb.Fatal(err)

@@ -42,6 +42,10 @@ type sent struct {
 	Text     string
 	Template string
 	Data     map[string]string
+	// ClientMsgID is a template message's client_msg_id; Subscription
+	// marks a subscription message.
+	ClientMsgID  string
+	Subscription bool
 }
 
 func newFakeWeChat(t testing.TB) *fakeWeChat {
@@ -50,6 +54,7 @@ func newFakeWeChat(t testing.TB) *fakeWeChat {
 	mux.HandleFunc("POST /cgi-bin/stable_token", f.stableToken)
 	mux.HandleFunc("POST /cgi-bin/message/custom/send", f.authed(f.customSend))
 	mux.HandleFunc("POST /cgi-bin/message/template/send", f.authed(f.templateSend))
+	mux.HandleFunc("POST /cgi-bin/message/subscribe/bizsend", f.authed(f.subscriptionSend))
 	mux.HandleFunc("POST /cgi-bin/menu/create", f.authed(f.menuCreate))
 	mux.HandleFunc("GET /cgi-bin/template/get_all_private_template", f.authed(f.templateList))
 	f.srv = httptest.NewServer(mux)
@@ -169,6 +174,43 @@ func (f *fakeWeChat) templateSend(w http.ResponseWriter, _ *http.Request, body [
 		return
 	}
 	var m struct {
+		ToUser      string `json:"touser"`
+		TemplateID  string `json:"template_id"`
+		ClientMsgID string `json:"client_msg_id"`
+		Data        map[string]struct {
+			Value string `json:"value"`
+		} `json:"data"`
+		MiniProgram *json.RawMessage `json:"miniprogram"`
+	}
+	json.Unmarshal(body, &m)
+	if m.MiniProgram != nil {
+		// An empty mini program jump is not a valid one.
+		writeJSON(w, map[string]any{"errcode": 40165, "errmsg": "invalid weapp pagepath"})
+		return
+	}
+	s := sent{To: m.ToUser, Template: m.TemplateID, Data: map[string]string{}, ClientMsgID: m.ClientMsgID}
+	for k, v := range m.Data {
+		s.Data[k] = v.Value
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// WeChat delivers a client_msg_id once.
+	for _, t := range f.templates {
+		if m.ClientMsgID != "" && t.ClientMsgID == m.ClientMsgID {
+			writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": 200228332})
+			return
+		}
+	}
+	f.templates = append(f.templates, s)
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": 200228332})
+}
+
+func (f *fakeWeChat) subscriptionSend(w http.ResponseWriter, _ *http.Request, body []byte) {
+	if code := f.failing(); code != 0 {
+		writeJSON(w, map[string]any{"errcode": code, "errmsg": "fake failure"})
+		return
+	}
+	var m struct {
 		ToUser     string `json:"touser"`
 		TemplateID string `json:"template_id"`
 		Data       map[string]struct {
@@ -176,14 +218,14 @@ func (f *fakeWeChat) templateSend(w http.ResponseWriter, _ *http.Request, body [
 		} `json:"data"`
 	}
 	json.Unmarshal(body, &m)
-	s := sent{To: m.ToUser, Template: m.TemplateID, Data: map[string]string{}}
+	s := sent{To: m.ToUser, Template: m.TemplateID, Data: map[string]string{}, Subscription: true}
 	for k, v := range m.Data {
 		s.Data[k] = v.Value
 	}
 	f.mu.Lock()
 	f.templates = append(f.templates, s)
 	f.mu.Unlock()
-	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": 200228332})
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
 func (f *fakeWeChat) menuCreate(w http.ResponseWriter, _ *http.Request, body []byte) {

@@ -39,8 +39,13 @@ func ClickKeys() []string {
 	return keys
 }
 
+// DefaultBoardURL is the notice board's address in DefaultMenuTOML; `linli
+// wechat menu` writes the board's public_url in its place.
+const DefaultBoardURL = "http://127.0.0.1:8090/"
+
 // DefaultMenuTOML is the menu `linli wechat menu` writes when the home has
-// none: 投票, 账目, and 更多 with the rest.
+// none: 投票, 账目 (the accounts in chat, and a link to the notice board),
+// and 更多 with the rest.
 const DefaultMenuTOML = `# The official account's custom menu, created by ` + "`linli wechat menu`" + `.
 # At most 3 buttons (names up to 4 Chinese characters), each with a key,
 # a url, or up to 5 sub_button entries (names up to 8 Chinese characters).
@@ -53,7 +58,14 @@ key = "VOTE"
 
 [[button]]
 name = "账目"
-key = "ACCOUNTS"
+
+  [[button.sub_button]]
+  name = "查账目"
+  key = "ACCOUNTS"
+
+  [[button.sub_button]]
+  name = "公示栏"
+  url = "` + DefaultBoardURL + `"
 
 [[button]]
 name = "更多"

@@ -19,6 +19,9 @@ func TestDefaultMenu(t *testing.T) {
 	if n := len(m.Buttons[2].Sub); n != 5 {
 		t.Errorf("更多 has %d sub-buttons", n)
 	}
+	if sub := m.Buttons[1].Sub; len(sub) != 2 || sub[0].Key != "ACCOUNTS" || sub[1].URL != wechatmp.DefaultBoardURL {
+		t.Errorf("账目 is %+v, want 查账目 and a link to the notice board", m.Buttons[1])
+	}
 }
 
 func TestParseMenuJSON(t *testing.T) {

@@ -24,10 +24,11 @@ type Querier interface {
 	Query(ctx context.Context, path string) (ledger.QueryResult, error)
 }
 
-// Poster queues outgoing messages without blocking: *Outbox.
+// Poster queues notices without blocking: *Outbox, which sends text as a
+// customer-service message while WeChat allows one and otherwise the
+// fallbacks in order, and records a notice nothing could deliver.
 type Poster interface {
-	Push(openid string, texts []string) bool
-	PushTemplate(openid, templateID string, data map[string]string) bool
+	Notify(openid, kind, text string, fallbacks []Fallback) bool
 }
 
 // TemplateSpec is a template message for one notification kind: its id,
@@ -52,12 +53,9 @@ const (
 // Defaults of NewNotifier.
 const (
 	DefaultNotifyInterval = 30 * time.Second
-	// DefaultServiceWindow is how long after a user's last message
-	// customer-service messages are sent (WeChat allows 48 hours).
-	DefaultServiceWindow = 47 * time.Hour
-	reminderLead         = 24 * 3600 // seconds before a vote closes
-	maxNewBookings       = 500       // bookings discovered per scan
-	templateValueRunes   = 20        // WeChat's limit for a thing field
+	reminderLead          = 24 * 3600 // seconds before a vote closes
+	maxNewBookings        = 500       // bookings discovered per scan
+	templateValueRunes    = 20        // WeChat's limit for a thing field
 )
 
 // Notifier tells users what concerns them: a proposal noticed, a vote
@@ -68,23 +66,27 @@ const (
 // admins). It reads
 // the chain every Interval (when a new block has come), compares with what
 // it remembered in the Store, and pushes customer-service messages to the
-// users the gateway has seen whose addresses are bound, within WeChat's
-// window; outside it, template messages where Templates has one. Its first
+// users the gateway has seen whose addresses are bound, as customer-
+// service messages while WeChat allows them (the Outbox counts), else as
+// the template message Templates names, else as the subscription message
+// Subscriptions names; a notice none of these could carry is recorded as
+// undelivered. A failing query about one user is logged and skips that
+// user only. Its first
 // scan only remembers, so that starting it on an old chain sends nothing.
 // Configure it between NewNotifier and Open.
 type Notifier struct {
 	// Interval is how often the chain is read.
 	Interval time.Duration
-	// ServiceWindow is how long after a user's last message customer-
-	// service messages may be sent.
-	ServiceWindow time.Duration
 	// Templates gives the template message of each kind.
 	Templates map[string]TemplateSpec
+	// Subscriptions gives the subscription message (订阅通知) of each
+	// kind, tried after the template message.
+	Subscriptions map[string]TemplateSpec
 	// Community fills the "community" template value.
 	Community string
 	// Location is where times are shown (China Standard Time).
 	Location *time.Location
-	// Now is the wall clock, for the service window.
+	// Now is the wall clock of the notifier's records.
 	Now func() time.Time
 	// Logger receives failures; openids appear only hashed.
 	Logger *slog.Logger
@@ -103,7 +105,7 @@ type Notifier struct {
 // NewNotifier returns a notifier with the defaults set.
 func NewNotifier(q Querier, st Store, out Poster, t *templates.Set) *Notifier {
 	return &Notifier{
-		Interval: DefaultNotifyInterval, ServiceWindow: DefaultServiceWindow,
+		Interval: DefaultNotifyInterval,
 		Location: time.FixedZone("CST", 8*3600), Now: time.Now,
 		Logger: slog.New(slog.DiscardHandler),
 		q:      q, st: st, out: out, tpl: t,
@@ -274,26 +276,29 @@ type notice struct {
 	values map[string]string
 }
 
-// deliver pushes a notice to a user who follows the account: as a
-// customer-service message inside the window, as a template message
-// outside it where one is configured, else not at all.
+// deliver queues a notice for a user who follows the account, with the
+// template and subscription messages configured for its kind as
+// fallbacks.
 func (s *scan) deliver(u *user, nt notice) {
-	if s.silent || !u.subscribed || nt.text == "" {
+	if s.silent || u == nil || !u.subscribed || nt.text == "" {
 		return
 	}
-	if s.n.Now().Sub(u.lastSeen) < s.n.ServiceWindow {
-		s.n.out.Push(u.openid, []string{nt.text})
-		return
+	var fallbacks []Fallback
+	for _, f := range []struct {
+		specs        map[string]TemplateSpec
+		subscription bool
+	}{{s.n.Templates, false}, {s.n.Subscriptions, true}} {
+		spec, ok := f.specs[nt.kind]
+		if !ok || spec.ID == "" {
+			continue
+		}
+		data := map[string]string{}
+		for key, value := range spec.Fields {
+			data[key] = clipRunes(nt.values[value], templateValueRunes)
+		}
+		fallbacks = append(fallbacks, Fallback{Subscription: f.subscription, TemplateID: spec.ID, Data: data})
 	}
-	spec, ok := s.n.Templates[nt.kind]
-	if !ok || spec.ID == "" {
-		return
-	}
-	data := map[string]string{}
-	for key, value := range spec.Fields {
-		data[key] = clipRunes(nt.values[value], templateValueRunes)
-	}
-	s.n.out.PushTemplate(u.openid, spec.ID, data)
+	s.n.out.Notify(u.openid, nt.kind, nt.text, fallbacks)
 }
 
 func clipRunes(s string, n int) string {
@@ -406,12 +411,13 @@ func (s *scan) eligible(p proposalRow, fn func(u *user, m *abci.MemberView) erro
 	}
 	for i := range s.users {
 		u := &s.users[i]
-		if !u.subscribed || u.address == "" {
+		if !u.subscribed || u.address == "" || s.ctx.Err() != nil {
 			continue
 		}
 		m, err := s.member(u.address)
 		if err != nil {
-			return err
+			s.skip(u, err)
+			continue
 		}
 		if m == nil || m.Unit == "" {
 			continue
@@ -429,10 +435,16 @@ func (s *scan) eligible(p proposalRow, fn func(u *user, m *abci.MemberView) erro
 			}
 		}
 		if err := fn(u, m); err != nil {
-			return err
+			s.skip(u, err)
 		}
 	}
 	return nil
+}
+
+// skip logs a failure about one user, whom this notice then misses; the
+// others still get it.
+func (s *scan) skip(u *user, err error) {
+	s.n.Logger.Error("wechat: notifications: skipping a user", "user", HashID(u.openid), "err", err)
 }
 
 type proposalData struct {
@@ -818,7 +830,8 @@ func (s *scan) admins() ([]tx.Address, error) {
 		}
 		m, err := s.member(u.address)
 		if err != nil {
-			return nil, err
+			s.skip(&u, err)
+			continue
 		}
 		if m != nil && slices.Contains(m.Roles, tx.RoleAdmin) {
 			out = append(out, tx.Address(u.address))

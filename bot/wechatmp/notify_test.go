@@ -25,11 +25,16 @@ type fakeChain struct {
 	height    int64
 	blockTime int64
 	answers   map[string]any
+	// fail names paths whose query fails.
+	fail map[string]bool
 }
 
 func (c *fakeChain) Query(_ context.Context, path string) (ledger.QueryResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.fail[path] {
+		return ledger.QueryResult{}, fmt.Errorf("query %s: broken", path)
+	}
 	if path == "chain" {
 		return ledger.QueryResult{Value: tx.Canonical(map[string]any{"height": c.height, "block_time": c.blockTime, "community": "阳光花园", "chain_id": "c"})}, nil
 	}
@@ -56,26 +61,28 @@ type poster struct {
 	tmpls []string
 }
 
-func (p *poster) Push(openid string, texts []string) bool {
+// Notify records the text, and each fallback as "openid id key=value…"
+// (subscription messages with "sub:" before the id).
+func (p *poster) Notify(openid, kind, text string, fallbacks []wechatmp.Fallback) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.texts[openid] = append(p.texts[openid], texts...)
-	return true
-}
-
-func (p *poster) PushTemplate(openid, id string, data map[string]string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
+	p.texts[openid] = append(p.texts[openid], text)
+	for _, f := range fallbacks {
+		keys := make([]string, 0, len(f.Data))
+		for k := range f.Data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		id := f.TemplateID
+		if f.Subscription {
+			id = "sub:" + id
+		}
+		s := openid + " " + id
+		for _, k := range keys {
+			s += " " + k + "=" + f.Data[k]
+		}
+		p.tmpls = append(p.tmpls, s)
 	}
-	sort.Strings(keys)
-	s := openid + " " + id
-	for _, k := range keys {
-		s += " " + k + "=" + data[k]
-	}
-	p.tmpls = append(p.tmpls, s)
 	return true
 }
 
@@ -155,7 +162,7 @@ func TestNotifications(t *testing.T) {
 		{"oOther", "A4", true, now}, {"oUnbound", "A5", true, now}, {"oGone", "A6", false, now},
 		{"oOld", "A7", true, now.Add(-72 * time.Hour)},
 	} {
-		if _, _, _, err := wx.BeginMessage(ctx, "m-"+u.openid, u.openid, u.addr, u.seen); err != nil {
+		if _, _, _, err := wx.BeginMessage(ctx, "m-"+u.openid, u.openid, u.addr, u.seen, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !u.sub {
@@ -165,6 +172,7 @@ func TestNotifications(t *testing.T) {
 	out := &poster{texts: map[string][]string{}}
 	n := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
 	n.Templates = map[string]wechatmp.TemplateSpec{"proposal": {ID: "tmpl-new", Fields: map[string]string{"thing1": "title", "time2": "time", "thing3": "community"}}}
+	n.Subscriptions = map[string]wechatmp.TemplateSpec{"proposal": {ID: "sub-new", Fields: map[string]string{"thing1": "title"}}}
 	scan := func() {
 		t.Helper()
 		if err := n.Scan(ctx); err != nil {
@@ -190,8 +198,17 @@ func TestNotifications(t *testing.T) {
 			map[string]any{"id": 2, "kind": "poll", "title": "中秋活动定在哪天", "options": []string{"周六", "周日"}, "vote_start": t0, "vote_end": t0 + 3*86400, "phase": "voting", "status": "open"})
 	})
 	scan()
-	check("NewPollToEveryBoundFollower", "新的投票：【中秋活动定在哪天】", []string{"oOther", "oOwner1", "oOwner2", "oTenant"},
-		"oOld tmpl-new thing1=中秋活动定在哪天 thing3=阳光花园 time2="+time.Unix(t0+3*86400, 0).In(time.FixedZone("CST", 8*3600)).Format("1月2日 15:04"))
+	// Every notice carries its template and subscription messages, which
+	// the outbox sends when WeChat allows no customer-service message.
+	fallback := func(openid string) []string {
+		end := time.Unix(t0+3*86400, 0).In(time.FixedZone("CST", 8*3600)).Format("1月2日 15:04")
+		return []string{openid + " tmpl-new thing1=中秋活动定在哪天 thing3=阳光花园 time2=" + end, openid + " sub:sub-new thing1=中秋活动定在哪天"}
+	}
+	var fallbacks []string
+	for _, u := range []string{"oOld", "oOther", "oOwner1", "oOwner2", "oTenant"} {
+		fallbacks = append(fallbacks, fallback(u)...)
+	}
+	check("NewPollToEveryBoundFollower", "新的投票：【中秋活动定在哪天】", []string{"oOld", "oOther", "oOwner1", "oOwner2", "oTenant"}, fallbacks...)
 
 	scan()
 	check("NoNewBlockNothingSent", "", nil)
@@ -201,7 +218,7 @@ func TestNotifications(t *testing.T) {
 		p[0]["phase"], p[0]["vote_end"] = "voting", c.blockTime+3600
 	})
 	scan()
-	check("ReminderToOwnersInTheBuildingWhoHaveNotVoted", "您家还没有投票", []string{"oOwner1"})
+	check("ReminderToOwnersInTheBuildingWhoHaveNotVoted", "您家还没有投票", []string{"oOld", "oOwner1"})
 
 	c.block(func(a map[string]any) {
 		p := a["proposals"].([]map[string]any)
@@ -210,7 +227,7 @@ func TestNotifications(t *testing.T) {
 		a["proposals/2/result"] = abci.Result{Proposal: 2, Kind: "poll", Winners: []string{"周日"}}
 	})
 	scan()
-	check("DecisionResultToItsElectorate", "业主表决【更换3栋电梯】结果已公布：通过", []string{"oOwner1", "oOwner2"})
+	check("DecisionResultToItsElectorate", "业主表决【更换3栋电梯】结果已公布：通过", []string{"oOld", "oOwner1", "oOwner2"})
 	c.block(func(map[string]any) {})
 	scan()
 	check("ResultsSentOnce", "结果已公布", nil)
@@ -300,4 +317,43 @@ func TestNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("NothingAgainAfterARestart", "", nil)
+}
+
+// A query that fails for one user skips that user only: the others are
+// still told.
+func TestNotifierSkipsAUserItCannotRead(t *testing.T) {
+	ctx := context.Background()
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	wx := gw.Wechat()
+	owner := func(unit string) abci.MemberView {
+		return abci.MemberView{Unit: unit, Relation: "owner", Owner: "O-" + unit, Roles: []string{}}
+	}
+	c := &fakeChain{height: 1, blockTime: 1_800_000_000, fail: map[string]bool{"members/A2": true}, answers: map[string]any{
+		"units":      []abci.Unit{{Unit: "1-101", Building: "1"}, {Unit: "1-102", Building: "1"}, {Unit: "1-103", Building: "1"}},
+		"members/A1": owner("1-101"), "members/A3": owner("1-103"),
+		"proposals": []map[string]any{}, "repairs": []abci.Repair{}, "bookings": nil,
+	}}
+	for i, id := range []string{"oA", "oB", "oC"} {
+		if _, _, _, err := wx.BeginMessage(ctx, "m-"+id, id, fmt.Sprintf("A%d", i+1), time.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := &poster{texts: map[string][]string{}}
+	n := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
+	if err := n.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.block(func(a map[string]any) {
+		a["proposals"] = []map[string]any{{"id": 1, "kind": "poll", "title": "春游", "options": []string{"甲", "乙"}, "vote_start": 1_800_000_000, "vote_end": 1_800_000_000 + 86400, "phase": "voting", "status": "open"}}
+	})
+	if err := n.Scan(ctx); err != nil {
+		t.Fatalf("a failing user stops the scan: %v", err)
+	}
+	if got := out.peek("春游"); !slices.Equal(got, []string{"oA", "oC"}) {
+		t.Errorf("told %v, want oA and oC", got)
+	}
 }

@@ -22,6 +22,8 @@ var templateSamples = map[string][]any{
 	"wechat.voice":         {nil},
 	"wechat.slow":          {nil},
 	"wechat.inflight":      {nil},
+	"wechat.busy":          {nil},
+	"wechat.more":          {3},
 	"wechat.word.proposal": {"decision", "poll"},
 	"wechat.word.result": {
 		map[string]any{"Kind": "decision", "Outcome": "passed"}, map[string]any{"Kind": "decision", "Outcome": "failed_quorum"},

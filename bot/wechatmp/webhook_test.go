@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,14 +37,19 @@ type engine struct {
 	calls atomic.Int32
 	delay time.Duration
 	reply func(req *bot.Request) *bot.Reply
+	// wait, when set, runs before the reply (a commit being waited for).
+	wait func(ctx context.Context, req *bot.Request)
 }
 
 func (e *engine) Handle(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 	e.calls.Add(1)
 	e.mu.Lock()
 	e.reqs = append(e.reqs, *req)
-	f, d := e.reply, e.delay
+	f, d, wait := e.reply, e.delay, e.wait
 	e.mu.Unlock()
+	if wait != nil {
+		wait(ctx, req)
+	}
 	if d > 0 {
 		select {
 		case <-time.After(d):
@@ -74,7 +81,7 @@ type pushes struct {
 
 func newPushes() *pushes { return &pushes{got: map[string][]string{}, ch: make(chan struct{}, 100)} }
 
-func (p *pushes) Push(openid string, texts []string) bool {
+func (p *pushes) Push(openid string, texts, _ []string) bool {
 	p.mu.Lock()
 	p.got[openid] = append(p.got[openid], texts...)
 	p.mu.Unlock()
@@ -127,6 +134,8 @@ func newHookOn(t testing.TB, gw *store.Gateway, aes bool, configure func(*wechat
 	h.wh.AppID, h.wh.Token, h.wh.Community, h.wh.Push = testAppID, testToken, "阳光花园", h.out
 	if aes {
 		h.wh.AESKey = testAESKey
+	} else {
+		h.wh.AllowPlaintext = true
 	}
 	h.wh.Address = func(openid string) (string, error) { return "addr-" + openid, nil }
 	if configure != nil {
@@ -172,7 +181,12 @@ func TestRejectedRequests(t *testing.T) {
 	h := newHook(t, false, func(wh *wechatmp.Webhook) { wh.MaxBody = 4 << 10 })
 	hs := newHook(t, true, nil)
 	now := time.Now()
-	good := func(h *hook, m wxMsg, md mode) *http.Request { return wxRequest(t, h.srv.URL, m, md, now) }
+	// Each request is signed afresh (another nonce): a signed URL is
+	// accepted once.
+	var seq atomic.Int64
+	good := func(h *hook, m wxMsg, md mode) *http.Request {
+		return wxRequest(t, h.srv.URL, m, md, now.Add(time.Duration(seq.Add(1))))
+	}
 	withQuery := func(r *http.Request, edit func(url.Values)) *http.Request {
 		q := r.URL.Query()
 		edit(q)
@@ -322,7 +336,7 @@ func TestVoiceWithoutRecognitionAsksForADigit(t *testing.T) {
 	defer gw.Close()
 	e := bot.New(emptyLedger{}, gw.Sessions(), templates.MustLoad())
 	wh := wechatmp.NewWebhook(e, gw.Wechat(), templates.MustLoad())
-	wh.Token = testToken
+	wh.Token, wh.AllowPlaintext = testToken, true
 	if err := wh.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -388,23 +402,55 @@ func TestOtherMessagesAskForText(t *testing.T) {
 	}
 }
 
-func TestLongReplyIsSplit(t *testing.T) {
+// A long answer costs at most one push: the reply, one pushed part that
+// says "回复 N 查看更多", and each N brings the next ones the same way.
+func TestLongReplyIsCutAndContinuedOnN(t *testing.T) {
 	h := newHook(t, false, nil)
-	long := strings.Repeat("一行很长的账目明细。\n", 200) // about 6 KB
+	long := strings.Repeat("一行很长的账目明细。\n", 300) // about 9 KB
 	h.e.reply = func(*bot.Request) *bot.Reply { return &bot.Reply{Parts: []string{"第一部分", long}} }
 	if got := post(t, h.srv, text("oL", "账目"), plaintext); got != "第一部分" {
 		t.Errorf("passive reply %q, want the first part", got)
 	}
-	rest := h.out.wait(t, "oL", 4)
+	pushed := h.out.wait(t, "oL", 1)
 	total := 0
-	for _, p := range rest {
+	check := func(p string) {
+		t.Helper()
 		if len(p) > 2048 {
-			t.Errorf("pushed part of %d bytes, over WeChat's limit", len(p))
+			t.Errorf("part of %d bytes, over WeChat's limit", len(p))
 		}
-		total += len(p)
+		total += len(strings.ReplaceAll(p, "一行很长的账目明细。", "一行很长的账目明细。x")) - len(p)
 	}
-	if total < len(long)-400 {
-		t.Errorf("pushed %d bytes of %d", total, len(long))
+	check(pushed[0])
+	contains(t, "pushed part", pushed[0], "回复 N 查看更多")
+	var next string
+	for range 5 {
+		if next = post(t, h.srv, text("oL", "N"), plaintext); !strings.Contains(next, "一行很长") {
+			break
+		}
+		check(next)
+		h.out.mu.Lock()
+		all := slices.Clone(h.out.got["oL"])
+		h.out.got["oL"] = all[:1]
+		h.out.mu.Unlock()
+		last := ""
+		if len(all) > 1 {
+			// The reply to N may push one more part; take it too.
+			last = all[len(all)-1]
+			check(last)
+		}
+		if !strings.Contains(next, "查看更多") && !strings.Contains(last, "查看更多") {
+			break
+		}
+	}
+	if total != 300 {
+		t.Errorf("%d lines of 300 reached the user", total)
+	}
+	// With nothing more, N goes to the engine.
+	if got := post(t, h.srv, text("oL", "N"), plaintext); got != "第一部分" {
+		t.Errorf("N with nothing more: %q, want the engine's answer", got)
+	}
+	if n := h.e.calls.Load(); n != 2 {
+		t.Errorf("the engine was asked %d times, want 2", n)
 	}
 }
 
@@ -499,7 +545,7 @@ func TestRetriesSurviveARestart(t *testing.T) {
 		t.Fatalf("first reply %q", got)
 	}
 	// A message whose handling a crash interrupted.
-	fresh, _, _, err := gw.Wechat().BeginMessage(context.Background(), "msg:424242", "oX", "addr-oX", time.Now())
+	fresh, _, _, err := gw.Wechat().BeginMessage(context.Background(), "msg:424242", "oX", "addr-oX", time.Now(), nil)
 	if err != nil || !fresh {
 		t.Fatal(fresh, err)
 	}
@@ -537,26 +583,32 @@ func (emptyLedger) Address(u bot.UserRef) (tx.Address, error) {
 	return keys.Address(k), nil
 }
 
-// slowStore holds BeginMessage until released.
+// slowStore holds BeginMessage until released, and says when one is
+// being held.
 type slowStore struct {
 	*store.Wechat
+	entered chan struct{}
 	release chan struct{}
 }
 
-func (s slowStore) BeginMessage(ctx context.Context, key, openid, address string, at time.Time) (bool, bool, string, error) {
+func (s slowStore) BeginMessage(ctx context.Context, key, openid, address string, at time.Time, grant func(int, time.Time) (int, time.Time)) (bool, bool, string, error) {
+	s.entered <- struct{}{}
 	<-s.release
-	return s.Wechat.BeginMessage(ctx, key, openid, address, at)
+	return s.Wechat.BeginMessage(ctx, key, openid, address, at, grant)
 }
 
-func TestOverloadAsksWeChatToRetry(t *testing.T) {
+// A message that cannot start within the budget is answered, with a 200
+// and "请稍候再试" (WeChat shows residents an error page for a non-200),
+// and nothing is recorded for it, so that sending it again works.
+func TestOverloadAsksTheUserToRetry(t *testing.T) {
 	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer gw.Close()
-	st := slowStore{gw.Wechat(), make(chan struct{})}
+	st := slowStore{gw.Wechat(), make(chan struct{}), make(chan struct{})}
 	wh := wechatmp.NewWebhook(&engine{}, st, templates.MustLoad())
-	wh.Token, wh.MaxConcurrent, wh.Budget = testToken, 1, 300*time.Millisecond
+	wh.Token, wh.AllowPlaintext, wh.MaxConcurrent, wh.Budget = testToken, true, 1, 300*time.Millisecond
 	if err := wh.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -565,22 +617,305 @@ func TestOverloadAsksWeChatToRetry(t *testing.T) {
 		srv.Close()
 		wh.Close()
 	}()
-	first := make(chan string)
+	first := make(chan string, 1)
 	go func() { first <- post(t, srv, text("oA", "1"), plaintext) }()
-	time.Sleep(50 * time.Millisecond) // the first holds the only slot
+	<-st.entered // the first holds the only slot
 	second := text("oB", "2")
-	res, err := http.DefaultClient.Do(wxRequest(t, srv.URL, second, plaintext, time.Now()))
+	start := time.Now()
+	if got := post(t, srv, second, plaintext); got != "现在人多，请稍候再试。" {
+		t.Errorf("a message that cannot start within the budget: %q", got)
+	}
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Errorf("answered after %v, past the budget", d)
+	}
+	close(st.release)
+	if got := <-first; got == "" {
+		t.Errorf("the first got no reply")
+	}
+	// Sent again, it is handled: nothing was recorded for it.
+	go func() { <-st.entered }()
+	if got := post(t, srv, second, plaintext); got != "回声：2" {
+		t.Errorf("sent again after overload: %q", got)
+	}
+}
+
+// A message waiting for its commit does not hold a slot: with one slot, a
+// read is answered while a vote waits.
+func TestWaitingForACommitFreesTheSlot(t *testing.T) {
+	waiting, release := make(chan struct{}), make(chan struct{})
+	h := newHook(t, false, func(wh *wechatmp.Webhook) { wh.MaxConcurrent, wh.Budget = 1, 2*time.Second })
+	h.e.reply = func(req *bot.Request) *bot.Reply {
+		return &bot.Reply{Parts: []string{"回声：" + req.Text}}
+	}
+	h.e.wait = func(ctx context.Context, req *bot.Request) {
+		if req.Text != "1" {
+			return
+		}
+		resume := bot.PauseFor(ctx)
+		waiting <- struct{}{}
+		<-release
+		resume()
+	}
+	vote := make(chan string, 1)
+	go func() { vote <- post(t, h.srv, text("oVote", "1"), plaintext) }()
+	<-waiting
+	if got := post(t, h.srv, text("oRead", "投票"), plaintext); got != "回声：投票" {
+		t.Errorf("read while a vote waits: %q", got)
+	}
+	close(release)
+	if got := <-vote; got != "回声：1" {
+		t.Errorf("vote: %q", got)
+	}
+}
+
+// A signed URL is accepted once: the same URL with the same body is
+// WeChat sending it again and gets the same answer; with another body it
+// is refused, in plaintext mode (where the body is not signed) too.
+func TestSignedURLIsAcceptedOnce(t *testing.T) {
+	for _, md := range []mode{plaintext, safe} {
+		h := newHook(t, md == safe, nil)
+		at := time.Now()
+		m := text("oVictim", "1")
+		first := wxRequest(t, h.srv.URL, m, md, at)
+		body, _ := io.ReadAll(first.Body)
+		first.Body = io.NopCloser(bytes.NewReader(body))
+		res, err := http.DefaultClient.Do(first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readReply(t, res, md); got != "回声：1" {
+			t.Fatalf("first: %q", got)
+		}
+		again, _ := http.NewRequest(http.MethodPost, first.URL.String(), bytes.NewReader(body))
+		res, err = http.DefaultClient.Do(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readReply(t, res, md); got != "回声：1" || h.e.calls.Load() != 1 {
+			t.Errorf("mode %d: the same request again: %q, %d engine calls", md, got, h.e.calls.Load())
+		}
+		// The captured URL with another resident's message.
+		forged := wxRequest(t, h.srv.URL, text("oAttacker", "1"), md, at)
+		forged.URL.RawQuery = first.URL.RawQuery
+		if md == plaintext {
+			forged.URL.RawQuery = strings.Replace(forged.URL.RawQuery, "openid=oVictim", "openid=oAttacker", 1)
+		}
+		res, err = http.DefaultClient.Do(forged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden || h.e.calls.Load() != 1 {
+			t.Errorf("mode %d: the signed URL with another body: %d, %d engine calls; want 403 and 1", md, res.StatusCode, h.e.calls.Load())
+		}
+		// After a restart too: the used URLs are in gateway.db.
+		h.srv.Close()
+		h.wh.Close()
+		h2 := newHookOn(t, h.gw, md == safe, nil)
+		forged.URL.Host = strings.TrimPrefix(h2.srv.URL, "http://")
+		forged.Body = io.NopCloser(strings.NewReader(text("oAttacker", "2").xml()))
+		if md == safe {
+			forged = wxRequest(t, h2.srv.URL, text("oAttacker", "2"), md, at)
+			forged.URL.RawQuery = first.URL.RawQuery
+		}
+		res, err = http.DefaultClient.Do(forged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden || h2.e.calls.Load() != 0 {
+			t.Errorf("mode %d: after a restart: %d, %d engine calls; want 403 and 0", md, res.StatusCode, h2.e.calls.Load())
+		}
+	}
+}
+
+func TestPlaintextModeNeedsAllowPlaintext(t *testing.T) {
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("a message that cannot start within the budget: %d, want 503", res.StatusCode)
+	defer gw.Close()
+	wh := wechatmp.NewWebhook(&engine{}, gw.Wechat(), templates.MustLoad())
+	wh.Token = testToken
+	if err := wh.Open(); err == nil || !strings.Contains(err.Error(), "allow_plaintext") {
+		wh.Close()
+		t.Errorf("Open in plaintext mode: %v", err)
 	}
-	close(st.release)
-	<-first
-	// WeChat's retry is handled: nothing was recorded for it.
-	if got := post(t, srv, second, plaintext); got != "回声：2" {
-		t.Errorf("retry after overload: %q", got)
+	var logs bytes.Buffer
+	wh.AllowPlaintext, wh.Logger = true, slog.New(slog.NewTextHandler(&logs, nil))
+	if err := wh.Open(); err != nil {
+		t.Fatal(err)
+	}
+	wh.Close()
+	if !strings.Contains(logs.String(), "PLAINTEXT MODE") {
+		t.Errorf("no warning at start: %s", logs.String())
+	}
+}
+
+// MsgId is an unsigned 64-bit number.
+func TestMsgIDAboveInt64(t *testing.T) {
+	h := newHook(t, false, nil)
+	body := strings.Replace(text("oBig", "菜单").xml(), "</xml>", "", 1)
+	body = body[:strings.Index(body, "<MsgId>")] + "<MsgId>18446744073709551615</MsgId></xml>"
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	q := url.Values{"signature": {wxSign(testToken, ts, "77")}, "timestamp": {ts}, "nonce": {"77"}}
+	res, err := http.Post(h.srv.URL+"?"+q.Encode(), "text/xml", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readReply(t, res, plaintext); got != "回声：菜单" {
+		t.Errorf("reply %q", got)
+	}
+	if got := h.e.last(t).MsgID; got != "msg:18446744073709551615" {
+		t.Errorf("MsgID %q", got)
+	}
+}
+
+// A menu click in the same second as the follow is another event.
+func TestEventsInTheSameSecond(t *testing.T) {
+	h := newHook(t, false, nil)
+	at := time.Now().Unix()
+	follow := wxMsg{From: "oNew", CreateTime: at, Type: "event", Event: "subscribe"}
+	click := wxMsg{From: "oNew", CreateTime: at, Type: "event", Event: "CLICK", EventKey: "VOTE"}
+	contains(t, "follow", post(t, h.srv, follow, plaintext), "欢迎关注")
+	if got := post(t, h.srv, click, plaintext); got != "回声：投票" {
+		t.Errorf("click in the same second: %q", got)
+	}
+	post(t, h.srv, click, plaintext) // WeChat's retry
+	if n := h.e.calls.Load(); n != 2 {
+		t.Errorf("%d engine calls, want 2 (follow, click)", n)
+	}
+}
+
+// Each refusal leaves a log line with its reason and source, rate-limited
+// per reason, never the body or the token.
+func TestRefusalsAreLogged(t *testing.T) {
+	var logs syncBuffer
+	h := newHook(t, false, func(wh *wechatmp.Webhook) { wh.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	for range 3 {
+		r := wxRequest(t, h.srv.URL, text("oU", "秘密内容"), plaintext, time.Now())
+		q := r.URL.Query()
+		q.Set("signature", wxSign("wrongToken", q.Get("timestamp"), q.Get("nonce")))
+		r.URL.RawQuery = q.Encode()
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	out := logs.String()
+	if n := strings.Count(out, "request refused"); n != 1 || !strings.Contains(out, "reason=\"bad signature\"") || !strings.Contains(out, "remote=127.0.0.1:") {
+		t.Errorf("%d lines: %s", n, out)
+	}
+	if strings.Contains(out, "秘密内容") || strings.Contains(out, testToken) {
+		t.Errorf("log shows the body or the token: %s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A reply that carries a secret (a new binding code) is recorded for
+// WeChat's retries without it.
+func TestSecretsAreNotRecorded(t *testing.T) {
+	h := newHook(t, false, nil)
+	h.e.reply = func(*bot.Request) *bot.Reply {
+		return &bot.Reply{Parts: []string{"✅ 已记录\n绑定码：86420135（只显示这一次）"}, Secrets: []string{"86420135"}}
+	}
+	m := text("oAdmin", "1")
+	if got := post(t, h.srv, m, plaintext); !strings.Contains(got, "86420135") {
+		t.Fatalf("the admin must see the code once: %q", got)
+	}
+	// The record is written beside the reply: a retry is answered from
+	// memory until it is there, then from gateway.db.
+	var got string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if got = post(t, h.srv, m, plaintext); !strings.Contains(got, "86420135") {
+			break
+		}
+	}
+	if strings.Contains(got, "86420135") || !strings.Contains(got, "绑定码：（已隐藏）") {
+		t.Errorf("the retry's answer from gateway.db: %q", got)
+	}
+}
+
+// What WeChat allows to be pushed follows the kind of the user's last
+// action: a click or follow allows 3 for a minute, a message 5 for 48
+// hours, and a view (opening a menu link) nothing new.
+func TestInboundKindSetsThePushAllowance(t *testing.T) {
+	h := newHook(t, false, nil)
+	st := h.gw.Wechat()
+	left := func() (int, time.Duration) {
+		var until time.Time
+		n, _, err := st.UpdatePush(context.Background(), "oK", func(l int, u time.Time) (int, time.Time) { until = u; return l, u })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, time.Until(until).Round(time.Hour)
+	}
+	post(t, h.srv, event("oK", "CLICK", "VOTE"), plaintext)
+	if n, _ := left(); n != 3 {
+		t.Errorf("after a click: %d, want 3", n)
+	}
+	post(t, h.srv, text("oK", "投票"), plaintext)
+	if n, d := left(); n != 5 || d != 47*time.Hour {
+		t.Errorf("after a message: %d for %v, want 5 for 47h", n, d)
+	}
+	post(t, h.srv, event("oK", "VIEW", "https://example.org"), plaintext)
+	post(t, h.srv, event("oK", "CLICK", "VOTE"), plaintext)
+	if n, d := left(); n != 5 || d != 47*time.Hour {
+		t.Errorf("a click after a message: %d for %v, want the message's 5 for 47h", n, d)
+	}
+}
+
+// lockedStore is a gateway.db whose lock another process holds: its
+// BeginMessage returns only when the request's context ends.
+type lockedStore struct{ *store.Wechat }
+
+func (lockedStore) BeginMessage(ctx context.Context, _, _, _ string, _ time.Time, _ func(int, time.Time) (int, time.Time)) (bool, bool, string, error) {
+	<-ctx.Done()
+	return false, false, "", ctx.Err()
+}
+
+// Store calls get the request's deadline: a locked gateway.db cannot hold
+// a request past WeChat's five seconds.
+func TestLockedStoreIsAnsweredWithinTheBudget(t *testing.T) {
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	wh := wechatmp.NewWebhook(&engine{}, lockedStore{gw.Wechat()}, templates.MustLoad())
+	wh.Token, wh.AllowPlaintext, wh.Budget = testToken, true, 300*time.Millisecond
+	if err := wh.Open(); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(wh)
+	defer func() {
+		srv.Close()
+		wh.Close()
+	}()
+	start := time.Now()
+	got := post(t, srv, text("oLocked", "投票"), plaintext)
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Errorf("answered after %v, past the 300ms budget", d)
+	}
+	if got == "" {
+		t.Errorf("no answer")
 	}
 }

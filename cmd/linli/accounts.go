@@ -6,13 +6,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
+	"github.com/linli-community/linli/internal/sheet"
 )
 
 // runAccounts prints the accounts' balances, or with export writes a
@@ -58,7 +58,7 @@ func runAccounts(ctx context.Context, env *Env, args []string) error {
 // runAccountsExport writes the statement of whole months (China Standard
 // Time) as CSV for a spreadsheet.
 func runAccountsExport(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "accounts export", "--from YYYY-MM [--to YYYY-MM] [FILE.csv]   (default: standard output)")
+	fs := newFlags(env, "accounts export", "--from YYYY-MM [--to YYYY-MM] [FILE.xlsx|FILE.csv]   (default: CSV on standard output)")
 	cf := addClientFlags(fs)
 	from := fs.String("from", "", "first month of the statement, YYYY-MM (China Standard Time)")
 	to := fs.String("to", "", "last month of the statement, YYYY-MM (default: the --from month)")
@@ -90,37 +90,82 @@ func runAccountsExport(ctx context.Context, env *Env, args []string) error {
 	if err := c.query(ctx, "accounts/statement/"+*from+"/"+*to, &st); err != nil {
 		return err
 	}
-	var w io.Writer = env.Stdout
-	if len(args) == 1 {
-		file, err := os.Create(args[0])
-		if err != nil {
-			return err
-		}
-		defer file.Close()
-		w = file
-		lines := 0
-		for _, a := range st.Accounts {
-			lines += len(a.Lines)
-		}
-		fmt.Fprintf(env.Stderr, "linli: %s 至 %s 的账目（%d 个账户，%d 笔）已写入 %s\n", st.From, st.To, len(st.Accounts), lines, args[0])
+	if len(args) == 0 {
+		return writeStatementCSV(env.Stdout, st)
 	}
-	return writeStatementCSV(w, st)
+	xlsx, err := spreadsheetKind(args[0])
+	if err != nil {
+		return err
+	}
+	write := writeStatementCSV
+	if xlsx {
+		write = writeStatementXLSX
+	}
+	if err := writeFile(args[0], func(w io.Writer) error { return write(w, st) }); err != nil {
+		return err
+	}
+	lines := 0
+	for _, a := range st.Accounts {
+		lines += len(a.Lines)
+	}
+	fmt.Fprintf(env.Stderr, "linli: %s 至 %s 的账目（%d 个账户，%d 笔）已写入 %s\n", st.From, st.To, len(st.Accounts), lines, args[0])
+	return nil
 }
 
 // statementColumns are the CSV header of an exported statement.
 var statementColumns = []string{"账户", "账户名称", "入账时间", "流水号", "记账编号", "类型", "类别", "对方", "摘要",
 	"收入(元)", "支出(元)", "余额(元)", "审批", "关联表决", "冲销", "凭证SHA-256", "交易哈希"}
 
+// moneyColumns are the statement's columns of yuan amounts.
+var moneyColumns = map[int]bool{9: true, 10: true, 11: true}
+
 // writeStatementCSV writes a statement as UTF-8 CSV with a byte order mark,
-// so that Excel opens it as UTF-8. Each account has an opening-balance row,
-// one row per posting in posting order (money in and out in separate
-// columns, amounts as yuan with two decimals), a row of the period's totals
-// and a closing-balance row. Times are China Standard Time.
+// so that Excel opens it as UTF-8, with text that a spreadsheet could take
+// for a formula quoted (cell).
 func writeStatementCSV(w io.Writer, st abci.AccountsStatement) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("\ufeff")
 	cw := csv.NewWriter(bw)
 	cw.Write(statementColumns)
+	for _, r := range statementRows(st) {
+		for i := range r {
+			if !moneyColumns[i] {
+				r[i] = cell(r[i])
+			}
+		}
+		cw.Write(r)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("accounts export: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("accounts export: %w", err)
+	}
+	return nil
+}
+
+// statementWidths are the column widths of an .xlsx statement, in
+// characters.
+var statementWidths = []float64{10, 14, 17, 8, 9, 8, 12, 18, 24, 12, 12, 14, 14, 10, 14, 20, 20}
+
+// writeStatementXLSX writes a statement as an .xlsx workbook: the rows of
+// the CSV, amounts as numbers with two decimals under a frozen header.
+func writeStatementXLSX(w io.Writer, st abci.AccountsStatement) error {
+	cols := make([]sheet.Column, len(statementColumns))
+	for i, name := range statementColumns {
+		cols[i] = sheet.Column{Name: name, Width: statementWidths[i], Decimal: moneyColumns[i]}
+	}
+	return sheet.Write(w, sheet.Table{Name: st.From + "至" + st.To, Columns: cols, Rows: statementRows(st)})
+}
+
+// statementRows lays a statement out as rows of statementColumns. Each
+// account has an opening-balance row, one row per posting in posting order
+// (money in and out in separate columns, amounts as yuan with two
+// decimals), a row of the period's totals and a closing-balance row. Times
+// are China Standard Time.
+func statementRows(st abci.AccountsStatement) [][]string {
+	var rows [][]string
 	names := map[string]string{}
 	for _, a := range st.Accounts {
 		names[a.Account] = a.Name
@@ -128,16 +173,16 @@ func writeStatementCSV(w io.Writer, st abci.AccountsStatement) error {
 	for _, a := range st.Accounts {
 		row := func(at int64, kind string, in, out, balance string) []string {
 			r := make([]string, len(statementColumns))
-			r[0], r[1], r[2], r[5], r[9], r[10], r[11] = a.Account, cell(a.Name), cstTime(at), kind, in, out, balance
+			r[0], r[1], r[2], r[5], r[9], r[10], r[11] = a.Account, a.Name, cstTime(at), kind, in, out, balance
 			return r
 		}
-		cw.Write(row(st.Start, "期初余额", "", "", yuan(a.Opening)))
+		rows = append(rows, row(st.Start, "期初余额", "", "", yuan(a.Opening)))
 		var in, out int64
 		for _, l := range a.Lines {
 			r := row(l.Time, "", "", "", yuan(l.Balance))
 			e := l.Entry
 			r[3], r[4] = strconv.FormatUint(l.Posting, 10), strconv.FormatUint(e.ID, 10)
-			r[5], r[6], r[7], r[8] = kindLabel(e, l.Delta), cell(e.Category), cell(counterparty(e, a.Account, names)), cell(e.Memo)
+			r[5], r[6], r[7], r[8] = kindLabel(e, l.Delta), e.Category, counterparty(e, a.Account, names), e.Memo
 			if l.Delta >= 0 {
 				r[9], in = yuan(l.Delta), in+l.Delta
 			} else {
@@ -159,19 +204,12 @@ func writeStatementCSV(w io.Writer, st abci.AccountsStatement) error {
 				r[14] = fmt.Sprintf("被第 %d 笔冲销", e.ReversedBy)
 			}
 			r[15], r[16] = e.Evidence, e.TxHash
-			cw.Write(r)
+			rows = append(rows, r)
 		}
-		cw.Write(row(st.End-1, "本期合计", yuan(in), yuan(out), ""))
-		cw.Write(row(st.End-1, "期末余额", "", "", yuan(a.Closing)))
+		rows = append(rows, row(st.End-1, "本期合计", yuan(in), yuan(out), ""),
+			row(st.End-1, "期末余额", "", "", yuan(a.Closing)))
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("accounts export: %w", err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("accounts export: %w", err)
-	}
-	return nil
+	return rows
 }
 
 // kindLabel names what a posting did to the account in Chinese.

@@ -7,12 +7,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
+	"github.com/xuri/excelize/v2"
 )
 
 func TestYuan(t *testing.T) {
@@ -31,9 +33,11 @@ func TestYuan(t *testing.T) {
 	}
 }
 
-func TestWriteStatementCSV(t *testing.T) {
+// sampleStatement is March 2026 of two accounts: income, an approved
+// emergency expense whose counterparty looks like a formula, a transfer.
+func sampleStatement() abci.AccountsStatement {
 	march := time.Date(2026, 3, 1, 0, 0, 0, 0, cstZone).Unix()
-	st := abci.AccountsStatement{From: "2026-03", To: "2026-03", Start: march, End: time.Date(2026, 4, 1, 0, 0, 0, 0, cstZone).Unix(),
+	return abci.AccountsStatement{From: "2026-03", To: "2026-03", Start: march, End: time.Date(2026, 4, 1, 0, 0, 0, 0, cstZone).Unix(),
 		Accounts: []abci.AccountStatement{
 			{Account: "mgmt", Name: "物业费", Opening: 10_000, Income: 250_050, Expense: 1_000, TransferOut: 500, Closing: 258_550, Lines: []abci.StatementLine{
 				{Posting: 7, Time: march + 3600, Delta: 250_050, Balance: 260_050,
@@ -49,6 +53,10 @@ func TestWriteStatementCSV(t *testing.T) {
 					Entry: abci.Entry{ID: 5, Kind: tx.EntryTransfer, Account: "mgmt", To: "committee", Category: "调拨"}},
 			}},
 		}}
+}
+
+func TestWriteStatementCSV(t *testing.T) {
+	st := sampleStatement()
 	var buf bytes.Buffer
 	if err := writeStatementCSV(&buf, st); err != nil {
 		t.Fatal(err)
@@ -86,6 +94,50 @@ func TestWriteStatementCSV(t *testing.T) {
 	}
 	if rows[3][15] != strings.Repeat("ab", 32) {
 		t.Errorf("evidence column = %q", rows[3][15])
+	}
+}
+
+// TestWriteStatementXLSX writes the statement as a workbook: the rows of
+// the CSV (text as it is, no formula quoting needed), amounts as numbers
+// shown with two decimals.
+func TestWriteStatementXLSX(t *testing.T) {
+	st := sampleStatement()
+	var buf bytes.Buffer
+	if err := writeStatementXLSX(&buf, st); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	name := f.GetSheetList()[0]
+	got, err := f.GetRows(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([][]string{statementColumns}, statementRows(st)...)
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d", len(got), len(want))
+	}
+	for i := range want {
+		w := slices.Clone(want[i])
+		for len(w) > 0 && w[len(w)-1] == "" {
+			w = w[:len(w)-1]
+		}
+		if !slices.Equal(got[i], w) {
+			t.Errorf("row %d = %q\nwant    %q", i+1, got[i], w)
+		}
+	}
+	if got[3][7] != `=HYPERLINK("x")` {
+		t.Errorf("counterparty cell = %q, want the text as it is", got[3][7])
+	}
+	if f, _ := f.GetCellFormula(name, "H4"); f != "" {
+		t.Errorf("counterparty cell has a formula %q", f)
+	}
+	raw, _ := f.GetCellValue(name, "J3", excelize.Options{RawCellValue: true})
+	if typ, _ := f.GetCellType(name, "J3"); raw != "2500.50" || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Errorf("income cell raw %q type %v, want the number 2500.50", raw, typ)
 	}
 }
 
@@ -133,6 +185,26 @@ func TestAccountsEndToEnd(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("export lacks %q:\n%s", want, s)
 		}
+	}
+	book := filepath.Join(t.TempDir(), "账目.xlsx")
+	mustRun(t, append([]string{"accounts", "export", "--from", abci.FormatMonth(prev), "--to", abci.FormatMonth(abci.NextMonth(now)), book}, cl...)...)
+	f, err := excelize.OpenFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(f.GetSheetList()[0])
+	closing := ""
+	for _, r := range rows {
+		if len(r) > 11 && r[0] == "mgmt" && r[5] == "期末余额" {
+			closing = r[11]
+		}
+	}
+	if closing != "12300.67" {
+		t.Errorf("xlsx export: mgmt closes at %q, want 12300.67:\n%q", closing, rows)
+	}
+	if _, _, err := run(t, append([]string{"accounts", "export", "--from", abci.FormatMonth(now), filepath.Join(t.TempDir(), "a.xls")}, cl...)...); err == nil || !strings.Contains(err.Error(), "另存为") {
+		t.Errorf("export to .xls: %v, want a hint to use .xlsx", err)
 	}
 	if _, _, err := run(t, append([]string{"accounts", "export", "--from", "2026-3"}, cl...)...); err == nil {
 		t.Errorf("export --from 2026-3 succeeded, want a usage error")

@@ -302,12 +302,18 @@ func (n *benchNet) urls() []string {
 	return out
 }
 
+// benchEmptyBlocks is the bench networks' empty-block interval.
+const benchEmptyBlocks = 250 * time.Millisecond
+
 // startBenchNet writes and starts an embedded network of o.validators
 // nodes running app ("linli" or "kvstore"), every node configured alike.
 func startBenchNet(ctx context.Context, env *Env, o benchOptions, dir, app string) (*benchNet, error) {
 	nodes, err := writeTestnet(env, testnetOptions{
 		out: dir, validators: o.validators, community: "基准小区", chainID: "linli-bench",
 		timeoutCommit: o.timeoutCommit, mempoolSize: o.mempool, noIndexer: o.indexer == "null",
+		// The setup waits for a decision's voting to open: an idle spell
+		// must not add 30 s empty-block waits to it.
+		emptyBlocks: benchEmptyBlocks,
 	})
 	if err != nil {
 		return nil, err
@@ -826,7 +832,7 @@ func benchReplay(ctx context.Context, o benchOptions, dir string, net *benchNet)
 	}
 	audit := filepath.Join(dir, "audit")
 	if err := initHome(&Env{Stdout: io.Discard, Stderr: io.Discard}, initOptions{
-		home: home(audit), genesis: genesis, rpc: rpc, p2p: p2p, timeoutCommit: o.timeoutCommit,
+		home: home(audit), genesis: genesis, rpc: rpc, p2p: p2p, timeoutCommit: o.timeoutCommit, emptyBlocks: benchEmptyBlocks,
 		peers: node.PeerAddress(id, src.Config().P2P.ListenAddress), localNet: true,
 		mempoolSize: o.mempool, noIndexer: o.indexer == "null",
 	}); err != nil {

@@ -114,7 +114,10 @@ func chat(ctx context.Context, env *Env, l bot.Ledger, gatewayFile, as string, o
 	if isTerminal(env.Stdin) {
 		opts.Prompt = "> "
 	} else {
+		// A script is typed by a program, not a flooding person: every
+		// line is answered, however fast they come.
 		opts.Echo = true
+		e.RateBurst = 0
 	}
 	return console.Run(ctx, e, env.Stdin, env.Stdout, opts)
 }

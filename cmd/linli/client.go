@@ -148,6 +148,49 @@ func (c *client) submit(ctx context.Context, key ed25519.PrivateKey, body tx.Bod
 	return c.lc.Submit(wctx, t.Encode())
 }
 
+// submitMany signs bodies with consecutive nonces, hands them all to the
+// node's mempool in order, then waits for each commit, so that they share
+// blocks instead of taking one block each. It returns the receipts of the
+// txs it got to: after a tx that CheckTx rejects (its receipt, Height 0, is
+// the last one) nothing more is sent, and a tx still pending when the
+// commit timeout ends returns ledger.ErrPending with its receipt.
+// committed, if not nil, is called with each tx's index once it is
+// committed.
+func (c *client) submitMany(ctx context.Context, key ed25519.PrivateKey, bodies []tx.Body, committed func(int)) ([]ledger.Receipt, error) {
+	var chain abci.ChainInfo
+	if err := c.query(ctx, "chain", &chain); err != nil {
+		return nil, err
+	}
+	nonce, err := c.nextNonce(ctx, keys.Address(key))
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, c.conf.Client.CommitTimeout)
+	defer cancel()
+	var sent []ledger.Receipt
+	for i, b := range bodies {
+		t := tx.New(chain.ChainID, nonce+uint64(i), b)
+		t.Sign(key)
+		r, err := c.lc.Broadcast(wctx, t.Encode())
+		if err != nil {
+			return sent, err
+		}
+		if r.Code != 0 {
+			return append(sent, r), nil
+		}
+		sent = append(sent, r)
+	}
+	for i, r := range sent {
+		if sent[i], err = c.lc.Wait(wctx, r.Hash); err != nil {
+			return sent[:i+1], err
+		}
+		if committed != nil {
+			committed(i)
+		}
+	}
+	return sent, nil
+}
+
 // receiptJSON is how commands print a receipt.
 type receiptJSON struct {
 	Height  int64  `json:"height"`
@@ -156,7 +199,9 @@ type receiptJSON struct {
 	Name    string `json:"name"`
 	Log     string `json:"log,omitempty"`
 	Message string `json:"message"`
-	Pending bool   `json:"pending,omitempty"`
+	// Created names what the tx created: {"proposal": 3}.
+	Created map[string]any `json:"created,omitempty"`
+	Pending bool           `json:"pending,omitempty"`
 }
 
 // printReceipt prints r as JSON. A rejected or pending tx makes the command
@@ -168,7 +213,8 @@ func printReceipt(env *Env, r ledger.Receipt, submitErr error) error {
 	}
 	code := abci.Code(r.Code)
 	out := receiptJSON{Height: r.Height, Hash: r.Hash, Code: r.Code, Name: code.String(), Log: r.Log,
-		Message: templates.MustLoad().CodeMessage(r.Code, code.String()), Pending: pending}
+		Message: templates.MustLoad().CodeMessage(r.Code, code.String()), Pending: pending,
+		Created: r.Created}
 	if pending {
 		out.Message = "已提交，尚未确认写入区块；稍后可用 linli query 或 /tx?hash=0x" + r.Hash + " 查看。"
 	}

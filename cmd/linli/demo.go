@@ -16,6 +16,7 @@ import (
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
 	"github.com/linli-community/linli/bot/console"
+	"github.com/linli-community/linli/config"
 	"github.com/linli-community/linli/keys"
 	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/node"
@@ -52,12 +53,14 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	hm := home(filepath.Join(dir, "home"))
 	if *keep {
-		defer fmt.Fprintf(env.Stderr, "linli demo: home kept in %s\n", dir)
+		// The home, not the temporary directory around it: `start` on the
+		// printed path must find the demo chain.
+		defer fmt.Fprintf(env.Stderr, "linli demo: home kept in %s (run it again with: linli start --home %s)\n", hm, hm)
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	hm := home(filepath.Join(dir, "home"))
 	rpc, err := node.FreeLoopbackAddr()
 	if err != nil {
 		return err
@@ -70,7 +73,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	params.MinNotice = demoNotice
 	quiet := &Env{Stdin: env.Stdin, Stdout: io.Discard, Stderr: io.Discard}
 	if err := initHome(quiet, initOptions{home: hm, community: demoCommunity, chainID: demoChainID,
-		rpc: rpc, p2p: p2p, timeoutCommit: 200 * time.Millisecond, params: &params}); err != nil {
+		rpc: rpc, p2p: p2p, timeoutCommit: 200 * time.Millisecond, emptyBlocks: 500 * time.Millisecond, params: &params}); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "linli demo: 正在准备示范小区「%s」…\n", demoCommunity)
@@ -96,6 +99,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err := seedDemo(ctx, cust, admin); err != nil {
 		return fmt.Errorf("demo: seeding the community: %w", err)
 	}
+	// The board on a free port, so that two demos can run side by side.
+	stopBoard, err := startBoard(env, config.Default(), cust.Client(), "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer stopBoard()
 	fmt.Fprintf(env.Stderr, "linli demo: 5 栋 120 户，1 项业主表决和 1 项投票正在进行。您是 %s 的业主（已绑定）：回复 菜单，再依次回复 1 1 1 1 就投下一票并拿到回执；Ctrl-D 结束。\n", demoUnit)
 	co.budget = 10 * time.Second
 	return chat(ctx, env, cust, hm.gatewayDB(), *as, co)

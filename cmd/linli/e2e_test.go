@@ -38,9 +38,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// testHome initialises a home on free loopback ports with fast blocks and
-// quiet logs, and returns it with its RPC URL.
-func testHome(t *testing.T) (string, string) {
+// testHome initialises a home on free loopback ports with fast blocks
+// (unless initArgs set --timeout-commit) and quiet logs, and returns it with
+// its RPC URL. initArgs are more flags for linli init.
+func testHome(t testing.TB, initArgs ...string) (string, string) {
 	t.Helper()
 	h := filepath.Join(t.TempDir(), "home")
 	rpc, err := node.FreeLoopbackAddr()
@@ -52,22 +53,30 @@ func testHome(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	os.MkdirAll(h, 0o700)
-	os.WriteFile(filepath.Join(h, "linli.toml"), []byte("log_level = \"error\"\n"), 0o644)
-	mustRun(t, "init", "--home", h, "--community", "阳光花园", "--rpc", rpc, "--p2p", p2p, "--timeout-commit", "100ms")
+	// The notice board on a free port, so that homes never collide.
+	os.WriteFile(filepath.Join(h, "linli.toml"), []byte("log_level = \"error\"\n[board]\nlisten = \"127.0.0.1:0\"\n"), 0o644)
+	mustRun(t, append([]string{"init", "--home", h, "--community", "阳光花园", "--rpc", rpc, "--p2p", p2p, "--timeout-commit", "100ms", "--empty-blocks", "250ms"}, initArgs...)...)
 	return h, strings.Replace(rpc, "tcp://", "http://", 1)
 }
 
-// run runs a linli command in-process and returns what it printed.
-func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+// run runs a linli command in-process, for at most 30 seconds, and returns
+// what it printed.
+func run(t testing.TB, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	return runWithin(t, 30*time.Second, args...)
+}
+
+// runWithin is run with another time limit.
+func runWithin(t testing.TB, limit time.Duration, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb syncBuffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	err = Run(ctx, args, &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), err
 }
 
-func mustRun(t *testing.T, args ...string) string {
+func mustRun(t testing.TB, args ...string) string {
 	t.Helper()
 	out, errOut, err := run(t, args...)
 	if err != nil {
@@ -78,7 +87,7 @@ func mustRun(t *testing.T, args ...string) string {
 
 // runNode runs `linli start` in the background until the test ends or
 // stop is called, and waits until it answers queries.
-func runNode(t *testing.T, h, rpc string) (stop func()) {
+func runNode(t testing.TB, h, rpc string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -116,7 +125,7 @@ func runNode(t *testing.T, h, rpc string) (stop func()) {
 	}
 }
 
-func decode[T any](t *testing.T, s string) T {
+func decode[T any](t testing.TB, s string) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
@@ -190,10 +199,14 @@ func TestEndToEnd(t *testing.T) {
 	if m.Unit != "3-502" || m.Owner != "O-7" {
 		t.Errorf("member = %+v, want 3-502 of O-7", m)
 	}
-	now := time.Now().Unix()
-	// Voting opened a minute ago: block time trails the wall clock.
-	poll := fmt.Sprintf(`{"title":"中秋活动","options":["周六","周日"],"vote_start":%d,"vote_end":%d}`, now-60, now+3600)
-	mustRun(t, append([]string{"tx", "poll.open", poll}, cl...)...)
+	// Times may be given as dates in China time; the receipt names the
+	// poll it opened.
+	now := time.Now().In(cstZone)
+	poll := fmt.Sprintf(`{"title":"中秋活动","options":["周六","周日"],"vote_start":%q,"vote_end":%q}`,
+		now.Add(-time.Minute).Format("2006-01-02 15:04"), now.Add(2*time.Hour).Format("2006-01-02 15:04"))
+	if r := decode[receiptJSON](t, mustRun(t, append([]string{"tx", "poll.open", poll}, cl...)...)); fmt.Sprint(r.Created) != "map[poll:1]" {
+		t.Errorf("poll.open receipt created = %v, want poll 1", r.Created)
+	}
 	mustRun(t, append([]string{"tx", "vote.cast", `{"proposal":1,"choices":[1]}`, "--as", "console:wang"}, cl...)...)
 	if tu := decode[struct {
 		HeadsVoted int64 `json:"heads_voted"`

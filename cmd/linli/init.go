@@ -33,6 +33,8 @@ type initOptions struct {
 	prometheus bool
 	// timeoutCommit is how long a block waits after commit before the next.
 	timeoutCommit time.Duration
+	// emptyBlocks is how long an idle chain waits before an empty block.
+	emptyBlocks time.Duration
 	// genesisTime is zero for now; tests fix it.
 	genesisTime time.Time
 	// params overrides the default chain parameters (tests, demo).
@@ -50,6 +52,9 @@ type initOptions struct {
 	peers string
 	// localNet lets several nodes on one host peer with each other.
 	localNet bool
+	// boardListen, when set, replaces the notice board's default listen
+	// address in a new linli.toml (one port per node of a local network).
+	boardListen string
 	// mempoolSize and noIndexer tune CometBFT for benchmarks; zero values
 	// keep linli's defaults.
 	mempoolSize int
@@ -65,8 +70,10 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.rpc, "rpc", node.DefaultRPCListen, "CometBFT RPC listen address")
 	fs.StringVar(&o.p2p, "p2p", node.DefaultP2PListen, "CometBFT P2P listen address")
 	minNotice := fs.Duration("min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter; seconds are fine for a test chain)")
+	minVoting := fs.Duration("min-voting", 24*time.Hour, "shortest voting time of an owners' decision (a chain parameter; a drill community can use minutes)")
 	fs.BoolVar(&o.prometheus, "prometheus", false, "serve Prometheus metrics on 127.0.0.1:26660")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
+	fs.DurationVar(&o.emptyBlocks, "empty-blocks", node.DefaultEmptyBlocksInterval, emptyBlocksUsage)
 	genesisFile := fs.String("genesis", "", "join an existing chain with its genesis.json: an audit node that re-executes every block")
 	fs.StringVar(&o.peers, "peers", "", "nodes to connect to, ID@HOST:PORT,... (CometBFT persistent_peers; `linli testnet` prints them)")
 	args, err := parse(fs, args)
@@ -89,6 +96,10 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	}
 	p := abci.DefaultParams()
 	p.MinNotice = int64(minNotice.Seconds())
+	p.MinVoting = int64(minVoting.Seconds())
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("--min-notice %s, --min-voting %s: %w", minNotice, minVoting, err)
+	}
 	o.params = &p
 	return initHome(env, o)
 }
@@ -129,6 +140,11 @@ func initHome(env *Env, o initOptions) error {
 	if err != nil {
 		return err
 	}
+	if made && o.boardListen != "" {
+		if err := config.SetBoardListen(o.home.linliConfig(), o.boardListen); err != nil {
+			return err
+		}
+	}
 	note(o.home.linliConfig(), made)
 
 	var appState []byte
@@ -159,7 +175,7 @@ func initHome(env *Env, o initOptions) error {
 	}
 	c, e, err := node.InitHome(node.HomeOptions{
 		Home: string(o.home), ChainID: o.chainID, AppState: appState,
-		RPCListen: o.rpc, P2PListen: o.p2p, TimeoutCommit: o.timeoutCommit, Prometheus: o.prometheus, GenesisTime: o.genesisTime,
+		RPCListen: o.rpc, P2PListen: o.p2p, TimeoutCommit: o.timeoutCommit, EmptyBlocksInterval: o.emptyBlocks, Prometheus: o.prometheus, GenesisTime: o.genesisTime,
 		Validators: o.validators, Genesis: o.genesis, PersistentPeers: o.peers, LocalNetwork: o.localNet,
 		MempoolSize: o.mempoolSize, NoIndexer: o.noIndexer,
 	})
@@ -182,6 +198,9 @@ func initHome(env *Env, o initOptions) error {
 	fmt.Fprintf(env.Stderr, "linli: admin address %s (key in %s, keep it private)\n", keys.Address(admin), o.home.adminKey())
 	return nil
 }
+
+// emptyBlocksUsage describes --empty-blocks, for init and testnet.
+const emptyBlocksUsage = "longest an idle chain waits before an empty block (CometBFT consensus.create_empty_blocks_interval); a deadline is tallied within about twice this"
 
 // checkPeers checks a persistent_peers list: ID@HOST:PORT, comma-separated,
 // where ID is a node id (40 hex digits, `linli testnet` prints them).

@@ -24,6 +24,8 @@ type testnetNode struct {
 	ID        string `json:"id"`
 	RPC       string `json:"rpc"`
 	P2P       string `json:"p2p"`
+	// Board is the notice board's listen address.
+	Board string `json:"board"`
 	// Admin is the address of the home's admin key; full nodes have none.
 	Admin tx.Address `json:"admin,omitempty"`
 }
@@ -40,7 +42,9 @@ type testnetOptions struct {
 	chainID       string
 	basePort      int
 	timeoutCommit time.Duration
+	emptyBlocks   time.Duration
 	minNotice     time.Duration
+	minVoting     time.Duration
 	// mempoolSize and noIndexer tune the nodes for benchmarks.
 	mempoolSize int
 	noIndexer   bool
@@ -56,7 +60,9 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.chainID, "chain-id", "", "chain id (default: linli- and 6 random hex digits)")
 	fs.IntVar(&o.basePort, "base-port", 26600, "node i's P2P listens on 127.0.0.1:BASE+10i and its RPC on BASE+10i+1; 0 picks free ports")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
+	fs.DurationVar(&o.emptyBlocks, "empty-blocks", node.DefaultEmptyBlocksInterval, emptyBlocksUsage)
 	fs.DurationVar(&o.minNotice, "min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter)")
+	fs.DurationVar(&o.minVoting, "min-voting", 24*time.Hour, "shortest voting time of an owners' decision (a chain parameter)")
 	args, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -71,6 +77,11 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("testnet wants 1-50 validators and 0-50 full nodes")
 	case o.basePort != 0 && (o.basePort < 1024 || o.basePort+10*(o.validators+o.full) > 65535):
 		return fmt.Errorf("--base-port %d leaves no room for %d nodes", o.basePort, o.validators+o.full)
+	}
+	p := abci.DefaultParams()
+	p.MinNotice, p.MinVoting = int64(o.minNotice.Seconds()), int64(o.minVoting.Seconds())
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("--min-notice %s, --min-voting %s: %w", o.minNotice, o.minVoting, err)
 	}
 	if o.chainID == "" {
 		var b [3]byte
@@ -118,6 +129,9 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 		if n.P2P, n.RPC, err = ports.next(o.basePort, i); err != nil {
 			return nil, err
 		}
+		if n.Board, err = ports.board(o.basePort, i); err != nil {
+			return nil, err
+		}
 		if n.ID, err = node.NodeID(n.Home); err != nil {
 			return nil, err
 		}
@@ -138,6 +152,9 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 	}
 	params := abci.DefaultParams()
 	params.MinNotice = int64(o.minNotice.Seconds())
+	if o.minVoting > 0 {
+		params.MinVoting = int64(o.minVoting.Seconds())
+	}
 	genesisTime := time.Now().UTC().Truncate(time.Second)
 	var genesis []byte
 	for _, n := range nodes {
@@ -149,9 +166,9 @@ func writeTestnet(env *Env, o testnetOptions) ([]testnetNode, error) {
 		}
 		io := initOptions{
 			home: home(n.Home), community: o.community, chainID: o.chainID,
-			rpc: n.RPC, p2p: n.P2P, timeoutCommit: o.timeoutCommit, genesisTime: genesisTime, params: &params,
+			rpc: n.RPC, p2p: n.P2P, timeoutCommit: o.timeoutCommit, emptyBlocks: o.emptyBlocks, genesisTime: genesisTime, params: &params,
 			admins: admins, validators: validators, peers: strings.Join(peers, ","), localNet: true,
-			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer,
+			mempoolSize: o.mempoolSize, noIndexer: o.noIndexer, boardListen: n.Board,
 		}
 		if !n.Validator {
 			io.genesis = genesis
@@ -193,6 +210,21 @@ func (f freePorts) next(base, i int) (p2p, rpc string, err error) {
 	}
 	rpc, err = pick()
 	return p2p, rpc, err
+}
+
+// board returns node i's notice board address: BASE+10i+2, or with base 0
+// a port that is free now.
+func (f freePorts) board(base, i int) (string, error) {
+	if base != 0 {
+		return fmt.Sprintf("127.0.0.1:%d", base+10*i+2), nil
+	}
+	for {
+		a, err := node.FreeLoopbackAddr()
+		if err != nil || !f[a] {
+			f[a] = true
+			return strings.TrimPrefix(a, "tcp://"), err
+		}
+	}
 }
 
 // discard is an io.Writer that drops everything.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/linli-community/linli/abci/tx"
 )
@@ -15,7 +16,7 @@ func runTx(ctx context.Context, env *Env, args []string) error {
 	for _, t := range tx.Types() {
 		names = append(names, string(t))
 	}
-	fs := newFlags(env, "tx", "TYPE BODY_JSON   (TYPE: "+strings.Join(names, ", ")+")")
+	fs := newFlags(env, "tx", "TYPE BODY_JSON   (TYPE: "+strings.Join(names, ", ")+"; times as unix seconds or China-time dates: \"vote_end\":\"2026-12-20 20:00\")")
 	cf := addClientFlags(fs)
 	as := fs.String("as", "", "sign as the custodial key of chat user CHANNEL:USER instead of the admin key")
 	args, err := parse(fs, args)
@@ -26,7 +27,11 @@ func runTx(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("tx wants TYPE and BODY_JSON")
 	}
-	body, err := decodeTxBody(tx.Type(args[0]), []byte(args[1]))
+	raw, err := resolveDates([]byte(args[1]), time.Now())
+	if err != nil {
+		return err
+	}
+	body, err := decodeTxBody(tx.Type(args[0]), raw)
 	if err != nil {
 		return err
 	}

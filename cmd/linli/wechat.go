@@ -44,9 +44,11 @@ func runWechat(ctx context.Context, env *Env, args []string) error {
 			return runWechatMenu(ctx, env, args[1:])
 		case "check":
 			return runWechatCheck(ctx, env, args[1:])
+		case "undelivered":
+			return runWechatUndelivered(ctx, env, args[1:])
 		}
 	}
-	fmt.Fprintln(env.Stderr, "Usage: linli wechat menu [--dry-run] | linli wechat check [--offline]")
+	fmt.Fprintln(env.Stderr, "Usage: linli wechat menu [--dry-run] | linli wechat check [--offline] | linli wechat undelivered [--since 24h] [--limit 50]")
 	if len(args) == 0 {
 		return errReported
 	}
@@ -126,6 +128,9 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("wechat: %s", strings.Join(problems, "; "))
 	}
+	if sec.EncodingAESKey == "" && !wc.AllowPlaintext {
+		return nil, fmt.Errorf("wechat: %s has no encoding_aes_key: plaintext mode, where WeChat signs only the URL and a captured request could act as another resident, is refused; set encoding_aes_key (safe mode, 安全模式) or, to accept the risk, allow_plaintext = true in [wechat]", hm.inHome(wc.SecretFile))
+	}
 	secret, err := keys.LoadMasterSecret(hm.masterSecret())
 	if err != nil {
 		return nil, err
@@ -158,6 +163,9 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	if err != nil {
 		return nil, err
 	}
+	if gw.Recovered != "" {
+		logger.Error("wechat: " + gw.Recovered)
+	}
 	closers := []func() error{gw.Close}
 	closeAll := func() error {
 		var errs []error
@@ -170,6 +178,9 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	e := bot.New(cust, gw.Sessions(), tset)
 	e.Texts = gw.PrivateTexts()
 	e.Logger = logger
+	if conf.Board.Enabled && conf.Board.PublicURL != "" {
+		e.BoardURL = conf.Board.URL(conf.Board.Listen) // receipts link to /tx/HASH
+	}
 	e.SessionTTL = conf.Chat.SessionTTL
 	// The engine waits for a commit for part of the budget, leaving the
 	// rest to render and write the reply.
@@ -180,7 +191,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 		closeAll()
 		return nil, err
 	}
-	out := wechatmp.NewOutbox(api)
+	out := wechatmp.NewOutbox(api, gw.Wechat())
 	out.Rate, out.QueueSize, out.Timeout, out.Logger = wc.SendRate, wc.QueueSize, wc.APITimeout, logger
 	if err := out.Open(); err != nil {
 		closeAll()
@@ -189,7 +200,12 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	closers = append(closers, out.Close)
 
 	wh := wechatmp.NewWebhook(e, gw.Wechat(), tset)
-	wh.AppID, wh.Token, wh.AESKey = wc.AppID, sec.Token, sec.EncodingAESKey
+	wh.AppID, wh.Token, wh.AESKey, wh.AllowPlaintext = wc.AppID, sec.Token, sec.EncodingAESKey, wc.AllowPlaintext
+	wh.Quota = wechatQuota(wc)
+	if wh.AESKey == "" {
+		// Said at every start, whatever the log level.
+		fmt.Fprintln(env.Stderr, "linli: WARNING: the WeChat webhook runs in PLAINTEXT mode (allow_plaintext = true): WeChat signs only the URL, so a captured request could act as another resident. Set encoding_aes_key and choose 安全模式.")
+	}
 	wh.Budget, wh.Window, wh.MaxBody = wc.Budget, wc.TimestampWindow, int64(wc.MaxBody)
 	wh.Community, wh.Push, wh.Logger = chain.Community, out, logger
 	wh.Address = func(openid string) (string, error) {
@@ -205,12 +221,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	if wc.Notify {
 		nt := wechatmp.NewNotifier(cust, gw.Wechat(), out, tset)
 		nt.Interval, nt.Community, nt.Logger = wc.NotifyInterval, chain.Community, logger
-		for kind, t := range wc.Templates {
-			if nt.Templates == nil {
-				nt.Templates = map[string]wechatmp.TemplateSpec{}
-			}
-			nt.Templates[kind] = wechatmp.TemplateSpec{ID: t.ID, Fields: t.Fields}
-		}
+		nt.Templates, nt.Subscriptions = templateSpecs(wc.Templates), templateSpecs(wc.Subscriptions)
 		if err := nt.Open(); err != nil {
 			closeAll()
 			return nil, err
@@ -236,7 +247,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(env.Stderr, "linli: WeChat webhook at http://%s%s\n", ln.Addr(), wc.Path)
+	fmt.Fprintf(env.Stderr, "linli: WeChat webhook at http://%s%s (behind your HTTPS reverse proxy)\n", ln.Addr(), wc.Path)
 	return func() error {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -246,6 +257,19 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 		}
 		return errors.Join(err, closeAll())
 	}, nil
+}
+
+// wechatQuota is WeChat's push rule as linli.toml sets it.
+func wechatQuota(wc config.Wechat) wechatmp.Quota {
+	return wechatmp.Quota{MessageQuota: wc.MessageQuota, MessageWindow: wc.MessageWindow, EventQuota: wc.EventQuota, EventWindow: wc.EventWindow}
+}
+
+func templateSpecs(ts map[string]config.WechatTemplate) map[string]wechatmp.TemplateSpec {
+	out := map[string]wechatmp.TemplateSpec{}
+	for kind, t := range ts {
+		out[kind] = wechatmp.TemplateSpec{ID: t.ID, Fields: t.Fields}
+	}
+	return out
 }
 
 func runWechatMenu(ctx context.Context, env *Env, args []string) error {
@@ -270,7 +294,8 @@ func runWechatMenu(ctx context.Context, env *Env, args []string) error {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		data = []byte(wechatmp.DefaultMenuTOML)
+		// The menu's link to the notice board goes to its public address.
+		data = []byte(strings.Replace(wechatmp.DefaultMenuTOML, wechatmp.DefaultBoardURL, conf.Board.URL(conf.Board.Listen), 1))
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return err
 		}
@@ -348,6 +373,12 @@ func runWechatCheck(ctx context.Context, env *Env, args []string) error {
 	} else {
 		bad("[wechat] enabled = false in %s: `linli start` will not serve the webhook", hm.linliConfig())
 	}
+	if host, _, _ := net.SplitHostPort(wc.Listen); loopback(host) {
+		ok("reverse proxy: WeChat needs HTTPS; point your HTTPS proxy's https://YOUR-DOMAIN%s at http://%s%s, and that URL in 服务器配置", wc.Path, wc.Listen, wc.Path)
+	} else {
+		ok("reverse proxy: listen %s is reachable from other hosts; WeChat needs HTTPS in front (https://YOUR-DOMAIN%s -> http://%s%s); 127.0.0.1 is safer when the proxy is on this host", wc.Listen, wc.Path, wc.Listen, wc.Path)
+	}
+	ok("push quota: %s", wechatQuota(wc))
 	if wc.AppID == "" {
 		bad("[wechat] app_id is empty")
 	} else {
@@ -363,11 +394,15 @@ func runWechatCheck(ctx context.Context, env *Env, args []string) error {
 			bad("%s", p)
 		}
 	default:
-		mode := "plaintext mode (set encoding_aes_key for safe mode)"
-		if sec.EncodingAESKey != "" {
-			mode = "safe or compatible mode"
+		ok("%s: mode 0600, app_secret and token set", secPath)
+		switch {
+		case sec.EncodingAESKey != "":
+			ok("mode: safe or compatible mode (encoding_aes_key set): every message is signed and encrypted")
+		case wc.AllowPlaintext:
+			bad("mode: PLAINTEXT (allow_plaintext = true): WeChat signs only the URL, so a captured request could act as another resident; set encoding_aes_key and choose 安全模式")
+		default:
+			bad("mode: plaintext (no encoding_aes_key): `linli start` refuses it; set encoding_aes_key and choose 安全模式 (or allow_plaintext = true to accept the risk)")
 		}
-		ok("%s: mode 0600, app_secret and token set; %s", secPath, mode)
 	}
 	menuPath := hm.inHome(wc.MenuFile)
 	if data, err := os.ReadFile(menuPath); errors.Is(err, fs.ErrNotExist) {
@@ -400,9 +435,22 @@ func runWechatCheck(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
+// loopback reports whether host names this machine only, so that just a
+// proxy on it reaches the webhook.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func checkTemplates(ctx context.Context, api *wechatmp.API, wc config.Wechat, ok, bad func(string, ...any)) {
+	if len(wc.Templates) == 0 && len(wc.Subscriptions) == 0 {
+		ok("no template or subscription messages configured: a notice WeChat allows no customer-service message for is recorded as undelivered")
+		return
+	}
 	if len(wc.Templates) == 0 {
-		ok("no template messages configured: notifications reach users only within 48 hours of their last message")
 		return
 	}
 	ids, err := api.TemplateIDs(ctx)
@@ -421,4 +469,48 @@ func checkTemplates(ctx context.Context, api *wechatmp.API, wc config.Wechat, ok
 			bad("template for %s: the account has no template %s", kind, t.ID)
 		}
 	}
+}
+
+func runWechatUndelivered(ctx context.Context, env *Env, args []string) error {
+	flags := newFlags(env, "wechat undelivered", "[--home DIR] [--since 24h] [--limit 50]")
+	h := homeFlag(flags)
+	since := flags.Duration("since", 24*time.Hour, "list notices recorded within this long")
+	limit := flags.Int("limit", 50, "list at most this many, newest first")
+	args, err := parse(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("wechat undelivered takes no arguments, got %q", args)
+	}
+	if *since <= 0 || *limit < 1 {
+		return errors.New("--since and --limit must be positive")
+	}
+	hm := home(*h)
+	gw, err := store.OpenGateway(hm.gatewayDB())
+	if err != nil {
+		return err
+	}
+	defer gw.Close()
+	if gw.Recovered != "" {
+		fmt.Fprintln(env.Stderr, "linli: "+gw.Recovered)
+	}
+	list, total, err := gw.Wechat().ListUndelivered(ctx, time.Now().Add(-*since), *limit)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%d notices not delivered in the last %s", total, *since)
+	if total > len(list) {
+		fmt.Fprintf(env.Stdout, " (the newest %d shown)", len(list))
+	}
+	fmt.Fprintln(env.Stdout)
+	cst := time.FixedZone("CST", 8*3600)
+	for _, u := range list {
+		text := strings.ReplaceAll(u.Text, "\n", " ")
+		if r := []rune(text); len(r) > 40 {
+			text = string(r[:39]) + "…"
+		}
+		fmt.Fprintf(env.Stdout, "%s  user %s  %-8s  %s\n    why: %s\n", u.At.In(cst).Format("2006-01-02 15:04"), wechatmp.HashID(u.OpenID), u.Kind, text, u.Reason)
+	}
+	return nil
 }

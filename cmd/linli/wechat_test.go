@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -18,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linli-community/linli/bot/wechatmp"
 	"github.com/linli-community/linli/node"
+	"github.com/linli-community/linli/store"
 )
 
 const wxToken = "cmdTestToken"
@@ -34,6 +37,9 @@ func wechatHome(t *testing.T, api string, perm os.FileMode, extra string) (h, rp
 		t.Fatal(err)
 	}
 	listen := strings.TrimPrefix(addr, "tcp://")
+	if !strings.Contains(extra, "[board]") {
+		extra += "[board]\nlisten = \"127.0.0.1:0\"\n" // a free port: homes never collide
+	}
 	conf := fmt.Sprintf("log_level = \"error\"\n[wechat]\nenabled = true\nlisten = %q\napp_id = \"wx1234567890abcdef\"\napi_url = %q\nnotify = false\n%s", listen, api, extra)
 	if err := os.WriteFile(filepath.Join(h, "linli.toml"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -80,7 +86,10 @@ func TestWechatCheck(t *testing.T) {
 
 	os.Chmod(filepath.Join(h, "config", "wechat_secret.toml"), 0o600)
 	out, _, err = run(t, "wechat", "check", "--home", h)
-	for _, want := range []string{"ok    access token", "ok    template for reminder: tmpl-ok exists", "FAIL  template for result: the account has no template tmpl-gone"} {
+	for _, want := range []string{"ok    access token", "ok    template for reminder: tmpl-ok exists", "FAIL  template for result: the account has no template tmpl-gone",
+		"FAIL  mode: plaintext (no encoding_aes_key): `linli start` refuses it",
+		"ok    push quota: 5 customer-service messages within 47h0m0s of a message the user sent, 3 within 50s of a click or follow",
+		"ok    reverse proxy: WeChat needs HTTPS; point your HTTPS proxy's https://YOUR-DOMAIN/wechat at http://127.0.0.1:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
@@ -106,11 +115,19 @@ func TestWechatMenuDryRunWritesTheDefault(t *testing.T) {
 	}
 }
 
+func TestWechatMenuLinksTheBoardsPublicURL(t *testing.T) {
+	h, _, _ := wechatHome(t, "http://127.0.0.1:9", 0o600, "[board]\npublic_url = \"https://gongshi.example.org/\"\n")
+	out := mustRun(t, "wechat", "menu", "--dry-run", "--home", h)
+	if !strings.Contains(out, `"url": "https://gongshi.example.org/"`) || !strings.Contains(out, "公示栏") {
+		t.Errorf("the default menu does not link the board's public_url:\n%s", out)
+	}
+}
+
 // TestStartServesWechat runs `linli start` with the gateway enabled and
 // talks to it as WeChat does.
 func TestStartServesWechat(t *testing.T) {
 	// The webhook speaks with the wording of linli.toml's chat.templates.
-	h, rpc, hook := wechatHome(t, "http://127.0.0.1:9", 0o600, "[chat]\ntemplates = \"wording\"\n")
+	h, rpc, hook := wechatHome(t, "http://127.0.0.1:9", 0o600, "allow_plaintext = true\n[chat]\ntemplates = \"wording\"\n")
 	if err := os.MkdirAll(filepath.Join(h, "wording"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -164,5 +181,53 @@ func TestStartRefusesAReadableSecret(t *testing.T) {
 	_, _, err := run(t, "start", "--home", h)
 	if err == nil || !strings.Contains(err.Error(), "readable by others") {
 		t.Errorf("start with a 0640 secret file: %v", err)
+	}
+}
+
+func TestWechatCheckFailsInPlaintextModeEvenWhenAllowed(t *testing.T) {
+	h, _, _ := wechatHome(t, "http://127.0.0.1:9", 0o600, "allow_plaintext = true\n")
+	out, _, err := run(t, "wechat", "check", "--offline", "--home", h)
+	if !errors.Is(err, errReported) || !strings.Contains(out, "FAIL  mode: PLAINTEXT (allow_plaintext = true)") {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+	sec := filepath.Join(h, "config", "wechat_secret.toml")
+	if err := os.WriteFile(sec, []byte("app_secret = \"s3cret\"\ntoken = \""+wxToken+"\"\nencoding_aes_key = \"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, "wechat", "check", "--offline", "--home", h)
+	if err != nil || !strings.Contains(out, "ok    mode: safe or compatible mode") {
+		t.Errorf("safe mode: err %v, output:\n%s", err, out)
+	}
+}
+
+func TestStartRefusesPlaintextMode(t *testing.T) {
+	h, _, _ := wechatHome(t, "http://127.0.0.1:9", 0o600, "")
+	_, _, err := run(t, "start", "--home", h)
+	if err == nil || !strings.Contains(err.Error(), "plaintext mode") || !strings.Contains(err.Error(), "allow_plaintext = true") {
+		t.Errorf("start in plaintext mode: %v", err)
+	}
+}
+
+func TestWechatUndeliveredLists(t *testing.T) {
+	h, _, _ := wechatHome(t, "http://127.0.0.1:9", 0o600, "")
+	gw, err := store.OpenGateway(filepath.Join(h, "data", "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		if err := gw.Wechat().RecordUndelivered(ctx, "oU", "reminder", fmt.Sprintf("⏰ 第 %d 条提醒", i), "no customer-service quota left; no template or subscription message for reminder", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gw.Close()
+	out := mustRun(t, "wechat", "undelivered", "--limit", "2", "--home", h)
+	for _, want := range []string{"3 notices not delivered in the last 24h0m0s (the newest 2 shown)", "⏰ 第 2 条提醒", "why: no customer-service quota left", "user " + wechatmp.HashID("oU")} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "第 0 条") || strings.Contains(out, "oU ") {
+		t.Errorf("output shows more than the limit or the openid:\n%s", out)
 	}
 }

@@ -22,6 +22,9 @@ type Options struct {
 	Genesis abci.GenesisState
 	// TimeoutCommit is the pause between blocks; zero means 100 ms.
 	TimeoutCommit time.Duration
+	// EmptyBlocks is how long the idle chain waits before an empty block;
+	// zero means 250 ms, so tests waiting for a deadline wait little.
+	EmptyBlocks time.Duration
 }
 
 // Start initialises a home under tb.TempDir() and runs a node in it until
@@ -30,6 +33,9 @@ func Start(tb testing.TB, o Options) (*node.Node, string) {
 	tb.Helper()
 	if o.TimeoutCommit == 0 {
 		o.TimeoutCommit = 100 * time.Millisecond
+	}
+	if o.EmptyBlocks == 0 {
+		o.EmptyBlocks = 250 * time.Millisecond
 	}
 	appState, err := json.Marshal(o.Genesis)
 	if err != nil {
@@ -45,7 +51,7 @@ func Start(tb testing.TB, o Options) (*node.Node, string) {
 	}
 	home := filepath.Join(tb.TempDir(), "home")
 	if _, _, err := node.InitHome(node.HomeOptions{Home: home, ChainID: o.ChainID, AppState: appState,
-		RPCListen: rpcAddr, P2PListen: p2pAddr, TimeoutCommit: o.TimeoutCommit}); err != nil {
+		RPCListen: rpcAddr, P2PListen: p2pAddr, TimeoutCommit: o.TimeoutCommit, EmptyBlocksInterval: o.EmptyBlocks}); err != nil {
 		tb.Fatal(err)
 	}
 	st, err := store.OpenAppState(filepath.Join(home, "data", "app.db"))

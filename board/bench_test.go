@@ -1,0 +1,151 @@
+package board_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/abci/tx"
+	"github.com/linli-community/linli/board"
+	"github.com/linli-community/linli/internal/testnode"
+	"github.com/linli-community/linli/keys"
+	"github.com/linli-community/linli/ledger"
+	"github.com/linli-community/linli/templates"
+)
+
+// bigCommunity is a real node holding 5,000 units in 50 buildings, a
+// decision closed with its 5,000 published rows, and 10,000 entries
+// recorded this month over the four standard accounts.
+func bigCommunity(b *testing.B) *ledger.Client {
+	b.Helper()
+	admin, _ := keys.Derive(secret, "console", "admin")
+	params := abci.DefaultParams()
+	params.MinNotice, params.MinVoting, params.AccountThreshold = 0, 1, tx.MaxAmount
+	g := abci.GenesisState{Community: "大社区", Admins: []tx.Address{keys.Address(admin)}, Params: params}
+	n, _ := testnode.Start(b, testnode.Options{ChainID: "linli-bench", Genesis: g})
+	client := ledger.New(n.Local())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	var nonce uint64
+	send := func(body tx.Body) string {
+		nonce++
+		t := tx.New("linli-bench", nonce, body)
+		t.Sign(admin)
+		r, err := client.Broadcast(ctx, t.Encode())
+		if err != nil || r.Code != 0 {
+			b.Fatalf("%s: %+v %v", body.Type(), r, err)
+		}
+		return r.Hash
+	}
+	var units []tx.UnitSpec
+	for i := range 5000 {
+		bld := i/100 + 1
+		units = append(units, tx.UnitSpec{Unit: fmt.Sprintf("%d-%d%02d", bld, i%100/4+1, i%4+1), Building: fmt.Sprint(bld),
+			Area: int64(7000 + i%4*2000), Owner: fmt.Sprintf("O-%04d", i)})
+	}
+	for len(units) > 0 {
+		k := min(len(units), 500)
+		send(&tx.UnitRegister{Units: units[:k]})
+		units = units[k:]
+	}
+	now := time.Now().Unix()
+	send(&tx.ProposalOpen{Title: "更换全部电梯", Class: tx.ClassOrdinary, NoticeAt: now, VoteStart: now, VoteEnd: now + 2})
+	// A year's worth of entries in one month, the worst case for a month's
+	// page: most on the management fee, some public income and committee
+	// spending, a few maintenance-fund deposits.
+	var last string
+	for i := range 10000 {
+		account, kind := "mgmt", tx.EntryIncome
+		switch k := i % 100; {
+		case k >= 99:
+			account = "fund"
+		case k >= 95:
+			account = "committee"
+		case k >= 85:
+			account = "public"
+		}
+		if i%3 == 2 && i > 100 && account != "fund" {
+			kind = tx.EntryExpense
+		}
+		last = send(&tx.EntryRecord{Kind: kind, Account: account, Amount: int64(1000 + i), Category: "类别" + fmt.Sprint(i%7),
+			Counterparty: "某公司", Memo: "第" + fmt.Sprint(i) + "笔", Evidence: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"})
+	}
+	if r, err := client.Wait(ctx, last); err != nil || r.Code != 0 {
+		b.Fatalf("last entry: %+v %v", r, err)
+	}
+	for {
+		var p struct{ Status string }
+		r, err := client.Query(ctx, "proposals/1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Decode("proposals/1", &p); err != nil {
+			b.Fatal(err)
+		}
+		if p.Status == abci.StatusClosed {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			b.Fatal("the decision did not close")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return client
+}
+
+// BenchmarkRender renders each page of a 5,000-unit, 10,000-entry
+// community from the node's queries, with the cache emptied before every
+// request (Uncached), and serves it again at the same height (Cached).
+// It reports p50 and p99 per page in milliseconds.
+func BenchmarkRender(b *testing.B) {
+	client := bigCommunity(b)
+	bd, err := board.New(client, templates.MustLoad())
+	if err != nil {
+		b.Fatal(err)
+	}
+	month := abci.FormatMonth(abci.MonthOf(time.Now().Unix()))
+	m, _ := abci.ParseMonth(month)
+	quarter := fmt.Sprintf("%d-Q%d", m/100, (m%100-1)/3+1)
+	for _, p := range []string{"/", "/decisions/1", "/decisions/1/rows.csv", "/accounts", "/accounts/" + month,
+		"/accounts/mgmt/entries.csv", "/print/decisions/1", "/print/accounts/" + quarter} {
+		for _, cached := range []bool{false, true} {
+			name := strings.ReplaceAll(strings.Trim(p, "/"), "/", "_") + "/Uncached"
+			if cached {
+				name = strings.ReplaceAll(strings.Trim(p, "/"), "/", "_") + "/Cached"
+			}
+			if p == "/" {
+				name = "home" + name
+			}
+			b.Run(name, func(b *testing.B) {
+				var times []time.Duration
+				size := 0
+				for b.Loop() {
+					if !cached {
+						board.Forget(bd)
+					}
+					req := httptest.NewRequest(http.MethodGet, p, nil)
+					rec := httptest.NewRecorder()
+					t0 := time.Now()
+					bd.ServeHTTP(rec, req)
+					times = append(times, time.Since(t0))
+					if rec.Code != http.StatusOK {
+						b.Fatalf("GET %s: %d", p, rec.Code)
+					}
+					size = rec.Body.Len()
+				}
+				slices.Sort(times)
+				b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(times[(len(times)*99)/100].Microseconds())/1000, "p99-ms")
+				b.ReportMetric(float64(size)/1024, "KiB")
+			})
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package board
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+
+	"github.com/linli-community/linli/internal/qr"
+)
+
+// Proof is the block printed at the foot of every notice: which chain and
+// height the figures were read from, and the SHA-256 of the notice's own
+// data, so that someone comparing a posted sheet with the chain can see
+// they match.
+type Proof struct {
+	ChainID string
+	// Height, BlockTime and AppHash are the committed block the data was
+	// read at and the app hash after it (the one in the next header).
+	Height    int64
+	BlockTime int64
+	AppHash   string
+	// DataHash is the hex SHA-256 of the notice's data as DataJSON
+	// encodes it; DataURL is where anyone can download those bytes.
+	DataHash string
+	DataURL  string
+}
+
+// DataJSON encodes a notice's data the one way its hash is taken: JSON as
+// encoding/json writes a struct (fields in declaration order), indented,
+// with a final newline. `sha256sum data.json` gives the same hash.
+func DataJSON(data any) ([]byte, string, error) {
+	b, err := json.MarshalIndent(data, "", "  ")
+	if err != nil {
+		return nil, "", fmt.Errorf("board: notice data: %w", err)
+	}
+	b = append(b, '\n')
+	sum := sha256.Sum256(b)
+	return b, hex.EncodeToString(sum[:]), nil
+}
+
+// Sheet is one printable A4 notice: its own content inside the board's
+// print layout (A4 print CSS, title, legal basis, posting period, the proof
+// block and a QR code to the same page online).
+type Sheet struct {
+	Title     string
+	Community string
+	// Legal is the legal basis line; Posting the posting period.
+	Legal   string
+	Posting string
+	// Body is the sheet's own content, already safe HTML (render it with
+	// html/template).
+	Body  template.HTML
+	Proof Proof
+	// URL is the page's public address, which the QR code holds.
+	URL string
+}
+
+// RenderSheet writes s as a complete HTML page in the print layout. Other
+// packages (ballot sheets, binding-code slips) print through it.
+func (b *Board) RenderSheet(w io.Writer, s Sheet) error {
+	if err := b.pages.ExecuteTemplate(w, "sheet", s); err != nil {
+		return fmt.Errorf("board: sheet: %w", err)
+	}
+	return nil
+}
+
+// sheet renders the body template name with data, then the layout.
+func (b *Board) sheet(name string, data any, s Sheet) (*response, error) {
+	var body bytes.Buffer
+	if err := b.pages.ExecuteTemplate(&body, name, data); err != nil {
+		return nil, fmt.Errorf("board: template %s: %w", name, err)
+	}
+	s.Body = template.HTML(body.String()) // html/template escaped it
+	var page bytes.Buffer
+	if err := b.RenderSheet(&page, s); err != nil {
+		return nil, err
+	}
+	return &response{status: 200, ctype: "text/html; charset=utf-8", body: page.Bytes()}, nil
+}
+
+// qrSVG draws a QR code for text as inline SVG. qr.SVG writes only
+// numbers it computed, never the text, so it is safe HTML.
+func qrSVG(text string, size int) (template.HTML, error) {
+	svg, err := qr.SVG(text, size)
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(svg), nil
+}
