@@ -1,7 +1,6 @@
 package abci_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/linli-community/linli/abci"
@@ -12,7 +11,7 @@ func batch(c *testChain, expiresAt int64, codes map[string]string) *tx.BindCodeB
 	b := &tx.BindCodeBatch{Relation: tx.RelationOwner, ExpiresAt: expiresAt}
 	for _, u := range []string{"1-101", "1-102", "2-101", "2-102", "3-501", "3-502", "9-999"} {
 		if code, ok := codes[u]; ok {
-			b.Codes = append(b.Codes, tx.NewBindCodeVerifier(u, code, []byte(fmt.Sprintf("salt-of-%-8s", u))))
+			b.Codes = append(b.Codes, tx.NewBindCodeVerifier(u, code, testSalt(u, tx.RelationOwner)))
 		}
 	}
 	return b

@@ -1,7 +1,7 @@
 package abci_test
 
 import (
-	"strings"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -67,10 +67,11 @@ func TestReceiptsNameWhatTheyCreated(t *testing.T) {
 		}, map[string]string{"dispute": "1"}},
 		{"DisputeAssignCreatesNothing", func() []byte { return c.sign(c.admin, &tx.DisputeAssign{Dispute: 1, Mediator: addr(mediator)}) }, map[string]string{}},
 		{"DisputeOutcome", func() []byte {
-			return c.sign(mediator, &tx.DisputeOutcome{Dispute: 1, TextHash: strings.Repeat("ab", 32)})
+			return c.sign(mediator, &tx.DisputeOutcome{Dispute: 1, TextHash: tx.TextCommitment(textNonce("各付一半"), "各付一半")})
 		}, map[string]string{}},
 		{"DisputeEscalateOpensPoll", func() []byte {
-			return c.sign(key("o3"), &tx.DisputeEscalate{Dispute: 1, Options: []string{"同意", "不同意"}, VoteEnd: now.Add(48 * time.Hour).Unix()})
+			return c.sign(key("o3"), &tx.DisputeEscalate{Dispute: 1, Options: []string{"同意", "不同意"}, VoteEnd: now.Add(48 * time.Hour).Unix(),
+				Outcome: "各付一半", OutcomeNonce: hex.EncodeToString(textNonce("各付一半"))})
 		}, map[string]string{"poll": "3"}},
 		{"MeetingRequestFirstSignature", func() []byte { return c.sign(key("w1"), &tx.MeetingRequest{Topic: "更换物业"}) }, nil},
 		{"MeetingRequestLaterSignature", func() []byte { return c.sign(key("o2"), &tx.MeetingRequest{Topic: "更换物业"}) }, map[string]string{}},

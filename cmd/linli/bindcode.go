@@ -203,12 +203,14 @@ func writeCodes(env *Env, community string, codes []issuedCode, expires time.Tim
 // digits (tx.GroupBindCode), as residents type them.
 func newBindCodes(units []string) ([]issuedCode, []tx.BindCodeVerifier, error) {
 	codes := make([]issuedCode, len(units))
+	raw := make([]string, len(units))
 	salts := make([][]byte, len(units))
 	for i, u := range units {
 		code, err := newBindCode()
 		if err != nil {
 			return nil, nil, err
 		}
+		raw[i] = code
 		salts[i] = make([]byte, tx.BindCodeSaltSize)
 		if _, err := rand.Read(salts[i]); err != nil {
 			return nil, nil, err
@@ -221,7 +223,7 @@ func newBindCodes(units []string) ([]issuedCode, []tx.BindCodeVerifier, error) {
 	for range runtime.NumCPU() {
 		wg.Go(func() {
 			for i := range next {
-				verifiers[i] = tx.NewBindCodeVerifier(units[i], codes[i].Code, salts[i])
+				verifiers[i] = tx.NewBindCodeVerifier(units[i], raw[i], salts[i])
 			}
 		})
 	}
