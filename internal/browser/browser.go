@@ -77,6 +77,9 @@ func Start(tb testing.TB) context.Context {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(dir),
+		// Chromium leaves its singleton socket directory in TMPDIR when it
+		// is stopped; inside the profile it goes with the profile.
+		chromedp.Env("TMPDIR="+dir),
 	)
 	ctx, cancelTab := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
