@@ -50,7 +50,7 @@ func TestStartOnAnEmptyCommunitySaysWhatToDoNext(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("start: %v\n%s", err, logs.String())
 	}
-	for _, want := range []string{"no units yet", "examples/units.csv", "linli roster import units.csv --home " + h} {
+	for _, want := range []string{"no units yet", "linli roster template units.xlsx", "examples/units.csv", "linli roster import units.xlsx --home " + h} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("start's output lacks %q:\n%s", want, logs.String())
 		}

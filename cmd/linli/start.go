@@ -56,7 +56,7 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "linli: node running, RPC %s (home %s). Ctrl-C stops it.\n", n.RPCAddr(), hm)
 	if empty, err := noUnits(ctx, n); err == nil && empty {
-		fmt.Fprintf(env.Stderr, "linli: the community has no units yet. Next, in another terminal: copy examples/units.csv (a sample roster in the repository) to units.csv, replace its rows with your units, then run\n  linli roster import units.csv --home %s\n", hm)
+		fmt.Fprintf(env.Stderr, "linli: the community has no units yet. Next, in another terminal: write an empty roster with\n  linli roster template units.xlsx\n(or copy examples/units.csv, a sample roster in the repository, to units.csv), fill in your units, then run\n  linli roster import units.xlsx --home %s\n", hm)
 	}
 	select {
 	case <-ctx.Done():
