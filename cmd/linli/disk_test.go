@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/linli-community/linli/internal/testnode"
-	"github.com/linli-community/linli/node"
 )
 
 // TestStartExitsOnAFullDisk runs `linli start` with its home on a small
@@ -22,19 +21,7 @@ func TestStartExitsOnAFullDisk(t *testing.T) {
 	if disk == "" {
 		return // ran in a user namespace, see LimitedDir
 	}
-	h := filepath.Join(disk, "home")
-	rpc, err := node.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p2p, err := node.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(h, 0o700)
-	os.WriteFile(filepath.Join(h, "linli.toml"), []byte("log_level = \"error\"\n[board]\nlisten = \"127.0.0.1:0\"\n"), 0o644)
-	mustRun(t, "init", "--home", h, "--community", "阳光花园", "--rpc", rpc, "--p2p", p2p, "--timeout-commit", "100ms", "--empty-blocks", "100ms")
-	url := strings.Replace(rpc, "tcp://", "http://", 1)
+	h, url := testHomeIn(t, disk, "--empty-blocks", "100ms")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

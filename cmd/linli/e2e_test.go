@@ -43,7 +43,14 @@ func (s *syncBuffer) String() string {
 // its RPC URL. initArgs are more flags for linli init.
 func testHome(t testing.TB, initArgs ...string) (string, string) {
 	t.Helper()
-	h := filepath.Join(t.TempDir(), "home")
+	return testHomeIn(t, t.TempDir(), initArgs...)
+}
+
+// testHomeIn is testHome with the home in dir (such as a size-limited
+// filesystem).
+func testHomeIn(t testing.TB, dir string, initArgs ...string) (string, string) {
+	t.Helper()
+	h := filepath.Join(dir, "home")
 	rpc, err := node.FreeLoopbackAddr()
 	if err != nil {
 		t.Fatal(err)
