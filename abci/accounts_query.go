@@ -1,6 +1,7 @@
 package abci
 
 import (
+	"slices"
 	"strconv"
 )
 
@@ -13,6 +14,8 @@ const MaxQueryMonths = 120
 //	accounts                            every account with its balance, by id
 //	accounts/ACCOUNT                    one account with its figures for every month it moved
 //	accounts/ACCOUNT/entries/FROM/TO    the postings to ACCOUNT in FROM..TO, in posting order, each with its entry and the balance after
+//	accounts/ACCOUNT/page/MONTH/OFFSET/LIMIT
+//	                                    one page of ACCOUNT's postings in MONTH, newest first: LIMIT (1..MaxPageLimit) of them after skipping the OFFSET newest, with how many the month has
 //	accounts/entry/ID                   one entry
 //	accounts/pending                    the entries waiting for approvals, by id
 //	accounts/monthly/FROM[/TO]          per month: the community's income and expense, each account's figures, and totals by account, flow and category
@@ -64,6 +67,24 @@ func queryAccounts(r reader, parts []string) (any, *Error) {
 			LedgerAccount
 			Months []AccountMonth `json:"months"`
 		}{a, accountMonths(r, a.ID)}, nil
+	case len(parts) == 6 && parts[2] == "page":
+		a, ok := get[LedgerAccount](r, keyLedgerAccount(parts[1]))
+		if !ok {
+			return nil, reject(CodeQueryNotFound, "no account %q", parts[1])
+		}
+		m, ok := ParseMonth(parts[3])
+		if !ok {
+			return nil, reject(CodeQueryBad, "months are written YYYY-MM, got %q", parts[3])
+		}
+		offset, ok1 := parseCount(parts[4])
+		limit, ok2 := parseCount(parts[5])
+		switch {
+		case !ok1:
+			return nil, reject(CodeQueryBad, "offset %q is not a whole number", parts[4])
+		case !ok2 || limit < 1 || limit > MaxPageLimit:
+			return nil, reject(CodeQueryBad, "limit %q is not a number from 1 to %d", parts[5], MaxPageLimit)
+		}
+		return postingPage(r, a.ID, m, offset, limit), nil
 	case len(parts) == 5 && parts[2] == "entries":
 		a, ok := get[LedgerAccount](r, keyLedgerAccount(parts[1]))
 		if !ok {
@@ -135,6 +156,66 @@ func postings(r reader, account string, from, to int) []StatementLine {
 		}
 	}
 	return lines
+}
+
+// MaxPageLimit bounds how many postings one page query answers.
+const MaxPageLimit = 1000
+
+// parseCount reads a non-negative decimal written canonically (no sign,
+// no leading zero) and no larger than a billion.
+func parseCount(s string) (int, bool) {
+	if s == "" || len(s) > 10 || len(s) > 1 && s[0] == '0' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 1_000_000_000 || strconv.Itoa(n) != s {
+		return 0, false
+	}
+	return n, true
+}
+
+// PostingPage is one page of an account's postings in a month, newest
+// first. Total is how many postings the month has, whatever the page.
+type PostingPage struct {
+	Account string          `json:"account"`
+	Month   string          `json:"month"`
+	Offset  int             `json:"offset"`
+	Limit   int             `json:"limit"`
+	Total   int             `json:"total"`
+	Lines   []StatementLine `json:"lines"`
+}
+
+// postingPage returns the postings to account in month m, newest first,
+// skipping the offset newest and keeping at most limit. It scans the
+// month's keys in key (posting) order and decodes and reads the entries of
+// the page's postings only.
+func postingPage(r reader, account string, m, offset, limit int) PostingPage {
+	prefix := prefixPostings(account, m)
+	total := countPrefix(r, prefix)
+	p := PostingPage{Account: account, Month: FormatMonth(m), Offset: offset, Limit: limit, Total: total, Lines: []StatementLine{}}
+	// In posting order the page is [lo, hi).
+	hi := total - min(offset, total)
+	lo := max(0, hi-limit)
+	if lo == hi {
+		return p
+	}
+	i := 0
+	r.scan(prefix, func(k string, b []byte) bool {
+		if i >= lo {
+			ref := decode[PostingRef](k, b)
+			n, _ := strconv.ParseUint(k[len(prefix):], 10, 64)
+			p.Lines = append(p.Lines, StatementLine{Posting: n, Delta: ref.Delta, Balance: ref.Balance, Entry: Entry{ID: ref.Entry}})
+		}
+		i++
+		return i < hi
+	})
+	// Entries are read after the scan, so no read runs inside it.
+	for i := range p.Lines {
+		p.Lines[i].Entry, _ = get[Entry](r, keyEntry(p.Lines[i].Entry.ID))
+		p.Lines[i].Time = p.Lines[i].Entry.PostedTime
+	}
+	slices.Reverse(p.Lines)
+	return p
 }
 
 // MonthSummary is the community's accounts for one month. Income and
