@@ -3,7 +3,6 @@ package board
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -234,23 +233,32 @@ func (b *Board) accountsMonth(v *view, r *http.Request) (*response, error) {
 		}
 		page = n
 	}
-	_, names, err := v.accountsAt()
+	list, names, err := v.accountsAt()
 	if err != nil {
 		return nil, err
 	}
-	st, err := v.statement(m, m, names)
-	if err != nil {
-		return nil, err
-	}
+	// The page asks for the entries it shows only; the figures come from
+	// each account's monthly totals and the count from the page query, so
+	// both stay exact however many entries the month has.
+	st := make([]monthStatement, 0, len(list))
 	more := false
-	for i := range st {
-		es := st[i].Entries
-		total := len(es)
-		slices.Reverse(es)
-		lo, hi := min(total, (page-1)*monthPageSize), min(total, page*monthPageSize)
-		st[i].Entries = es[lo:hi]
-		st[i].Total = total
-		more = more || hi < total
+	for _, a := range list {
+		var am accountWithMonths
+		if err := v.must("accounts/"+a.ID, &am); err != nil {
+			return nil, err
+		}
+		ms := monthFigures(am, m, m)
+		var p abci.PostingPage
+		if err := v.must(fmt.Sprintf("accounts/%s/page/%s/%d/%d", a.ID, abci.FormatMonth(m), (page-1)*monthPageSize, monthPageSize), &p); err != nil {
+			return nil, err
+		}
+		ms.Entries = make([]EntryRow, 0, len(p.Lines))
+		for _, l := range p.Lines {
+			ms.Entries = append(ms.Entries, lineRow(l, names))
+		}
+		ms.Total = p.Total
+		more = more || page*monthPageSize < p.Total
+		st = append(st, ms)
 	}
 	if page > 1 && !more && allEmpty(st) {
 		return nil, errNotFound
@@ -265,6 +273,31 @@ func (b *Board) accountsMonth(v *view, r *http.Request) (*response, error) {
 		Next     int
 		Accounts []monthStatement
 	}{abci.FormatMonth(m), page, next, st})
+}
+
+// monthFigures is an account's opening, totals and closing for months
+// from..to, worked out from its monthly figures as the statement query
+// works them out.
+func monthFigures(a accountWithMonths, from, to int) monthStatement {
+	ms := monthStatement{Account: a.ID, Name: a.Name}
+	opened := false
+	for _, am := range a.Months {
+		m, _ := abci.ParseMonth(am.Month)
+		switch {
+		case m < from:
+			ms.Opening = am.Closing
+		case m <= to:
+			if !opened {
+				ms.Opening, opened = am.Opening, true
+			}
+			ms.Income += am.Income
+			ms.Expense += am.Expense
+			ms.TransferIn += am.TransferIn
+			ms.TransferOut += am.TransferOut
+		}
+	}
+	ms.Closing = ms.Opening + ms.Income - ms.Expense + ms.TransferIn - ms.TransferOut
+	return ms
 }
 
 func allEmpty(st []monthStatement) bool {

@@ -321,3 +321,31 @@ func TestConcurrencyLimitAnswers503(t *testing.T) {
 		t.Errorf("first request: %d", code)
 	}
 }
+
+// TestMonthPageFiguresMatchStatement wants the month's page, which reads
+// each account's monthly figures and one page of its entries, to show the
+// same opening, closing and entry count as the statement query.
+func TestMonthPageFiguresMatchStatement(t *testing.T) {
+	w := startWorld(t)
+	month := abci.FormatMonth(abci.MonthOf(time.Now().Unix()))
+	var st abci.AccountsStatement
+	w.query(t, "accounts/statement/"+month+"/"+month, &st)
+	code, _, body := w.get(t, "/accounts/"+month)
+	if code != 200 {
+		t.Fatalf("GET /accounts/%s: %d", month, code)
+	}
+	entries := 0
+	for _, a := range st.Accounts {
+		entries += len(a.Lines)
+		want := "<h2>" + a.Name + "</h2>\n<p>月初 " + board.Yuan(a.Opening) + " 元 · 收入 " + board.Yuan(a.Income) + " 元 · 支出 " + board.Yuan(a.Expense) + " 元"
+		if !strings.Contains(body, want) || !strings.Contains(body, "月末 <b>"+board.Yuan(a.Closing)+"</b> 元") {
+			t.Errorf("%s: the page lacks %q or its closing %s", a.Account, want, board.Yuan(a.Closing))
+		}
+		if n := len(a.Lines); n > 0 && !strings.Contains(body, "本月共 "+strconv.Itoa(n)+" 笔") {
+			t.Errorf("%s: the page does not say the month has %d entries", a.Account, n)
+		}
+	}
+	if entries == 0 {
+		t.Fatal("the fixture has no entries this month: the test would check nothing")
+	}
+}
