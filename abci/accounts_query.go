@@ -187,28 +187,27 @@ type PostingPage struct {
 
 // postingPage returns the postings to account in month m, newest first,
 // skipping the offset newest and keeping at most limit. It scans the
-// month's keys in key (posting) order and decodes and reads the entries of
-// the page's postings only.
+// month's keys once, in key (posting) order, keeping each key and value
+// as they come, and decodes and reads the entries of the page's postings
+// only.
 func postingPage(r reader, account string, m, offset, limit int) PostingPage {
 	prefix := prefixPostings(account, m)
-	total := countPrefix(r, prefix)
+	var keys []string
+	var values [][]byte
+	r.scan(prefix, func(k string, b []byte) bool {
+		keys, values = append(keys, k), append(values, b)
+		return true
+	})
+	total := len(keys)
 	p := PostingPage{Account: account, Month: FormatMonth(m), Offset: offset, Limit: limit, Total: total, Lines: []StatementLine{}}
 	// In posting order the page is [lo, hi).
 	hi := total - min(offset, total)
 	lo := max(0, hi-limit)
-	if lo == hi {
-		return p
+	for i := lo; i < hi; i++ {
+		ref := decode[PostingRef](keys[i], values[i])
+		n, _ := strconv.ParseUint(keys[i][len(prefix):], 10, 64)
+		p.Lines = append(p.Lines, StatementLine{Posting: n, Delta: ref.Delta, Balance: ref.Balance, Entry: Entry{ID: ref.Entry}})
 	}
-	i := 0
-	r.scan(prefix, func(k string, b []byte) bool {
-		if i >= lo {
-			ref := decode[PostingRef](k, b)
-			n, _ := strconv.ParseUint(k[len(prefix):], 10, 64)
-			p.Lines = append(p.Lines, StatementLine{Posting: n, Delta: ref.Delta, Balance: ref.Balance, Entry: Entry{ID: ref.Entry}})
-		}
-		i++
-		return i < hi
-	})
 	// Entries are read after the scan, so no read runs inside it.
 	for i := range p.Lines {
 		p.Lines[i].Entry, _ = get[Entry](r, keyEntry(p.Lines[i].Entry.ID))
