@@ -268,10 +268,11 @@ func (t *Turn) community() string {
 
 // date formats a unix time as residents read it, with the weekday that
 // people plan by: 3月20日（周五）18:00.
-func (t *Turn) date(unix int64) string {
-	tm := t.e.unixTime(unix)
-	return dayName(tm) + tm.Format("15:04")
-}
+func (t *Turn) date(unix int64) string { return DateTime(t.e.unixTime(unix)) }
+
+// DateTime formats tm as every screen and notice shows a time, with its
+// weekday: 3月20日（周五）18:00. The notifier uses it too.
+func DateTime(tm time.Time) string { return dayName(tm) + tm.Format("15:04") }
 
 // dayName formats a date with its weekday: 3月20日（周五）.
 func dayName(tm time.Time) string {

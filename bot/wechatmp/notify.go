@@ -15,6 +15,7 @@ import (
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
+	"github.com/linli-community/linli/bot"
 	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/templates"
 )
@@ -318,8 +319,16 @@ func (s *scan) render(name string, data any) string {
 	return strings.TrimSpace(out)
 }
 
+// date formats a time for a template message's field, without the
+// weekday (template fields are short).
 func (s *scan) date(unix int64) string {
 	return time.Unix(unix, 0).In(s.n.Location).Format("1月2日 15:04")
+}
+
+// dateText formats a time in a notice's text as the chat shows it, with
+// its weekday.
+func (s *scan) dateText(unix int64) string {
+	return bot.DateTime(time.Unix(unix, 0).In(s.n.Location))
 }
 
 func (s *scan) values(title, status, when, text string) map[string]string {
@@ -453,9 +462,9 @@ type proposalData struct {
 }
 
 func (s *scan) announce(p proposalRow) error {
-	d := proposalData{Kind: p.Kind, Title: p.Title, Start: s.date(p.VoteStart), End: s.date(p.VoteEnd), Started: p.Phase != "noticed"}
+	d := proposalData{Kind: p.Kind, Title: p.Title, Start: s.dateText(p.VoteStart), End: s.dateText(p.VoteEnd), Started: p.Phase != "noticed"}
 	text := s.render("wechat.notify.proposal", d)
-	nt := notice{KindProposal, text, s.values(p.Title, s.render("wechat.word.proposal", p.Kind), d.End, text)}
+	nt := notice{KindProposal, text, s.values(p.Title, s.render("wechat.word.proposal", p.Kind), s.date(p.VoteEnd), text)}
 	return s.eligible(p, func(u *user, _ *abci.MemberView) error {
 		s.deliver(u, nt)
 		return nil
@@ -463,9 +472,9 @@ func (s *scan) announce(p proposalRow) error {
 }
 
 func (s *scan) remind(p proposalRow) error {
-	d := proposalData{Kind: p.Kind, Title: p.Title, Start: s.date(p.VoteStart), End: s.date(p.VoteEnd), Started: true}
+	d := proposalData{Kind: p.Kind, Title: p.Title, Start: s.dateText(p.VoteStart), End: s.dateText(p.VoteEnd), Started: true}
 	text := s.render("wechat.notify.reminder", d)
-	nt := notice{KindReminder, text, s.values(p.Title, "未投票", d.End, text)}
+	nt := notice{KindReminder, text, s.values(p.Title, "未投票", s.date(p.VoteEnd), text)}
 	return s.eligible(p, func(u *user, m *abci.MemberView) error {
 		key := strconv.FormatUint(p.ID, 10) + "/" + m.Owner
 		voted, ok := s.ballots[key]

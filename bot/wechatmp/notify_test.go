@@ -13,6 +13,7 @@ import (
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
+	"github.com/linli-community/linli/bot"
 	"github.com/linli-community/linli/bot/wechatmp"
 	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/store"
@@ -208,7 +209,10 @@ func TestNotifications(t *testing.T) {
 	for _, u := range []string{"oOld", "oOther", "oOwner1", "oOwner2", "oTenant"} {
 		fallbacks = append(fallbacks, fallback(u)...)
 	}
-	check("NewPollToEveryBoundFollower", "新的投票：【中秋活动定在哪天】", []string{"oOld", "oOther", "oOwner1", "oOwner2", "oTenant"}, fallbacks...)
+	// The text gives the end with its weekday, as the chat does; the
+	// template field keeps the short form.
+	endText := bot.DateTime(time.Unix(t0+3*86400, 0).In(time.FixedZone("CST", 8*3600)))
+	check("NewPollToEveryBoundFollower", "新的投票：【中秋活动定在哪天】\n正在投票，"+endText+" 截止。", []string{"oOld", "oOther", "oOwner1", "oOwner2", "oTenant"}, fallbacks...)
 
 	scan()
 	check("NoNewBlockNothingSent", "", nil)
