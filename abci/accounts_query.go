@@ -279,28 +279,46 @@ type AccountStatement struct {
 	Lines           []StatementLine `json:"lines"`
 }
 
+// PeriodFigures are an account's opening balance, totals and closing
+// balance over a range of months.
+type PeriodFigures struct {
+	Opening, Income, Expense, TransferIn, TransferOut, Closing int64
+}
+
+// Period works out PeriodFigures for months from..to from an account's
+// monthly figures in month order (as accounts/ID answers them): the
+// opening is the first month's opening in the range, or the closing of the
+// last month before it. The statement query and the notice board both use
+// it, so a posted notice and the chain agree.
+func Period(months []AccountMonth, from, to int) PeriodFigures {
+	var p PeriodFigures
+	opened := false
+	for _, am := range months {
+		m, _ := ParseMonth(am.Month)
+		switch {
+		case m < from:
+			p.Opening = am.Closing
+		case m <= to:
+			if !opened {
+				p.Opening, opened = am.Opening, true
+			}
+			p.Income += am.Income
+			p.Expense += am.Expense
+			p.TransferIn += am.TransferIn
+			p.TransferOut += am.TransferOut
+		}
+	}
+	p.Closing = p.Opening + p.Income - p.Expense + p.TransferIn - p.TransferOut
+	return p
+}
+
 func statement(r reader, from, to int) AccountsStatement {
 	st := AccountsStatement{From: FormatMonth(from), To: FormatMonth(to), Start: MonthStart(from), End: MonthStart(NextMonth(to)),
 		Accounts: []AccountStatement{}}
 	for _, a := range ledgerAccounts(r) {
-		as := AccountStatement{Account: a.ID, Name: a.Name, MaintenanceFund: a.MaintenanceFund}
-		opened := false
-		for _, am := range accountMonths(r, a.ID) {
-			m, _ := ParseMonth(am.Month)
-			switch {
-			case m < from:
-				as.Opening = am.Closing
-			case m <= to:
-				if !opened {
-					as.Opening, opened = am.Opening, true
-				}
-				as.Income += am.Income
-				as.Expense += am.Expense
-				as.TransferIn += am.TransferIn
-				as.TransferOut += am.TransferOut
-			}
-		}
-		as.Closing = as.Opening + as.Income - as.Expense + as.TransferIn - as.TransferOut
+		p := Period(accountMonths(r, a.ID), from, to)
+		as := AccountStatement{Account: a.ID, Name: a.Name, MaintenanceFund: a.MaintenanceFund,
+			Opening: p.Opening, Income: p.Income, Expense: p.Expense, TransferIn: p.TransferIn, TransferOut: p.TransferOut, Closing: p.Closing}
 		as.Lines = postings(r, a.ID, from, to)
 		st.Accounts = append(st.Accounts, as)
 	}

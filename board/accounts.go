@@ -276,28 +276,11 @@ func (b *Board) accountsMonth(v *view, r *http.Request) (*response, error) {
 }
 
 // monthFigures is an account's opening, totals and closing for months
-// from..to, worked out from its monthly figures as the statement query
-// works them out.
+// from..to, worked out as the statement query works them out.
 func monthFigures(a accountWithMonths, from, to int) monthStatement {
-	ms := monthStatement{Account: a.ID, Name: a.Name}
-	opened := false
-	for _, am := range a.Months {
-		m, _ := abci.ParseMonth(am.Month)
-		switch {
-		case m < from:
-			ms.Opening = am.Closing
-		case m <= to:
-			if !opened {
-				ms.Opening, opened = am.Opening, true
-			}
-			ms.Income += am.Income
-			ms.Expense += am.Expense
-			ms.TransferIn += am.TransferIn
-			ms.TransferOut += am.TransferOut
-		}
-	}
-	ms.Closing = ms.Opening + ms.Income - ms.Expense + ms.TransferIn - ms.TransferOut
-	return ms
+	p := abci.Period(a.Months, from, to)
+	return monthStatement{Account: a.ID, Name: a.Name, Opening: p.Opening, Income: p.Income, Expense: p.Expense,
+		TransferIn: p.TransferIn, TransferOut: p.TransferOut, Closing: p.Closing}
 }
 
 func allEmpty(st []monthStatement) bool {
