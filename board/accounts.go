@@ -472,11 +472,7 @@ type decisionNotice struct {
 }
 
 func (b *Board) printDecision(v *view, r *http.Request) (*response, error) {
-	p, err := v.proposalByID(r)
-	if err != nil {
-		return nil, err
-	}
-	d, err := b.decision(v, p)
+	p, d, err := b.decisionOf(v, r)
 	if err != nil {
 		return nil, err
 	}

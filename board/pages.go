@@ -127,12 +127,19 @@ func (v *view) proposalByID(r *http.Request) (Proposal, error) {
 	return p, err
 }
 
-func (b *Board) proposal(v *view, r *http.Request) (*response, error) {
+// decisionOf is the proposal or poll the request's path names, with its
+// view.
+func (b *Board) decisionOf(v *view, r *http.Request) (Proposal, decisionView, error) {
 	p, err := v.proposalByID(r)
 	if err != nil {
-		return nil, err
+		return p, decisionView{}, err
 	}
 	d, err := b.decision(v, p)
+	return p, d, err
+}
+
+func (b *Board) proposal(v *view, r *http.Request) (*response, error) {
+	p, d, err := b.decisionOf(v, r)
 	if err != nil {
 		return nil, err
 	}
@@ -164,11 +171,7 @@ func rows(res *ProposalResult) []Row {
 }
 
 func (b *Board) rowsExport(v *view, r *http.Request) (*response, error) {
-	p, err := v.proposalByID(r)
-	if err != nil {
-		return nil, err
-	}
-	d, err := b.decision(v, p)
+	p, d, err := b.decisionOf(v, r)
 	if err != nil {
 		return nil, err
 	}
