@@ -253,14 +253,20 @@ func (t *Turn) decisionTimes(days int) (notice, start, end int64, err error) {
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	notice = t.now.Unix()
+	now := t.now.Unix()
 	// A whole hour reads better; a test chain's short notice keeps minutes.
 	round := int64(60)
 	if p.MinNotice >= day {
 		round = 3600
 	}
-	start = (notice + p.MinNotice + 60 + round - 1) / round * round
-	return notice, start, start + int64(days)*day, nil
+	start = (now + p.MinNotice + 60 + round - 1) / round * round
+	// Block time trails the wall clock (an idle chain's next block carries
+	// a time up to an empty-block interval old), and the chain records the
+	// notice at notice_at or its block time, whichever is later: a notice a
+	// minute back is noticed from the block that records it, where "now"
+	// could leave it a draft until a later block. Polls open a minute back
+	// for the same reason.
+	return now - 60, start, start + int64(days)*day, nil
 }
 
 func decisionAction(t *Turn, f *Frame) (*Action, error) {
