@@ -121,6 +121,18 @@ const (
 	// Binding and privacy, issue #18 (140-149).
 	CodeBindTriesBusy   Code = 140
 	CodeOutcomeMismatch Code = 141
+
+	// Proxies (委托投票), issue #14 (170-179).
+	CodeProxyNotFound        Code = 170
+	CodeProxyLimit           Code = 171
+	CodeOwnerNotFound        Code = 172
+	CodeAuthorisationMissing Code = 173
+	CodeNotRepresented       Code = 174
+	CodeAgentRefused         Code = 175
+	CodeProxyEnded           Code = 176
+	CodeOwnerVoted           Code = 177
+	CodeAgentCodeWrong       Code = 178
+	CodeProxyNotEligible     Code = 179
 )
 
 // codeNames gives each code a stable English name for logs and tests.
@@ -221,6 +233,17 @@ var codeNames = map[Code]string{
 	CodeValidatorBusy:           "validator_changed_this_block",
 	CodeBindTriesBusy:           "bind_tries_this_block",
 	CodeOutcomeMismatch:         "dispute_outcome_mismatch",
+
+	CodeProxyNotFound:        "proxy_not_found",
+	CodeProxyLimit:           "proxy_limit",
+	CodeOwnerNotFound:        "owner_not_found",
+	CodeAuthorisationMissing: "proxy_authorisation_missing",
+	CodeNotRepresented:       "not_represented",
+	CodeAgentRefused:         "agent_only_votes",
+	CodeProxyEnded:           "proxy_ended",
+	CodeOwnerVoted:           "owner_voted_in_person",
+	CodeAgentCodeWrong:       "agent_code_wrong",
+	CodeProxyNotEligible:     "proxy_not_eligible",
 }
 
 // String returns the code's stable name.

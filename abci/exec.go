@@ -167,6 +167,9 @@ func execTx(parent *cache, chainID string, height, blockTime int64, checking boo
 // apply dispatches a body to its handler. Each handler validates against
 // state and applies in one pass, for CheckTx and FinalizeBlock alike.
 func apply(ctx *Context, body tx.Body) error {
+	if err := agentMay(ctx, body); err != nil {
+		return err
+	}
 	switch b := body.(type) {
 	case *tx.UnitRegister:
 		return execUnitRegister(ctx, b)
@@ -250,6 +253,12 @@ func apply(ctx *Context, body tx.Body) error {
 		return execEntryReverse(ctx, b)
 	case *tx.EntryWithdraw:
 		return execEntryWithdraw(ctx, b)
+	case *tx.ProxyAppoint:
+		return execProxyAppoint(ctx, b)
+	case *tx.ProxyRevoke:
+		return execProxyRevoke(ctx, b)
+	case *tx.ProxyAccept:
+		return execProxyAccept(ctx, b)
 	}
 	// tx.Decode only returns known types, so this is a programming error
 	// that must not split nodes: every node rejects the same way.

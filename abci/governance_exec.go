@@ -146,6 +146,9 @@ func execVoteCast(ctx *Context, b *tx.VoteCast) error {
 	if len(b.Choices) > 1 && !p.Multi {
 		return reject(CodeBadChoice, "proposal %d takes one choice", p.ID)
 	}
+	if b.Owner != "" && !speaksFor(ctx.st, ctx.Signer, b.Owner) {
+		return castProxyBallot(ctx, p, b)
+	}
 	m, ok := get[Member](ctx.st, keyMember(ctx.Signer))
 	if !ok {
 		return reject(CodeNotMember, "signer is not bound to a unit")

@@ -26,6 +26,7 @@ import (
 //	announcements..., proposals/ID/comments, repairs..., disputes..., points...
 //	                      community life (see queryCommunity)
 //	accounts...           the community's accounts and entries (see queryAccounts)
+//	proxies..., proxy/ID  owners' proxy appointments (see queryProxies)
 //
 // CometBFT calls it for the abci_query RPC. Every answer comes from one
 // committed height, the one it reports, however many blocks commit while
@@ -82,6 +83,8 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 		v, err = queryGovernance(r, parts, blockTime)
 	case parts[0] == "accounts":
 		v, err = queryAccounts(r, parts)
+	case parts[0] == "proxies" || parts[0] == "proxy":
+		v, err = queryProxies(r, parts, blockTime)
 	default:
 		err = reject(CodeQueryBad, "unknown query path %q", req.Path)
 	}
@@ -162,6 +165,9 @@ type MemberView struct {
 	Unit     string     `json:"unit"`
 	Relation string     `json:"relation"`
 	Owner    string     `json:"owner"`
+	// Agent is set for an outsider who accepted an agent code: it may
+	// only vote for the owners it represents (proxies/by/ADDR).
+	Agent bool `json:"agent"`
 }
 
 func queryMember(r reader, a tx.Address) (any, *Error) {
@@ -180,7 +186,8 @@ func queryMember(r reader, a tx.Address) (any, *Error) {
 		u, _ := get[Unit](r, keyUnit(m.Unit))
 		v.Unit, v.Relation, v.Owner = m.Unit, m.Relation, u.Owner
 	}
-	if !hasAcct && !bound && len(v.Roles) == 0 {
+	v.Agent = has(r, keyAgent(a))
+	if !hasAcct && !bound && len(v.Roles) == 0 && !v.Agent {
 		return nil, reject(CodeQueryNotFound, "address %s is unknown", a)
 	}
 	return v, nil

@@ -79,6 +79,11 @@ type Params struct {
 	// starts at 0 (every expense from it is approved). Admins change an
 	// account's threshold with account.threshold.
 	AccountThreshold int64 `json:"account_threshold"`
+
+	// MaxProxies is how many owners one person may represent as proxy at
+	// a time (1-100), so that votes cannot be gathered in a few hands.
+	// Owners, tenants and agents from outside count alike.
+	MaxProxies int64 `json:"max_proxies"`
 }
 
 // DefaultParams returns the parameters a new chain starts with.
@@ -90,6 +95,7 @@ func DefaultParams() Params {
 		ParkingOwnerPriority: true,
 		PointsVote:           1, PointsShare: 2, PointsBookingDone: 1, PointsRepairConfirmed: 1,
 		AccountApprovals: 2, AccountThreshold: 500_000,
+		MaxProxies: 5,
 	}
 }
 
@@ -108,6 +114,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("account_approvals must be 1-20, got %d", p.AccountApprovals)
 	case p.AccountThreshold < 0 || p.AccountThreshold > tx.MaxAmount:
 		return fmt.Errorf("account_threshold must be 0-%d fen, got %d", int64(tx.MaxAmount), p.AccountThreshold)
+	case p.MaxProxies < 1 || p.MaxProxies > 100:
+		return fmt.Errorf("max_proxies must be 1-100, got %d", p.MaxProxies)
 	}
 	return nil
 }

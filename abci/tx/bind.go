@@ -88,6 +88,12 @@ func BindProofMessage(chainID, unit, relation, salt string, signer Address) []by
 // VerifyBindProof reports whether proof (hex) is the signature of the
 // code behind v over BindProofMessage. It is cheap: one ed25519 check.
 func VerifyBindProof(v BindVerifier, chainID, unit, relation string, signer Address, proof string) bool {
+	return verifyCodeSignature(v, BindProofMessage(chainID, unit, relation, v.Salt, signer), proof)
+}
+
+// verifyCodeSignature reports whether proof (hex) is the signature over msg
+// of the code key whose public key v records.
+func verifyCodeSignature(v BindVerifier, msg []byte, proof string) bool {
 	pub, err := hex.DecodeString(v.PublicKey)
 	if err != nil || len(pub) != ed25519.PublicKeySize {
 		return false
@@ -96,7 +102,7 @@ func VerifyBindProof(v BindVerifier, chainID, unit, relation string, signer Addr
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return false
 	}
-	return ed25519.Verify(pub, BindProofMessage(chainID, unit, relation, v.Salt, signer), sig)
+	return ed25519.Verify(pub, msg, sig)
 }
 
 // NormalizeBindCode returns code without the spaces and '-' people type

@@ -153,6 +153,12 @@ func NewBody(t Type) Body {
 		return new(EntryReverse)
 	case TypeEntryWithdraw:
 		return new(EntryWithdraw)
+	case TypeProxyAppoint:
+		return new(ProxyAppoint)
+	case TypeProxyRevoke:
+		return new(ProxyRevoke)
+	case TypeProxyAccept:
+		return new(ProxyAccept)
 	}
 	return nil
 }
@@ -169,6 +175,7 @@ func Types() []Type {
 		TypeValidatorUpdate,
 		TypeAccountOpen, TypeAccountThreshold, TypeEntryRecord, TypeEntryApprove, TypeEntryReverse, TypeEntryWithdraw,
 		TypeBindCodeBatch,
+		TypeProxyAppoint, TypeProxyRevoke, TypeProxyAccept,
 	}
 }
 

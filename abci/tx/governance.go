@@ -146,9 +146,13 @@ func (b *PollOpen) Validate() error {
 // ballot of the owner the signer is bound to, with exactly one choice
 // (DecisionOptionYes, No or Abs); on a poll it is the signer's own vote,
 // with one choice or, on a multi-select poll, several.
+//
+// Owner is set when a proxy votes for one of the owners who appointed
+// them (ProxyAppoint): the ballot is then that owner's, cast by proxy.
 type VoteCast struct {
 	Proposal uint64 `json:"proposal"`
 	Choices  []int  `json:"choices"`
+	Owner    string `json:"owner,omitempty"`
 }
 
 func (*VoteCast) Type() Type { return TypeVoteCast }
@@ -156,6 +160,9 @@ func (*VoteCast) Type() Type { return TypeVoteCast }
 func (b *VoteCast) Validate() error {
 	if b.Proposal == 0 {
 		return fieldErr("proposal", "is required")
+	}
+	if b.Owner != "" && !ValidOwnerLabel(b.Owner) {
+		return fieldErr("owner", "is not an owner label")
 	}
 	if len(b.Choices) == 0 || len(b.Choices) > MaxPollOptions {
 		return fieldErr("choices", "must list 1-%d options", MaxPollOptions)

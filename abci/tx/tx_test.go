@@ -67,6 +67,10 @@ func sampleBodies() []tx.Body {
 			tx.NewBindCodeVerifier("3-501", "12345678", make([]byte, tx.BindCodeSaltSize)),
 			tx.NewBindCodeVerifier("3-502", "87654321", make([]byte, tx.BindCodeSaltSize)),
 		}},
+		&tx.ProxyAppoint{Proxy: tx.ProxyRef{Agent: &tx.BindVerifier{Salt: strings.Repeat("00", tx.BindCodeSaltSize), PublicKey: strings.Repeat("ab", ed25519.PublicKeySize)}},
+			Until: 1_800_000_000, Owner: "O-7", AuthorisationSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		&tx.ProxyRevoke{ID: 1},
+		&tx.ProxyAccept{ID: 1, Proof: strings.Repeat("5a", ed25519.SignatureSize)},
 	}
 }
 
