@@ -10,13 +10,52 @@ import (
 )
 
 // Ballot is an owner's current vote on a decision. A later ballot replaces
-// it until voting closes.
+// it until voting closes, as BallotReplaces decides.
 type Ballot struct {
 	Owner  string     `json:"owner"`
 	Choice int        `json:"choice"`
 	Member tx.Address `json:"member"`
 	TxHash string     `json:"tx_hash"`
 	Height int64      `json:"height"`
+	// Channel is how the ballot came: ChannelChat, ChannelPaper or
+	// ChannelProxy. Ballots recorded before channels existed have none
+	// and came from chat (see Via).
+	Channel string `json:"channel"`
+}
+
+// Ballot channels.
+const (
+	ChannelChat  = "chat"  // cast by a member bound to the owner
+	ChannelPaper = "paper" // a paper sheet entered by two scrutineers
+	ChannelProxy = "proxy" // cast by an agent the owner appointed
+)
+
+// Via is the ballot's channel, chat for ballots older than channels.
+func (b Ballot) Via() string {
+	if b.Channel == "" {
+		return ChannelChat
+	}
+	return b.Channel
+}
+
+// BallotReplaces decides whether next, a new ballot for an owner, replaces
+// cur, that owner's current one. The owner's own ballot (chat or paper)
+// always replaces a proxy's, and a proxy's never replaces the owner's
+// own, whatever the order; otherwise the latest counts. A ballot's time is
+// the block that records it, which for a paper ballot is the second
+// scrutineer's entry, so the one applied later is the latest.
+func BallotReplaces(cur, next Ballot) bool {
+	return next.Via() != ChannelProxy || cur.Via() == ChannelProxy
+}
+
+// putBallot records next as the owner's ballot on decision id unless
+// the current one prevails (BallotReplaces); it reports whether it did.
+func putBallot(ctx *Context, id uint64, next Ballot) bool {
+	if cur, ok := get[Ballot](ctx.st, keyBallot(id, next.Owner)); ok && !BallotReplaces(cur, next) {
+		return false
+	}
+	put(ctx.st, keyBallot(id, next.Owner), next)
+	return true
 }
 
 // PollVote is a member's current vote on a poll.
@@ -175,7 +214,7 @@ func execVoteCast(ctx *Context, b *tx.VoteCast) error {
 	if !inBuildings(p.Buildings, unit.Building) && !ownerInElectorate(ctx.st, unit.Owner, p.Buildings) {
 		return reject(CodeNotInElectorate, "owner %s has no unit in the electorate of %d", unit.Owner, p.ID)
 	}
-	put(ctx.st, keyBallot(p.ID, unit.Owner), Ballot{Owner: unit.Owner, Choice: b.Choices[0], Member: ctx.Signer, TxHash: ctx.TxHash, Height: ctx.Height})
+	putBallot(ctx, p.ID, Ballot{Owner: unit.Owner, Choice: b.Choices[0], Member: ctx.Signer, TxHash: ctx.TxHash, Height: ctx.Height, Channel: ChannelChat})
 	// The event names the owner, not the choice: how someone voted is
 	// published with the result, after voting closes.
 	ctx.emit("vote.cast", "proposal", id, "owner", unit.Owner)

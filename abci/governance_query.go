@@ -92,6 +92,11 @@ type Turnout struct {
 	HeadsTotal int64  `json:"heads_total"`
 	AreaVoted  int64  `json:"area_voted"`
 	AreaTotal  int64  `json:"area_total"`
+	// MissingHeads and MissingArea (0.01 m²) are what participation still
+	// lacks to reach two thirds of the heads and of the area; 0 once
+	// reached, and on polls.
+	MissingHeads int64 `json:"missing_heads"`
+	MissingArea  int64 `json:"missing_area"`
 }
 
 func turnout(r reader, p Proposal) Turnout {
@@ -108,5 +113,6 @@ func turnout(r reader, p Proposal) Turnout {
 			t.AreaVoted += e.ownerArea(owner)
 		}
 	}
+	t.MissingHeads, t.MissingArea = QuorumShort(t.HeadsVoted, t.HeadsTotal), QuorumShort(t.AreaVoted, t.AreaTotal)
 	return t
 }

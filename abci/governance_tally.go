@@ -76,6 +76,9 @@ type ResultRow struct {
 	Choice string `json:"choice"`
 	TxHash string `json:"tx_hash"`
 	Height int64  `json:"height"`
+	// Channel is the counted ballot's channel (chat, paper, proxy);
+	// empty when the owner did not vote and on polls.
+	Channel string `json:"channel"`
 }
 
 func keyResult(id uint64) string              { return fmt.Sprintf("result/%020d", id) }
@@ -115,6 +118,13 @@ func electorate(r reader, buildings []string) electorateSet {
 	}
 	sort.Strings(e.Order)
 	return e
+}
+
+// QuorumShort is how much of total is still missing for voted to reach
+// two thirds of it (Civil Code §278's participation, bound included):
+// ⌈2·total/3⌉ − voted, or 0 once reached. Exact in integers.
+func QuorumShort(voted, total int64) int64 {
+	return max(0, (2*total+2)/3-voted)
 }
 
 func (e electorateSet) ownerArea(owner string) int64 {
@@ -206,7 +216,7 @@ func tallyDecision(ctx *Context, p Proposal) (Tally, []OptionCount) {
 		for _, u := range e.Owners[owner] {
 			row := ResultRow{Unit: u.Unit, Building: u.Building, Area: u.Area, Owner: owner}
 			if voted {
-				row.Choice, row.TxHash, row.Height = p.Options[bl.Choice], bl.TxHash, bl.Height
+				row.Choice, row.TxHash, row.Height, row.Channel = p.Options[bl.Choice], bl.TxHash, bl.Height, bl.Via()
 			}
 			put(ctx.st, keyResultRow(p.ID, u.Unit), row)
 		}

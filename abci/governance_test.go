@@ -160,10 +160,13 @@ func TestDecisionLifecycle(t *testing.T) {
 		if row.Choice != wantChoice {
 			t.Errorf("row %+v: choice %q, want %q", row, row.Choice, wantChoice)
 		}
+		if wantChannel := map[bool]string{true: abci.ChannelChat}[wantChoice != ""]; row.Channel != wantChannel {
+			t.Errorf("row %+v: channel %q, want %q", row, row.Channel, wantChannel)
+		}
 	}
 	var ballot abci.Ballot
 	c.query("ballots/1/O-1", &ballot)
-	if ballot.Member != addr(key("w2")) || ballot.Choice != tx.DecisionOptionYes || len(ballot.TxHash) != 64 {
+	if ballot.Member != addr(key("w2")) || ballot.Choice != tx.DecisionOptionYes || len(ballot.TxHash) != 64 || ballot.Channel != abci.ChannelChat {
 		t.Errorf("O-1's ballot = %+v, want w2's 同意 with its tx hash", ballot)
 	}
 }

@@ -186,6 +186,15 @@ func figuresMatch(t *testing.T, w *world) {
 			t.Errorf("/decisions/1 lacks %q", want)
 		}
 	}
+	var t3 abci.Turnout
+	w.query(t, "proposals/3/turnout", &t3)
+	if t3.MissingHeads == 0 || t3.MissingArea == 0 {
+		t.Fatalf("decision 3 has reached quorum already: %+v", t3)
+	}
+	_, _, live := w.get(t, "/decisions/3")
+	if want := "还差 " + itoa(t3.MissingHeads) + " 户、" + board.Area(t3.MissingArea) + " 达到三分之二"; !strings.Contains(live, want) {
+		t.Errorf("/decisions/3 lacks %q", want)
+	}
 	_, _, body := w.get(t, "/decisions/1/rows.csv")
 	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
 	if err != nil {
@@ -196,7 +205,7 @@ func figuresMatch(t *testing.T, w *world) {
 	}
 	for i, r := range res.Rows {
 		got := recs[i+1]
-		if got[0] != r.Unit || got[3] != r.Owner || got[4] != r.Choice || got[6] != r.TxHash {
+		if got[0] != r.Unit || got[3] != r.Owner || got[4] != r.Choice || got[6] != r.TxHash || got[7] != r.Channel {
 			t.Errorf("row %d: %q, result %+v", i, got, r)
 		}
 	}

@@ -154,14 +154,16 @@ type Row struct {
 	AreaM2   string `json:"area_m2,omitempty"`
 	Owner    string `json:"owner,omitempty"`
 	Choice   string `json:"choice"`
-	Height   int64  `json:"height,omitempty"`
-	TxHash   string `json:"tx_hash,omitempty"`
+	// Channel is how the counted ballot came: chat, paper or proxy.
+	Channel string `json:"channel,omitempty"`
+	Height  int64  `json:"height,omitempty"`
+	TxHash  string `json:"tx_hash,omitempty"`
 }
 
 func rows(res *ProposalResult) []Row {
 	out := make([]Row, 0, len(res.Rows))
 	for _, r := range res.Rows {
-		row := Row{Unit: r.Unit, Building: r.Building, Owner: r.Owner, Choice: r.Choice, Height: r.Height, TxHash: r.TxHash}
+		row := Row{Unit: r.Unit, Building: r.Building, Owner: r.Owner, Choice: r.Choice, Channel: r.Channel, Height: r.Height, TxHash: r.TxHash}
 		if r.Area > 0 {
 			row.AreaM2 = strings.TrimSuffix(area(r.Area), " m²")
 		}
@@ -183,9 +185,9 @@ func (b *Board) rowsExport(v *view, r *http.Request) (*response, error) {
 	if strings.HasSuffix(r.URL.Path, ".json") {
 		return jsonExport(name, rs)
 	}
-	return csvExport(name, []string{"unit", "building", "area_m2", "owner", "choice", "height", "tx_hash"}, len(rs), func(i int) []string {
+	return csvExport(name, []string{"unit", "building", "area_m2", "owner", "choice", "height", "tx_hash", "channel"}, len(rs), func(i int) []string {
 		x := rs[i]
-		return []string{x.Unit, x.Building, x.AreaM2, x.Owner, x.Choice, height(x.Height), x.TxHash}
+		return []string{x.Unit, x.Building, x.AreaM2, x.Owner, x.Choice, height(x.Height), x.TxHash, x.Channel}
 	})
 }
 

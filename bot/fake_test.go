@@ -165,7 +165,7 @@ func newFixture(t *testing.T) *fixture {
 	f.l.set("proposals/1", proposalView{dec, phaseVoting})
 	f.l.set("proposals/2", proposalView{poll, phaseVoting})
 	f.l.set("proposals/3", proposalView{closed, phaseClosed})
-	f.l.set("proposals/1/turnout", abci.Turnout{Proposal: 1, HeadsVoted: 40, HeadsTotal: 118, AreaVoted: 380000, AreaTotal: 1100000})
+	f.l.set("proposals/1/turnout", abci.Turnout{Proposal: 1, HeadsVoted: 40, HeadsTotal: 118, AreaVoted: 380000, AreaTotal: 1100000, MissingHeads: 39, MissingArea: 353334})
 	f.l.set("proposals/2/turnout", abci.Turnout{Proposal: 2, HeadsVoted: 12})
 	f.l.set("proposals/3/result", abci.Result{Proposal: 3, Kind: abci.KindDecision, Class: tx.ClassOrdinary, Outcome: abci.OutcomePassed,
 		Tally:  &abci.Tally{ATot: 1100000, NTot: 118, AP: 900000, NP: 95, AY: 700000, NY: 80},

@@ -202,6 +202,10 @@ type turnoutData struct {
 	Heads      int64
 	HeadsTotal int64
 	AreaPct    string
+	// MissingHeads and MissingArea are what participation still lacks for
+	// two thirds; zero and empty once reached.
+	MissingHeads int64
+	MissingArea  string
 }
 
 type countData struct {
@@ -286,9 +290,17 @@ func (t *Turn) turnout(p proposalView) (*turnoutData, error) {
 	if _, err := t.query(fmt.Sprintf("proposals/%d/turnout", p.ID), &tu); err != nil {
 		return nil, err
 	}
-	return &turnoutData{Decision: p.Kind == abci.KindDecision, Heads: tu.HeadsVoted, HeadsTotal: tu.HeadsTotal,
-		AreaPct: percent(tu.AreaVoted, tu.AreaTotal)}, nil
+	d := &turnoutData{Decision: p.Kind == abci.KindDecision, Heads: tu.HeadsVoted, HeadsTotal: tu.HeadsTotal,
+		AreaPct: percent(tu.AreaVoted, tu.AreaTotal), MissingHeads: tu.MissingHeads}
+	if tu.MissingArea > 0 {
+		d.MissingArea = areaGrouped(tu.MissingArea)
+	}
+	return d, nil
 }
+
+// areaGrouped formats 0.01 m² as square metres with thousands
+// separators, as in "1,234.56 m²".
+func areaGrouped(a int64) string { return yuan(a) + " m²" }
 
 // percent is a/b as a whole percentage, rounded down.
 func percent(a, b int64) string {
