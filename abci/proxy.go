@@ -331,21 +331,16 @@ func castProxyBallot(ctx *Context, d Proposal, b *tx.VoteCast) error {
 	if !ownerInElectorate(ctx.st, b.Owner, d.Buildings) {
 		return reject(CodeNotInElectorate, "owner %s has no unit in the electorate of %d", b.Owner, d.ID)
 	}
-	bl := Ballot{Owner: b.Owner, Choice: b.Choices[0], Member: ctx.Signer, TxHash: ctx.TxHash, Height: ctx.Height}
-	if old, ok := get[Ballot](ctx.st, keyBallot(d.ID, b.Owner)); ok && !proxyBallotReplaces(ctx.st, old) {
+	bl := Ballot{Owner: b.Owner, Choice: b.Choices[0], Member: ctx.Signer, TxHash: ctx.TxHash, Height: ctx.Height, Channel: ChannelProxy}
+	// A proxy's ballot that would not count is refused, so the proxy
+	// learns that the owner voted in person.
+	if !putBallot(ctx, d.ID, bl) {
 		return reject(CodeOwnerVoted, "owner %s voted in person on %d", b.Owner, d.ID)
 	}
-	put(ctx.st, keyBallot(d.ID, b.Owner), bl)
 	put(ctx.st, keyProxyBallot(p.ID, d.ID), proxyBallot{TxHash: ctx.TxHash})
 	p.Votes++
 	p.LastProposal, p.LastChoice, p.LastHeight = d.ID, bl.Choice, ctx.Height
 	put(ctx.st, keyProxy(p.ID), p)
 	ctx.emit("vote.cast", "proposal", strconv.FormatUint(d.ID, 10), "owner", b.Owner, "proxy", strconv.FormatUint(p.ID, 10))
 	return nil
-}
-
-// proxyBallotReplaces reports whether a proxy's ballot may replace old:
-// only when old was itself cast by a proxy, not by the owner in person.
-func proxyBallotReplaces(r reader, old Ballot) bool {
-	return !speaksFor(r, old.Member, old.Owner)
 }

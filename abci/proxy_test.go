@@ -138,8 +138,9 @@ func TestProxyVotesForTwoOwners(t *testing.T) {
 	}
 	for _, row := range result.Rows {
 		wantChoice := map[string]string{"O-1": "同意", "O-2": "反对", "O-3": "", "developer": "同意"}[row.Owner]
-		if row.Choice != wantChoice {
-			t.Errorf("row %+v: choice %q, want %q", row, row.Choice, wantChoice)
+		wantChannel := map[string]string{"O-1": abci.ChannelChat, "O-2": abci.ChannelProxy, "O-3": "", "developer": abci.ChannelProxy}[row.Owner]
+		if row.Choice != wantChoice || row.Channel != wantChannel {
+			t.Errorf("row %+v: choice %q via %q, want %q via %q", row, row.Choice, row.Channel, wantChoice, wantChannel)
 		}
 	}
 	// The decision closed: the proposal-scoped appointment is no longer

@@ -19,7 +19,13 @@ import (
 // When the chain has no code for the unit and relation, the bind gets a
 // proof that cannot verify, and the chain's answer (unit_not_found,
 // bind_code_missing) reaches the caller as for any refused tx.
+//
+// A proxy.accept that carries an agent code is proved the same way, for
+// the code its appointment (proxy/ID) records.
 func (c *Client) ProveBind(ctx context.Context, chainID string, signer tx.Address, body tx.Body) (tx.Body, error) {
+	if a, ok := body.(*tx.ProxyAccept); ok && a.Code != "" {
+		return c.proveAgent(ctx, chainID, signer, a)
+	}
 	b, ok := body.(*tx.MemberBind)
 	if !ok || b.Code == "" {
 		return body, nil
@@ -48,4 +54,24 @@ func (c *Client) ProveBind(ctx context.Context, chainID string, signer tx.Addres
 		}
 	}
 	return noProof, nil
+}
+
+// proveAgent proves an agent code for its appointment's salt. An
+// appointment without a code (unknown, or already accepted) gets a proof
+// that cannot verify, and the chain says why.
+func (c *Client) proveAgent(ctx context.Context, chainID string, signer tx.Address, a *tx.ProxyAccept) (tx.Body, error) {
+	path := fmt.Sprintf("proxy/%d", a.ID)
+	res, err := c.Query(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	var p abci.AppointmentView
+	found, err := res.Decode(path, &p)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read the agent code of appointment %d: %w", a.ID, err)
+	}
+	if !found || p.Code.Salt == "" {
+		return &tx.ProxyAccept{ID: a.ID, Proof: strings.Repeat("00", 64)}, nil
+	}
+	return a.Prove(chainID, signer, p.Code.Salt), nil
 }
