@@ -59,6 +59,9 @@ type actionExtra struct {
 	// Secret is shown once with the receipt (a new binding code) and never
 	// stored.
 	Secret string
+	// AgentUnit, when set, says Secret is an agent code for the owner of
+	// this unit (the unit the agent names to accept it).
+	AgentUnit string
 	// After is a template said after the receipt.
 	After string
 	// AfterEvents, when set, picks a template to say after the receipt
@@ -73,6 +76,14 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{build: buildVote}
 	case "bind":
 		return &actionKind{build: buildBind}
+	case "proxy":
+		return &actionKind{build: buildProxy}
+	case "proxyrevoke":
+		return &actionKind{build: buildProxyRevoke}
+	case "agent":
+		return &actionKind{build: buildAgent}
+	case "proxyvote":
+		return &actionKind{build: buildProxyVote}
 	case "poll":
 		return &actionKind{roles: admin, build: buildPoll}
 	case "decision":
@@ -135,7 +146,9 @@ type receiptData struct {
 	Hash   string
 	Check  string
 	Secret string
-	Ballot bool
+	// AgentUnit says Secret is an agent code, accepted by naming this unit.
+	AgentUnit string
+	Ballot    bool
 	// Link is the receipt's page on the notice board, when the engine
 	// knows the board's public address.
 	Link string
@@ -203,6 +216,9 @@ func (t *Turn) execute(f *Frame) error {
 		// question and may send the right one at once.
 		return t.bindWrong(a)
 	}
+	if r.Code == uint32(abci.CodeAgentCodeWrong) && a.Kind == "agent" {
+		return t.agentWrong()
+	}
 	t.leaveAction()
 	t.sayOutcome(r, what, extra)
 	return nil
@@ -226,7 +242,7 @@ func (t *Turn) sayOutcome(r ledger.Receipt, what string, extra *actionExtra) {
 		d.Link = strings.TrimSuffix(t.e.BoardURL, "/") + "/tx/" + r.Hash
 	}
 	if extra != nil {
-		d.Check, d.Secret, d.Ballot = extra.Check, extra.Secret, extra.Ballot
+		d.Check, d.Secret, d.Ballot, d.AgentUnit = extra.Check, extra.Secret, extra.Ballot, extra.AgentUnit
 		if extra.Secret != "" {
 			t.secrets = append(t.secrets, extra.Secret)
 		}

@@ -36,7 +36,7 @@ func (m *Mux) Handler(word string) (Handler, bool) {
 }
 
 // DefaultMux returns a Mux with linli's command words: 菜单, 返回, 投票,
-// 账目, 共享, 公告, 回执, 积分, 绑定, 帮助, 我的, 报修 and 管理. Words that
+// 账目, 共享, 公告, 回执, 积分, 绑定, 帮助, 我的, 报修, 管理, 委托 and 代理. Words that
 // only mean something on a screen (同意, 确认, 全文…) are left to the
 // screen.
 func DefaultMux() *Mux {
@@ -54,5 +54,7 @@ func DefaultMux() *Mux {
 	m.HandleFunc("帮助", func(t *Turn) error { return t.Open(Frame{Screen: "help"}) })
 	m.HandleFunc("绑定", serveBind)
 	m.HandleFunc("管理", serveAdmin)
+	m.HandleFunc("委托", serveProxy)
+	m.HandleFunc("代理", serveAgent)
 	return m
 }

@@ -153,6 +153,8 @@ var commandWords = map[string]string{
 	"我的": "我的",
 	"报修": "报修", "建议": "报修", "报修建议": "报修",
 	"管理": "管理",
+	"委托": "委托", "委托投票": "委托", "找人代投": "委托",
+	"代理": "代理", "代理投票": "代理",
 	"全文": "全文", "详情": "全文",
 	"同意": "同意", "赞成": "同意", "支持": "同意",
 	"反对": "反对", "不同意": "反对", "不赞成": "反对",
@@ -208,7 +210,7 @@ func signed(s string) bool {
 }
 
 // argCommands take arguments on the same line.
-var argCommands = []string{"绑定", "管理"}
+var argCommands = []string{"绑定", "管理", "代理"}
 
 // normalize returns the text without control and zero-width characters,
 // twice: as written, and normalised for matching, rune for rune (so an

@@ -90,6 +90,16 @@ func screenFor(name string) *screen {
 		return &screen{show: showPoints, input: menuInput(chooseOpen)}
 	case "bind":
 		return &screen{show: showBind, input: bindInput, stepBack: bindStepBack, freeText: true, dialogue: true}
+	case "proxy":
+		return &screen{show: showProxies, input: menuInput(chooseProxies)}
+	case "form.proxy":
+		return &screen{show: showProxyForm, input: proxyFormInput, stepBack: proxyFormStepBack, freeText: true, dialogue: true}
+	case "agent":
+		return &screen{show: showAgent, input: agentInput, stepBack: agentStepBack, freeText: true, dialogue: true}
+	case "proxy.owners":
+		return &screen{show: showRepresented, input: menuInput(chooseRepresented)}
+	case "proxy.ballot":
+		return &screen{show: showProxyBallot, input: proxyBallotInput, dialogue: true}
 	case "admin":
 		return &screen{show: showAdmin, input: menuInput(chooseAdmin)}
 	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger",
@@ -140,6 +150,12 @@ func showHome(t *Turn, f *Frame) error {
 	m, err := t.Member()
 	if err != nil {
 		return err
+	}
+	if m.Agent && m.Unit == "" {
+		// An agent sees only the votes.
+		f.Choices = []string{"votes", "", "", "", "", "", "", "", "help"}
+		t.say("bot.agent.home", struct{ Community string }{t.community()})
+		return nil
 	}
 	d := homeData{Community: t.community(), Bound: m.Unit != "", Unit: m.Unit, Relation: m.Relation,
 		Admin: hasRole(m, tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator)}

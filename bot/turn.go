@@ -118,6 +118,15 @@ func (t *Turn) dispatch() error {
 	}
 	if in.Kind == KindCommand {
 		if h, ok := t.e.Mux.Handler(in.Cmd); ok {
+			if !agentWords[in.Cmd] {
+				// An owner's agent sees only the votes.
+				if m, err := t.Member(); err != nil {
+					return err
+				} else if m.Agent && m.Unit == "" {
+					t.say("bot.agent.only", nil)
+					return nil
+				}
+			}
 			return h.ServeChat(t)
 		}
 	}

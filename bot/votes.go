@@ -194,6 +194,13 @@ type itemData struct {
 	// Cancel is the digit an admin cancels with, while voting has not
 	// started.
 	Cancel int
+	// Proxy is the digit that lists the ProxyOwners owners the user votes
+	// for by proxy; Agent says the user may vote only for them.
+	Proxy       int
+	ProxyOwners int
+	Agent       bool
+	// MineByProxy says the owner's ballot (Mine) was cast by their proxy.
+	MineByProxy bool
 }
 
 // turnoutData is participation while voting runs: who has voted, never how.
@@ -261,6 +268,9 @@ func showItem(t *Turn, f *Frame) error {
 			f.Choices = append(f.Choices, "opt")
 		}
 		if d.Mine, err = t.myBallot(p); err != nil {
+			return err
+		}
+		if err := t.offerProxyVotes(p, f, &d); err != nil {
 			return err
 		}
 	}
@@ -399,6 +409,8 @@ func itemInput(t *Turn, f *Frame) error {
 		switch f.Choices[in.Nums[0]-1] {
 		case "comments":
 			return t.openComments(tx.CommentOnProposal, p.ID)
+		case "proxy":
+			return t.Open(Frame{Screen: "proxy.owners", ID: p.ID})
 		case "cancel":
 			return t.startForm("form.cancel", map[string]string{"proposal": strconv.FormatUint(p.ID, 10), "title": p.Title})
 		}
