@@ -42,6 +42,9 @@ var templateSamples = map[string][]any{
 		map[string]any{"Title": "电钻", "Request": true},
 		map[string]any{"Title": "车位", "Status": "declined", "Reason": "那天要用", "Request": false},
 	},
+	"wechat.notify.proxy.voted": {map[string]any{"Title": "更换3栋电梯", "Choice": "同意", "Who": "3-601 租户"}, map[string]any{"Title": "更换3栋电梯", "Choice": "反对", "Who": ""}},
+	"wechat.notify.proxy.appointed": {map[string]any{"Title": "更换3栋电梯", "Who": "3-601 租户"},
+		map[string]any{"Title": "", "Until": "6月30日", "Who": ""}},
 	"wechat.notify.meeting": {abci.Meeting{ID: "ab12", Topic: "改选业主委员会", Owners: 24, Area: 220000, Due: true}},
 	"wechat.notify.dispute": {
 		struct{ Topic, Event string }{"楼上漏水", "opened"}, struct{ Topic, Event string }{"楼上漏水", "waiting"},
