@@ -13,7 +13,7 @@ import (
 // a date in China time for any of them, wherever it appears in the body.
 var timeFields = map[string]bool{
 	"notice_at": true, "vote_start": true, "vote_end": true, "expires_at": true,
-	"start": true, "end": true,
+	"start": true, "end": true, "until": true,
 }
 
 // dateForms are the ways a committee member writes a time: 2026-12-20

@@ -71,6 +71,7 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.p2p, "p2p", node.DefaultP2PListen, "CometBFT P2P listen address")
 	minNotice := fs.Duration("min-notice", 15*24*time.Hour, "shortest notice before voting on an owners' decision opens (a chain parameter; seconds are fine for a test chain)")
 	minVoting := fs.Duration("min-voting", 24*time.Hour, "shortest voting time of an owners' decision (a chain parameter; a drill community can use minutes)")
+	maxProxies := fs.Int64("max-proxies", abci.DefaultParams().MaxProxies, "how many owners one person may represent as proxy at a time (a chain parameter, 1-100)")
 	fs.BoolVar(&o.prometheus, "prometheus", false, "serve Prometheus metrics on 127.0.0.1:26660")
 	fs.DurationVar(&o.timeoutCommit, "timeout-commit", node.DefaultTimeoutCommit, "pause between blocks (CometBFT consensus.timeout_commit)")
 	fs.DurationVar(&o.emptyBlocks, "empty-blocks", node.DefaultEmptyBlocksInterval, emptyBlocksUsage)
@@ -97,8 +98,9 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	p := abci.DefaultParams()
 	p.MinNotice = int64(minNotice.Seconds())
 	p.MinVoting = int64(minVoting.Seconds())
+	p.MaxProxies = *maxProxies
 	if err := p.Validate(); err != nil {
-		return fmt.Errorf("--min-notice %s, --min-voting %s: %w", minNotice, minVoting, err)
+		return fmt.Errorf("--min-notice %s, --min-voting %s, --max-proxies %d: %w", minNotice, minVoting, *maxProxies, err)
 	}
 	o.params = &p
 	return initHome(env, o)

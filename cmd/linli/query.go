@@ -8,7 +8,7 @@ import (
 )
 
 func runQuery(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "query", "PATH   (chain, params, units, units/UNIT, owners/LABEL, members/ADDR, roles)")
+	fs := newFlags(env, "query", "PATH   (chain, params, units, units/UNIT, owners/LABEL, members/ADDR, roles, proxies, proxies/OWNER, proxies/by/ADDR, proxy/ID)")
 	cf := addClientFlags(fs)
 	args, err := parse(fs, args)
 	if err != nil {

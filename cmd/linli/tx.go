@@ -31,7 +31,10 @@ func runTx(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body, err := decodeTxBody(tx.Type(args[0]), raw)
+	body, secret, isProxy, err := decodeProxyBody(tx.Type(args[0]), raw)
+	if !isProxy {
+		body, err = decodeTxBody(tx.Type(args[0]), raw)
+	}
 	if err != nil {
 		return err
 	}
@@ -44,7 +47,11 @@ func runTx(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	r, err := c.submit(ctx, key, body)
-	return printReceipt(env, r, err)
+	if perr := printReceipt(env, r, err); perr != nil || secret == "" {
+		return perr
+	}
+	printAgentCode(env, secret, r.Created)
+	return nil
 }
 
 // decodeTxBody decodes a body as typed on the command line. member.bind is
