@@ -758,15 +758,15 @@ var agentWords = map[string]bool{"菜单": true, "返回": true, "投票": true,
 // the owners the user votes for by proxy. An agent gets only that: it has
 // no vote of its own.
 func (t *Turn) offerProxyVotes(p proposalView, f *Frame, d *itemData) error {
-	if p.Kind != abci.KindDecision {
-		return nil
-	}
 	m, err := t.Member()
 	if err != nil {
 		return err
 	}
 	if m.Agent && m.Unit == "" {
 		d.Agent, d.Options, d.Mine, f.Choices = true, nil, "", nil
+	}
+	if p.Kind != abci.KindDecision {
+		return nil
 	}
 	if d.Mine != "" {
 		var b abci.Ballot

@@ -98,6 +98,7 @@ var templateSamples = map[string][]any{
 			Options: []listItem{{1, "同意"}, {2, "反对"}, {3, "弃权"}}, Proxy: 4, ProxyOwners: 2, Comments: 5, Mine: "反对", MineByProxy: true},
 		itemData{Decision: true, Title: "更换电梯", Class: "ordinary", Phase: "voting", End: "3月16日（周一）10:00", Agent: true, Proxy: 1, ProxyOwners: 1, Comments: 2},
 		itemData{Decision: true, Title: "更换电梯", Class: "ordinary", Phase: "voting", End: "3月16日（周一）10:00", Agent: true, Comments: 1},
+		itemData{Title: "聚餐", Phase: "voting", End: "3月16日（周一）10:00", Turnout: &turnoutData{Heads: 12}, Agent: true, Comments: 1},
 	},
 	"bot.vote.public":            {struct{ Decision bool }{true}, struct{ Decision bool }{false}},
 	"bot.turnout":                {turnoutData{Decision: true, Heads: 40, HeadsTotal: 118, AreaPct: "34%", MissingHeads: 39, MissingArea: "3,533.34 m²"}, turnoutData{Decision: true, Heads: 80, HeadsTotal: 118, AreaPct: "70%"}, turnoutData{Decision: true, Heads: 80, HeadsTotal: 118, AreaPct: "66%", MissingArea: "0.01 m²"}, turnoutData{Heads: 12}},
