@@ -362,10 +362,22 @@ type proxySummary struct {
 	Scope string
 	Who   string
 	Agent bool
+	// Replaces says the owner has an appointment in force, which the new
+	// one ends.
+	Replaces bool
 }
 
 func (t *Turn) proxyAction(f *Frame) (*Action, error) {
 	d := proxySummary{Agent: f.Form["target"] == "outsider"}
+	m, err := t.Member()
+	if err != nil {
+		return nil, err
+	}
+	current, err := t.ownerProxies(m.Owner)
+	if err != nil {
+		return nil, err
+	}
+	d.Replaces = len(current) > 0
 	if f.Form["scope"] == "until" {
 		until, _ := strconv.ParseInt(f.Form["until"], 10, 64)
 		d.Scope = t.untilText(until)

@@ -326,7 +326,7 @@ var templateSamples = map[string][]any{
 	"bot.proxy.ask.unit":       {proxyAskData{}},
 	"bot.proxy.nomember":       {struct{ Unit string }{"1-101"}},
 	"bot.proxy.ask.member":     {proxyAskData{Unit: "3-601", Members: []memberLine{{1, "owner", "ab12cd34"}, {2, "tenant", "cd34ef56"}}}},
-	"bot.proxy.summary":        {proxySummary{Scope: "【更换电梯】", Who: "3-601 租户（账户 cd34ef56…）"}, proxySummary{Scope: "6月30日（周二）及以前的所有表决", Agent: true}},
+	"bot.proxy.summary":        {proxySummary{Scope: "【更换电梯】", Who: "3-601 租户（账户 cd34ef56…）"}, proxySummary{Scope: "6月30日（周二）及以前的所有表决", Agent: true, Replaces: true}},
 	"bot.proxy.represented":    {representedData{Title: "更换电梯", Owners: []ownerLine{{N: 1, Units: "3-502"}, {N: 2, Units: "5-101、5-102", Choice: "同意", Mine: true}, {N: 3, Units: "1-101", Choice: "反对", InPerson: true}}}},
 	"bot.proxy.ballot":         {proxyBallotData{Title: "更换电梯", Units: "3-502", Options: []listItem{{1, "同意"}, {2, "反对"}, {3, "弃权"}}}},
 	"bot.proxy.summary.vote":   {struct{ Title, Units, Choice string }{"更换电梯", "3-502", "同意"}},

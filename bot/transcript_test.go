@@ -200,6 +200,7 @@ var scrubs = []struct {
 	{regexp.MustCompile(`账户[：:] ?[0-9a-f]{8}`), "账户：xxxxxxxx"},
 	{regexp.MustCompile(`账户 [0-9a-f]{8}`), "账户 xxxxxxxx"},
 	{regexp.MustCompile(`绑定码：\d{4} \d{4} \d{4} \d{4}`), "绑定码：#### #### #### ####"},
+	{regexp.MustCompile(`代理码：\d{4} \d{4} \d{4} \d{4}`), "代理码：#### #### #### ####"},
 }
 
 func scrub(s string) string {
