@@ -234,6 +234,12 @@ func endProxy(ctx *Context, p Appointment, status string) {
 	p.Status, p.EndedHeight, p.EndedBy = status, ctx.Height, ctx.Signer
 	p.Code = tx.BindVerifier{}
 	put(ctx.st, keyProxy(p.ID), p)
+	// The proxy's index keeps only what it may still use, so that the
+	// appointments someone makes and ends in their name cannot make each
+	// of the proxy's votes slower.
+	if p.Proxy != "" {
+		ctx.st.delete(keyProxyBy(p.Proxy, p.ID))
+	}
 	id := strconv.FormatUint(p.ID, 10)
 	for _, s := range suffixes(ctx.st, prefixProxyBallots(p.ID)) {
 		pid, _ := strconv.ParseUint(s, 10, 64)

@@ -17,7 +17,8 @@ type AppointmentView struct {
 //
 //	proxies              every appointment, oldest first
 //	proxies/OWNER        an owner's appointments
-//	proxies/by/ADDR      the appointments an address holds
+//	proxies/by/ADDR      the appointments an address holds (not those
+//	                     ended by revocation or replacement)
 //	proxy/ID             one appointment (its agent code's salt, for the
 //	                     proof that accepts it)
 //

@@ -212,6 +212,10 @@ func TestProxyRevocationAndExpiry(t *testing.T) {
 	if p := c.proxy(1); p.Status != abci.ProxyRevoked || p.InForce || p.EndedBy != addr(key("o2")) {
 		t.Errorf("appointment 1 = %+v, want revoked by o2", p)
 	}
+	var held []abci.AppointmentView
+	if c.query("proxies/by/"+string(w1), &held); len(held) != 0 {
+		t.Errorf("proxies/by/w1 after the revocation = %+v, want none", held)
+	}
 	c.refused("VoteAfterRevoke", proxyVote(c, "w1", "O-2", 1, 0), abci.CodeNotRepresented)
 	c.refused("RevokeTwice", c.sign(key("o2"), &tx.ProxyRevoke{ID: 1}), abci.CodeProxyEnded)
 
