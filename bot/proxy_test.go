@@ -81,7 +81,9 @@ func TestAgentFromOutside(t *testing.T) {
 	for _, cmd := range []string{"账目", "共享", "报修", "委托", "我的"} {
 		wantIn(t, w.say(t, "son", cmd), cmd, "只能为委托您的业主投票")
 	}
-	w.say(t, "son", "投票")
+	if r := w.say(t, "son", "投票"); strings.Contains(r.Text(), "联名") {
+		t.Errorf("an agent is offered the owners' meeting requests:\n%s", r.Text())
+	}
 	r = w.say(t, "son", "1")
 	wantIn(t, r, "1", "1 为委托您的业主投票（1 户）")
 	if strings.Contains(r.Text(), "1 同意") {

@@ -115,8 +115,14 @@ func showVotes(t *Turn, f *Frame) error {
 		d.Items = append(d.Items, listItem{N: i + 1, Text: t.proposalLine(p)})
 		f.Choices = append(f.Choices, "item:"+strconv.FormatUint(p.ID, 10))
 	}
-	f.Choices = append(f.Choices, "meetings")
-	d.Meetings = len(f.Choices)
+	if m, err := t.Member(); err != nil {
+		return err
+	} else if !m.Agent || m.Unit != "" {
+		// Requests for an owners' meeting are the owners' own: an agent
+		// only votes.
+		f.Choices = append(f.Choices, "meetings")
+		d.Meetings = len(f.Choices)
+	}
 	t.say("bot.votes", d)
 	return nil
 }
