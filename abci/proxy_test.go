@@ -456,3 +456,29 @@ func TestProxyDeterminismAcrossStores(t *testing.T) {
 		t.Errorf("tally = %+v, want 2 heads voting, both yes", *res.Tally)
 	}
 }
+
+// TestNewAppointmentReplacesTheOld: an owner's next appointment ends the
+// one before and withdraws its ballot on an open decision; the new proxy
+// then votes.
+func TestNewAppointmentReplacesTheOld(t *testing.T) {
+	c := community(t)
+	start, _ := openDecision(c, "续聘物业")
+	c.mustOK(appointAddr(c, "o2", addr(key("w1")), 1, 0))
+	c.at(start)
+	c.mustOK(proxyVote(c, "w1", "O-2", 1, tx.DecisionOptionYes))
+	res := c.block(appointAddr(c, "o2", addr(key("tenant")), 1, 0))
+	if res[0].Code != 0 || !hasEvent(res[0].Events, "ballot.withdrawn") {
+		t.Fatalf("second appointment: code %d, events %v; want ok with ballot.withdrawn", res[0].Code, res[0].Events)
+	}
+	if p := c.proxy(1); p.Status != abci.ProxyReplaced || p.InForce {
+		t.Errorf("the first appointment = %+v, want replaced", p)
+	}
+	if _, ok := c.ballot(1, "O-2"); ok {
+		t.Error("the replaced proxy's ballot still counts")
+	}
+	c.refused("OldProxyVotes", proxyVote(c, "w1", "O-2", 1, 0), abci.CodeNotRepresented)
+	c.mustOK(proxyVote(c, "tenant", "O-2", 1, tx.DecisionOptionNo))
+	if b, _ := c.ballot(1, "O-2"); b.Member != addr(key("tenant")) || b.Via() != abci.ChannelProxy {
+		t.Errorf("O-2's ballot = %+v, want the new proxy's", b)
+	}
+}
