@@ -3,6 +3,7 @@ package wechatmp
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/linli-community/linli/abci"
@@ -23,7 +24,7 @@ type proxyAppointedData struct {
 
 // proxies tells the members bound to an owner, privately, when a proxy
 // votes in the owner's name and when an admin appoints a proxy for the
-// owner from a paper authorisation: the owner learns at once of anything
+// owner from a paper authorisation, and tells a member named as proxy: the owner learns at once of anything
 // done in their name, and can vote themselves or revoke. What the owner
 // did in chat is not news to them. Its memory is the number of votes told
 // per appointment.
@@ -49,6 +50,11 @@ func (s *scan) proxies() error {
 		}
 		if !known && p.AuthorisationSHA256 != "" {
 			if err := s.proxyAppointed(p.Appointment); err != nil {
+				return err
+			}
+		}
+		if !known && !p.Agent && p.Proxy != "" && p.Status == abci.ProxyActive {
+			if err := s.proxyChosen(p.Appointment); err != nil {
 				return err
 			}
 		}
@@ -117,6 +123,41 @@ func (s *scan) proxyAppointed(p abci.Appointment) error {
 	data.Who = who
 	text := s.render("wechat.notify.proxy.appointed", data)
 	return s.tellOwner(p.Owner, notice{KindProxy, text, s.values("委托投票", "已登记委托书", s.date(s.chainTime), text)})
+}
+
+// proxyChosen tells a member named as proxy that they now vote for the
+// owner (an agent from outside knows: it accepted the code itself).
+func (s *scan) proxyChosen(p abci.Appointment) error {
+	if err := s.loadUsers(); err != nil {
+		return err
+	}
+	u := s.byAddress[string(p.Proxy)]
+	if u == nil {
+		return nil
+	}
+	var o abci.OwnerView
+	if _, err := s.query("owners/"+p.Owner, &o); err != nil {
+		return err
+	}
+	data := proxyChosenData{Units: strings.Join(o.Units, "、")}
+	if p.Proposal != 0 {
+		var d struct {
+			abci.Proposal
+		}
+		if _, err := s.query(fmt.Sprintf("proposals/%d", p.Proposal), &d); err != nil {
+			return err
+		}
+		data.Title = d.Title
+	} else {
+		data.Until = time.Unix(p.Until-1, 0).In(s.n.Location).Format("1月2日")
+	}
+	text := s.render("wechat.notify.proxy.chosen", data)
+	s.deliver(u, notice{KindProxy, text, s.values("委托投票", "受托代投", s.date(s.chainTime), text)})
+	return nil
+}
+
+type proxyChosenData struct {
+	Units, Title, Until string
 }
 
 // tellOwner delivers a notice to every known user bound to owner as

@@ -38,6 +38,8 @@ func TestOwnerToldOfProxy(t *testing.T) {
 		"proposals":   []map[string]any{},
 		"proposals/1": map[string]any{"id": 1, "kind": "decision", "title": "更换3栋电梯", "options": []string{"同意", "反对", "弃权"}},
 		"proxies":     []abci.AppointmentView{},
+		"owners/O-1":  abci.OwnerView{Owner: "O-1", Units: []string{"3-501"}},
+		"owners/O-7":  abci.OwnerView{Owner: "O-7", Units: []string{"3-502"}},
 	}}
 	for _, u := range []struct{ openid, addr string }{{"oOwner1", "A1"}, {"oOwner7", "A2"}, {"oTenant", "A3"}, {"oOwner1b", "A4"}} {
 		if _, _, _, err := wx.BeginMessage(ctx, "m-"+u.openid, u.openid, u.addr, now, nil); err != nil {
@@ -68,8 +70,14 @@ func TestOwnerToldOfProxy(t *testing.T) {
 		a["proxies"] = []abci.AppointmentView{{Appointment: byAdmin, InForce: true}, {Appointment: byOwner, InForce: true}}
 	})
 	scan()
+	// The member named as proxy hears of both appointments.
+	if got := out.peek("3-501 的业主委托您代为投票：【更换3栋电梯】"); fmt.Sprint(got) != "[oTenant]" {
+		t.Errorf("the proxy was told of O-1's appointment: %v, want [oTenant]", got)
+	}
+	if got := out.peek("3-502 的业主委托您代为投票"); fmt.Sprint(got) != "[oTenant]" {
+		t.Errorf("the proxy was told of O-7's appointment: %v, want [oTenant]", got)
+	}
 	check("AdminRecordedAuthorisation", "业委会已登记您家的书面委托书：请 3-601 租户 代您家参加【更换3栋电梯】", "oOwner1", "oOwner1b")
-	check("OwnersOwnAppointmentIsNoNews", "")
 
 	byAdmin.Votes, byAdmin.LastProposal, byAdmin.LastChoice = 1, 1, 1
 	c.block(func(a map[string]any) {
