@@ -102,11 +102,11 @@ type Adapter struct {
 	done     chan struct{}
 	err      error // why it stopped, set before done closes
 
-	mu       sync.Mutex
-	names    map[string]string // group name → the session's group id
+	mu        sync.Mutex
+	names     map[string]string // group name → the session's group id
 	refreshed time.Time         // when the contact list was last read
-	seen     []string          // the latest message ids, for WeChat's repeats
-	failures int               // syncs failed in a row (the sync goroutine's)
+	seen      []string          // the latest message ids, for WeChat's repeats
+	failures  int               // syncs failed in a row (the sync goroutine's)
 }
 
 // New returns an adapter with the defaults set.
