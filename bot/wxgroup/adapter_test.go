@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -366,4 +368,80 @@ func TestNoticesReachTheGroupsOfTheirBuildingsOnce(t *testing.T) {
 	if strings.Contains(r.log.String(), "dropped") {
 		t.Errorf("log %q", r.log.String())
 	}
+}
+
+// counter answers nothing and signals after every n requests.
+type counter struct {
+	mu    sync.Mutex
+	n     int
+	every int
+	ch    chan int
+}
+
+func (c *counter) Handle(context.Context, *bot.Request) (*bot.Reply, error) {
+	c.mu.Lock()
+	c.n++
+	if c.n%c.every == 0 {
+		c.ch <- c.n
+	}
+	c.mu.Unlock()
+	return nil, nil
+}
+
+// BenchmarkLongRunningAdapter runs the adapter through b.N group messages
+// (from three members, some @-mentioning it) against the fake, in batches
+// of 100 a sync, and reports the heap after a collection: what a
+// long-running adapter holds does not grow with what it has seen.
+func BenchmarkLongRunningAdapter(b *testing.B) {
+	f := newFakeWX(b)
+	gw, err := store.OpenGateway(filepath.Join(b.TempDir(), "gateway.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer gw.Close()
+	if _, err := wxgroup.Login(context.Background(), gw.WxGroup(), f.transport(), func(string) {}, nil); err != nil {
+		b.Fatal(err)
+	}
+	const batch = 100
+	h := &counter{every: batch, ch: make(chan int, 1)}
+	a := wxgroup.New(h, gw.WxGroup(), templates.MustLoad())
+	a.Transport = f.transport()
+	a.Groups = map[string]string{"3号楼业主群": "3"}
+	if err := a.Open(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	members := []string{"@u1", "@u2", "@u1"}
+	sent := 0
+	for sent < b.N {
+		n := min(batch, b.N-sent)
+		f.mu.Lock()
+		for i := range n {
+			f.nextID++
+			text := "今天停水吗"
+			if i%10 == 0 {
+				text = "@" + fakeNick + "\u2005投票"
+			}
+			f.inbox = append(f.inbox, map[string]any{
+				"MsgId": fmt.Sprintf("m%d", f.nextID), "FromUserName": "@@g3", "ToUserName": fakeSelf,
+				"MsgType": 1, "Content": members[i%3] + ":<br/>" + text, "CreateTime": 1790000000 + f.nextID,
+			})
+		}
+		f.mu.Unlock()
+		f.poke()
+		sent += n
+		if n == batch {
+			waitFor(b, h.ch, "a batch handled")
+		}
+	}
+	b.StopTimer()
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc)/(1<<20), "heap-MiB")
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<10), "heap-growth-KiB")
 }
