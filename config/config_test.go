@@ -274,7 +274,9 @@ func TestValidate(t *testing.T) {
 			c.WxGroup.Gap, c.WxGroup.Jitter, c.WxGroup.GroupDaily, c.WxGroup.Daily = MinWxGroupGap, 0, MaxWxGroupGroupDaily, MaxWxGroupDaily
 		}, nil},
 		{"ErrWxGroupRetryMaxBelowBase", func(c *Config) { c.WxGroup.RetryMax = 30 * time.Second }, []string{"wxgroup.retry_max"}},
-		{"WxGroupNamedGroupsAreValid", func(c *Config) { c.WxGroup.Groups = map[string]string{"3号楼业主群": "3", "阳光花园大家庭": ""} }, nil},
+		{"WxGroupNamedGroupsAreValid", func(c *Config) {
+			c.WxGroup.Groups = map[string]string{"3号楼业主群": "3", "阳光花园大家庭": ""}
+		}, nil},
 		{"ErrWxGroupBlankGroupName", func(c *Config) { c.WxGroup.Groups = map[string]string{" ": "3"} }, []string{"wxgroup.groups"}},
 		{"ErrBoardPublicURLNotHTTP", func(c *Config) { c.Board.PublicURL = "ftp://x/" }, []string{"board.public_url"}},
 		{"ErrBoardPublicURLWithQuery", func(c *Config) { c.Board.PublicURL = "https://x.example/?a=1" }, []string{"board.public_url"}},
