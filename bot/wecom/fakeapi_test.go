@@ -1,0 +1,150 @@
+package wecom_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// fakeWeCom is a small imitation of WeCom's API on 127.0.0.1, reached
+// through silenceper's real client: the access token, creating a group
+// message for customer groups, and its send results.
+type fakeWeCom struct {
+	srv            *httptest.Server
+	corpID, secret string
+	owners         map[string]string // chat id -> owner userid
+	mu             sync.Mutex
+	tokens         int
+	msgs           []groupMsg // made since the last take
+	all            []groupMsg
+	failNext       []int          // errcodes the next add_msg_template calls answer
+	status         map[string]int // chat id -> send status answered
+	resultCalls    int
+}
+
+// groupMsg is one add_msg_template call.
+type groupMsg struct {
+	ID, Sender, Text string
+	Chats            []string
+}
+
+func newFakeWeCom(t *testing.T, owners map[string]string) *fakeWeCom {
+	t.Helper()
+	f := &fakeWeCom{corpID: "ww-corp", secret: "s3cret-of-the-corp", owners: owners, status: map[string]int{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /cgi-bin/gettoken", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("corpid") != f.corpID || r.URL.Query().Get("corpsecret") != f.secret {
+			reply(w, map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
+			return
+		}
+		f.mu.Lock()
+		f.tokens++
+		n := f.tokens
+		f.mu.Unlock()
+		reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "access_token": fmt.Sprintf("TOKEN-%d", n), "expires_in": 7200})
+	})
+	mux.HandleFunc("POST /cgi-bin/externalcontact/add_msg_template", func(w http.ResponseWriter, r *http.Request) {
+		if !f.tokenOK(r) {
+			reply(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+			return
+		}
+		var req struct {
+			ChatType   string   `json:"chat_type"`
+			Sender     string   `json:"sender"`
+			ChatIDList []string `json:"chat_id_list"`
+			Text       struct {
+				Content string `json:"content"`
+			} `json:"text"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ChatType != "group" || req.Sender == "" || req.Text.Content == "" {
+			reply(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+			return
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if len(f.failNext) > 0 {
+			code := f.failNext[0]
+			f.failNext = f.failNext[1:]
+			reply(w, map[string]any{"errcode": code, "errmsg": "failing as told"})
+			return
+		}
+		m := groupMsg{ID: fmt.Sprintf("msg-%d", len(f.all)+1), Sender: req.Sender, Text: req.Text.Content}
+		var failed []string
+		for _, c := range req.ChatIDList {
+			if f.owners[c] != req.Sender {
+				failed = append(failed, c)
+				continue
+			}
+			m.Chats = append(m.Chats, c)
+		}
+		f.msgs = append(f.msgs, m)
+		f.all = append(f.all, m)
+		reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": m.ID, "fail_list": failed})
+	})
+	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_send_result", func(w http.ResponseWriter, r *http.Request) {
+		if !f.tokenOK(r) {
+			reply(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+			return
+		}
+		var req struct {
+			MsgID  string `json:"msgid"`
+			UserID string `json:"userid"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.resultCalls++
+		var list []map[string]any
+		for _, m := range f.all {
+			if m.ID != req.MsgID || m.Sender != req.UserID {
+				continue
+			}
+			for _, c := range m.Chats {
+				st, ok := f.status[c]
+				if !ok {
+					st = 1
+				}
+				list = append(list, map[string]any{"chat_id": c, "userid": m.Sender, "status": st})
+			}
+		}
+		reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "send_list": list})
+	})
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeWeCom) tokenOK(r *http.Request) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return r.URL.Query().Get("access_token") == fmt.Sprintf("TOKEN-%d", f.tokens) && f.tokens > 0
+}
+
+// take returns and forgets the group messages made.
+func (f *fakeWeCom) take() []groupMsg {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.msgs
+	f.msgs = nil
+	return m
+}
+
+func (f *fakeWeCom) fail(codes ...int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failNext = append(f.failNext, codes...)
+}
+
+func (f *fakeWeCom) setStatus(chat string, status int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.status[chat] = status
+}
+
+func reply(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
