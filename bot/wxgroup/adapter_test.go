@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/linli-community/linli/bot"
 	"github.com/linli-community/linli/bot/wxgroup"
+	"github.com/linli-community/linli/internal/fakewx"
 	"github.com/linli-community/linli/store"
 	"github.com/linli-community/linli/templates"
 )
@@ -74,7 +74,7 @@ func (l *lockedBuffer) String() string {
 }
 
 type rig struct {
-	fake   *fakeWX
+	fake   *fakewx.Server
 	gw     *store.Gateway
 	clock  *fakeClock
 	rec    *recorder
@@ -88,7 +88,7 @@ type rig struct {
 // not yet open.
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	r := &rig{fake: newFakeWX(t), clock: newFakeClock(), log: &lockedBuffer{}}
+	r := &rig{fake: fakewx.New(t), clock: newFakeClock(), log: &lockedBuffer{}}
 	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -99,17 +99,17 @@ func newRig(t *testing.T) *rig {
 	scanned := false
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	nick, err := wxgroup.Login(ctx, gw.WxGroup(), r.fake.transport(), func(qr string) { shown = append(shown, qr) }, func() { scanned = true })
+	nick, err := wxgroup.Login(ctx, gw.WxGroup(), r.fake.Transport(), func(qr string) { shown = append(shown, qr) }, func() { scanned = true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if nick != fakeNick || !scanned || len(shown) != 1 || shown[0] != wxgroup.QRPrefix+fakeUUID {
+	if nick != fakewx.Nick || !scanned || len(shown) != 1 || shown[0] != wxgroup.QRPrefix+fakewx.UUID {
 		t.Fatalf("Login: nick %q, scanned %v, QR %q", nick, scanned, shown)
 	}
 	r.rec = &recorder{reqs: make(chan *bot.Request, 100)}
 	r.alerts = &alerts{ch: make(chan string, 10)}
 	a := wxgroup.New(r.rec, gw.WxGroup(), templates.MustLoad())
-	a.Transport = r.fake.transport()
+	a.Transport = r.fake.Transport()
 	a.Clock = r.clock
 	a.Jitter = func() time.Duration { return 5 * time.Second }
 	a.Alerter = r.alerts
@@ -130,29 +130,29 @@ func (r *rig) open(t *testing.T) {
 
 func TestLoginUsesDesktopModeAndKeepsTheSessionInGatewayDB(t *testing.T) {
 	r := newRig(t)
-	if !r.fake.usedDesktop() {
+	if !r.fake.UsedDesktop() {
 		t.Error("the login did not use the desktop (UOS) client")
 	}
 	data, ok, err := r.gw.WxGroup().Login(context.Background())
 	if err != nil || !ok {
 		t.Fatalf("no hot-login storage saved: %v", err)
 	}
-	for _, want := range []string{fakeSid, fakeSkey, wxDataToken} {
+	for _, want := range []string{fakewx.Sid, fakewx.Skey, fakewx.DataTicket} {
 		if !bytes.Contains(data, []byte(want)) {
 			t.Errorf("saved storage lacks %q", want)
 		}
 	}
 	// The hot login resumes that session (webwxinit checks the cookie and
 	// the keys) without a QR code.
-	jslogins := r.fake.count("/jslogin")
+	jslogins := r.fake.Count("/jslogin")
 	r.open(t)
-	if got := r.fake.count("/jslogin"); got != jslogins {
+	if got := r.fake.Count("/jslogin"); got != jslogins {
 		t.Errorf("the hot login asked for a QR code (%d jslogin calls, want %d)", got, jslogins)
 	}
-	if r.fake.count("webwxinit") != 2 {
-		t.Errorf("webwxinit calls = %d, want 2 (login, hot login)", r.fake.count("webwxinit"))
+	if r.fake.Count("webwxinit") != 2 {
+		t.Errorf("webwxinit calls = %d, want 2 (login, hot login)", r.fake.Count("webwxinit"))
 	}
-	if strings.Contains(r.log.String(), fakeSid) || strings.Contains(r.log.String(), wxDataToken) {
+	if strings.Contains(r.log.String(), fakewx.Sid) || strings.Contains(r.log.String(), fakewx.DataTicket) {
 		t.Error("the log shows session secrets")
 	}
 }
@@ -167,9 +167,9 @@ func TestGroupMessagesReachTheEngineAndAnswersTheGroup(t *testing.T) {
 	}
 	r.open(t)
 	// A group that is not the community's is never answered.
-	r.fake.push("@@gx", "@u9", "@"+fakeNick+"\u2005投票")
-	r.fake.push("@@g3", "@u1", "@"+fakeNick+"\u2005投票")
-	r.fake.push("@@g3", "@u2", "今天停水吗")
+	r.fake.Push("@@gx", "@u9", "@"+fakewx.Nick+"\u2005投票")
+	r.fake.Push("@@g3", "@u1", "@"+fakewx.Nick+"\u2005投票")
+	r.fake.Push("@@g3", "@u2", "今天停水吗")
 
 	first := waitFor(t, r.rec.reqs, "the mentioned message")
 	second := waitFor(t, r.rec.reqs, "the other message")
@@ -189,7 +189,7 @@ func TestGroupMessagesReachTheEngineAndAnswersTheGroup(t *testing.T) {
 	if first.User == second.User {
 		t.Error("two members got one id")
 	}
-	got := r.fake.waitSent(t)
+	got := r.fake.WaitSent(t)
 	if got.Group != "3号楼业主群" || got.Content != "正在进行的表决：1. 更换电梯" {
 		t.Errorf("sent %+v", got)
 	}
@@ -206,9 +206,9 @@ func TestPrivateRepliesNeverReachTheGroup(t *testing.T) {
 		return &bot.Reply{Parts: []string{"您的房号 3-502 已绑定"}, Private: true}
 	}
 	r.open(t)
-	r.fake.push("@@g3", "@u1", "@"+fakeNick+" 我的")
+	r.fake.Push("@@g3", "@u1", "@"+fakewx.Nick+" 我的")
 	waitFor(t, r.rec.reqs, "the request")
-	got := r.fake.waitSent(t)
+	got := r.fake.WaitSent(t)
 	want, _ := templates.MustLoad().Render("wxgroup.private", struct{ Account string }{"阳光花园业委会"})
 	if got.Content != want || strings.Contains(got.Content, "3-502") {
 		t.Errorf("sent %q, want %q", got.Content, want)
@@ -231,14 +231,14 @@ func TestGroupBindsFromInsideWithOneTimeCode(t *testing.T) {
 	}
 	r.open(t)
 
-	r.fake.push("@@g5", "@u3", "@"+fakeNick+"\u2005绑定本群 1234 5678 9012")
-	bad := r.fake.waitSent(t)
+	r.fake.Push("@@g5", "@u3", "@"+fakewx.Nick+"\u2005绑定本群 1234 5678 9012")
+	bad := r.fake.WaitSent(t)
 	if !strings.Contains(bad.Content, "绑定码不对") || bad.Group != "5号楼群" {
 		t.Errorf("a wrong code got %+v", bad)
 	}
 	r.clock.advance(time.Minute) // the group's gap
-	r.fake.push("@@g5", "@u3", "@"+fakeNick+"\u2005绑定本群 "+code)
-	ok := r.fake.waitSent(t)
+	r.fake.Push("@@g5", "@u3", "@"+fakewx.Nick+"\u2005绑定本群 "+code)
+	ok := r.fake.WaitSent(t)
 	if !strings.Contains(ok.Content, "关联 5 栋") || ok.Group != "5号楼群" {
 		t.Errorf("binding answered %+v", ok)
 	}
@@ -247,7 +247,7 @@ func TestGroupBindsFromInsideWithOneTimeCode(t *testing.T) {
 		t.Errorf("bindings = %v", b)
 	}
 	// The code is spent; the group is now the community's.
-	r.fake.push("@@g5", "@u3", "@"+fakeNick+"\u2005帮助")
+	r.fake.Push("@@g5", "@u3", "@"+fakewx.Nick+"\u2005帮助")
 	req := waitFor(t, r.rec.reqs, "a request from the newly bound group")
 	if req.Text != "帮助" {
 		t.Errorf("request %+v", req)
@@ -259,7 +259,7 @@ func TestLogoutRetcodesStopTheAdapterAndAlertTheAdmins(t *testing.T) {
 		t.Run(code, func(t *testing.T) {
 			r := newRig(t)
 			r.open(t)
-			r.fake.set(func(f *fakeWX) { f.syncRet = code })
+			r.fake.Set(func(f *fakewx.Server) { f.SyncRet = code })
 			text := waitFor(t, r.alerts.ch, "the admins' alert")
 			<-r.a.Done()
 			if !errors.Is(r.a.Err(), wxgroup.ErrStopped) {
@@ -275,8 +275,8 @@ func TestLogoutRetcodesStopTheAdapterAndAlertTheAdmins(t *testing.T) {
 				t.Errorf("Announce after the stop = %v", err)
 			}
 			r.a.Close()
-			if r.alerts.count() != 1 || r.fake.count("webwxinit") != 2 || r.fake.count("/jslogin") != 1 {
-				t.Errorf("after the stop: %d alerts, %d webwxinit, %d jslogin; want 1, 2, 1 (no new login)", r.alerts.count(), r.fake.count("webwxinit"), r.fake.count("/jslogin"))
+			if r.alerts.count() != 1 || r.fake.Count("webwxinit") != 2 || r.fake.Count("/jslogin") != 1 {
+				t.Errorf("after the stop: %d alerts, %d webwxinit, %d jslogin; want 1, 2, 1 (no new login)", r.alerts.count(), r.fake.Count("webwxinit"), r.fake.Count("/jslogin"))
 			}
 			if !strings.Contains(r.log.String(), "the group account stopped") {
 				t.Errorf("log %q", r.log.String())
@@ -287,7 +287,7 @@ func TestLogoutRetcodesStopTheAdapterAndAlertTheAdmins(t *testing.T) {
 
 func TestExpiredSavedSessionStopsWithoutLoggingInAgain(t *testing.T) {
 	r := newRig(t)
-	r.fake.set(func(f *fakeWX) { f.expired = true })
+	r.fake.Set(func(f *fakewx.Server) { f.Expired = true })
 	err := r.a.Open(context.Background())
 	if !errors.Is(err, wxgroup.ErrStopped) {
 		t.Fatalf("Open = %v, want ErrStopped", err)
@@ -296,7 +296,7 @@ func TestExpiredSavedSessionStopsWithoutLoggingInAgain(t *testing.T) {
 	if !strings.Contains(text, "退出了登录") {
 		t.Errorf("alert %q", text)
 	}
-	if r.fake.count("/jslogin") != 1 || r.fake.count("login") != 2 {
+	if r.fake.Count("/jslogin") != 1 || r.fake.Count("login") != 2 {
 		t.Error("the adapter tried a QR login")
 	}
 	r.a.Close()
@@ -317,7 +317,7 @@ func TestNoSavedLoginIsRefused(t *testing.T) {
 func TestRefusedSendStopsTheAdapter(t *testing.T) {
 	r := newRig(t)
 	r.open(t)
-	r.fake.set(func(f *fakeWX) { f.sendRets = []int{1101} })
+	r.fake.Set(func(f *fakewx.Server) { f.SendRets = []int{1101} })
 	if err := r.a.Announce(context.Background(), bot.GroupNotice{Key: "proposal/1/opened", Text: "表决开始"}); err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestNoticesReachTheGroupsOfTheirBuildingsOnce(t *testing.T) {
 	if err := r.a.Announce(ctx, notices[0]); err != nil {
 		t.Fatal(err)
 	}
-	got := r.fake.waitSent(t)
+	got := r.fake.WaitSent(t)
 	if got.Group != "3号楼业主群" || got.Content != "3栋电梯表决开始" {
 		t.Fatalf("sent %+v", got)
 	}
@@ -362,7 +362,7 @@ func TestNoticesReachTheGroupsOfTheirBuildingsOnce(t *testing.T) {
 		delete(want, m.Group)
 	}
 	// The repeated key was not queued again; nothing else waits.
-	if n := len(r.fake.sentTexts()); n != 4 {
+	if n := len(r.fake.SentTexts()); n != 4 {
 		t.Errorf("%d texts sent, want 4", n)
 	}
 	if strings.Contains(r.log.String(), "dropped") {
@@ -393,19 +393,19 @@ func (c *counter) Handle(context.Context, *bot.Request) (*bot.Reply, error) {
 // of 100 a sync, and reports the heap after a collection: what a
 // long-running adapter holds does not grow with what it has seen.
 func BenchmarkLongRunningAdapter(b *testing.B) {
-	f := newFakeWX(b)
+	f := fakewx.New(b)
 	gw, err := store.OpenGateway(filepath.Join(b.TempDir(), "gateway.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer gw.Close()
-	if _, err := wxgroup.Login(context.Background(), gw.WxGroup(), f.transport(), func(string) {}, nil); err != nil {
+	if _, err := wxgroup.Login(context.Background(), gw.WxGroup(), f.Transport(), func(string) {}, nil); err != nil {
 		b.Fatal(err)
 	}
 	const batch = 100
 	h := &counter{every: batch, ch: make(chan int, 1)}
 	a := wxgroup.New(h, gw.WxGroup(), templates.MustLoad())
-	a.Transport = f.transport()
+	a.Transport = f.Transport()
 	a.Groups = map[string]string{"3号楼业主群": "3"}
 	if err := a.Open(context.Background()); err != nil {
 		b.Fatal(err)
@@ -419,20 +419,12 @@ func BenchmarkLongRunningAdapter(b *testing.B) {
 	sent := 0
 	for sent < b.N {
 		n := min(batch, b.N-sent)
-		f.mu.Lock()
-		for i := range n {
-			f.nextID++
-			text := "今天停水吗"
+		f.PushMany("@@g3", n, func(i int) string { return members[i%3] }, func(i int) string {
 			if i%10 == 0 {
-				text = "@" + fakeNick + "\u2005投票"
+				return "@" + fakewx.Nick + "\u2005投票"
 			}
-			f.inbox = append(f.inbox, map[string]any{
-				"MsgId": fmt.Sprintf("m%d", f.nextID), "FromUserName": "@@g3", "ToUserName": fakeSelf,
-				"MsgType": 1, "Content": members[i%3] + ":<br/>" + text, "CreateTime": 1790000000 + f.nextID,
-			})
-		}
-		f.mu.Unlock()
-		f.poke()
+			return "今天停水吗"
+		})
 		sent += n
 		if n == batch {
 			waitFor(b, h.ch, "a batch handled")
