@@ -61,7 +61,7 @@ func startGateways(ctx context.Context, env *Env, hm home, n *node.Node, conf co
 	if notices != nil {
 		nt.Users, nt.Private = gw.Wechat(), notices
 	}
-	groups, stopGroups, err := startGroups(ctx, env, hm, conf, gw, nt, logger)
+	groups, stopGroups, err := startGroups(ctx, env, hm, n, conf, gw, nt, logger)
 	if err != nil {
 		return nil, errors.Join(err, closeAll())
 	}
@@ -88,10 +88,18 @@ func gatewayLogger(env *Env, conf config.Config) *slog.Logger {
 }
 
 // groupsEnabled reports whether linli.toml turns on a group channel.
-func groupsEnabled(conf config.Config) bool { return false }
+func groupsEnabled(conf config.Config) bool { return conf.WxGroup.Enabled }
 
 // startGroups starts the group channels linli.toml enables, each told to
 // alert the admins through alerter.
-func startGroups(ctx context.Context, env *Env, hm home, conf config.Config, gw *store.Gateway, alerter bot.AdminAlerter, logger *slog.Logger) ([]bot.GroupAnnouncer, func() error, error) {
-	return nil, func() error { return nil }, nil
+func startGroups(ctx context.Context, env *Env, hm home, n *node.Node, conf config.Config, gw *store.Gateway, alerter bot.AdminAlerter, logger *slog.Logger) ([]bot.GroupAnnouncer, func() error, error) {
+	var groups []bot.GroupAnnouncer
+	wx, stopWx, err := startWxGroup(ctx, env, hm, n, conf, gw, alerter, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	if wx != nil {
+		groups = append(groups, wx)
+	}
+	return groups, stopWx, nil
 }
