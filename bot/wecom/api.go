@@ -290,3 +290,22 @@ func (c *tokenCache) clear() {
 	defer c.mu.Unlock()
 	clear(c.m)
 }
+
+// GroupInfo is what `linli wecom check` shows of a customer group: its
+// name, its owner's userid and how many are in it (never who).
+type GroupInfo struct {
+	Name, Owner string
+	Members     int
+}
+
+// Group returns what WeCom knows of the customer group chatID.
+func (a *API) Group(ctx context.Context, chatID string) (GroupInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return GroupInfo{}, err
+	}
+	res, err := a.ec.GetGroupChatDetail(&externalcontact.GroupChatDetailRequest{ChatID: chatID})
+	if err != nil {
+		return GroupInfo{}, a.fail("group detail", err)
+	}
+	return GroupInfo{Name: res.GroupChat.Name, Owner: res.GroupChat.Owner, Members: len(res.GroupChat.MemberList)}, nil
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/linli-community/linli/bot"
 	"github.com/linli-community/linli/bot/wecom"
+	"github.com/linli-community/linli/bot/wecom/wecomtest"
 	"github.com/linli-community/linli/store"
 	"github.com/linli-community/linli/templates"
 )
@@ -59,7 +60,7 @@ func (c *clock) add(d time.Duration) {
 // through silenceper's client.
 type rig struct {
 	t     *testing.T
-	fake  *fakeWeCom
+	fake  *wecomtest.Server
 	api   *wecom.API
 	gw    *store.Gateway
 	clk   *clock
@@ -74,8 +75,8 @@ var groups = []wecom.Group{
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	f := newFakeWeCom(t, map[string]string{"wr-b3": "zhang", "wr-all": "zhang", "wr-b5": "li"})
-	api, err := wecom.NewAPI(wecom.APIConfig{CorpID: f.corpID, Secret: f.secret, BaseURL: f.srv.URL, Timeout: 5 * time.Second})
+	f := wecomtest.New(t, map[string]string{"wr-b3": "zhang", "wr-all": "zhang", "wr-b5": "li"})
+	api, err := wecom.NewAPI(wecom.APIConfig{CorpID: f.CorpID, Secret: f.Secret, BaseURL: f.URL, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func (r *rig) announce(a *wecom.Announcer, ns ...bot.GroupNotice) {
 }
 
 // sent summarises the group messages made: "owner chats: text lines".
-func sent(ms []groupMsg) []string {
+func sent(ms []wecomtest.GroupMsg) []string {
 	var out []string
 	for _, m := range ms {
 		c := slices.Clone(m.Chats)
@@ -142,7 +143,7 @@ func TestBudgetMergesWhatWaitsAndBuildingsReachTheirGroups(t *testing.T) {
 		bot.GroupNotice{Key: "announcement/8", Kind: bot.GroupAnnouncement, Text: "一般公告", Height: 12},
 	)
 	r.flush(a)
-	got := sent(r.fake.take())
+	got := sent(r.fake.Take())
 	want := []string{
 		"li wr-b5: 停水通知 /  / " + footer,
 		"zhang wr-all: 停水通知 /  / " + footer,
@@ -158,12 +159,12 @@ func TestBudgetMergesWhatWaitsAndBuildingsReachTheirGroups(t *testing.T) {
 	r.announce(a, bot.GroupNotice{Key: "proposal/1/reminder", Kind: bot.GroupReminder, Buildings: []string{"3"}, Important: true, Text: "表决1最后一天", Height: 21})
 	r.announce(a, opened(1, "3")) // a repeat is ignored
 	r.flush(a)
-	if got := r.fake.take(); len(got) != 0 {
+	if got := r.fake.Take(); len(got) != 0 {
 		t.Errorf("sent beyond the daily budget: %v", sent(got))
 	}
 	r.clk.add(14 * time.Hour) // 00:00 the next day in Beijing
 	r.flush(a)
-	got = sent(r.fake.take())
+	got = sent(r.fake.Take())
 	want = []string{
 		"li wr-b5: 投票2开始 /  / " + footer,
 		"zhang wr-all: 投票2开始 /  / " + footer,
@@ -173,7 +174,7 @@ func TestBudgetMergesWhatWaitsAndBuildingsReachTheirGroups(t *testing.T) {
 		t.Errorf("next day:\n%q\nwant\n%q", got, want)
 	}
 	r.flush(a)
-	if got := r.fake.take(); len(got) != 0 {
+	if got := r.fake.Take(); len(got) != 0 {
 		t.Errorf("sent twice: %v", sent(got))
 	}
 
@@ -181,12 +182,12 @@ func TestBudgetMergesWhatWaitsAndBuildingsReachTheirGroups(t *testing.T) {
 	r.announce(a, bot.GroupNotice{Key: "proposal/1/result", Kind: bot.GroupResult, Buildings: []string{"3"}, Important: true, Text: "表决1通过", Height: 30})
 	b := r.announcer()
 	r.flush(b)
-	if got := r.fake.take(); len(got) != 0 {
+	if got := r.fake.Take(); len(got) != 0 {
 		t.Errorf("a restart forgot the budget: %v", sent(got))
 	}
 	r.clk.add(24 * time.Hour)
 	r.flush(b)
-	got = sent(r.fake.take())
+	got = sent(r.fake.Take())
 	if want := []string{"zhang wr-b3: 表决1通过 /  / " + footer}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("after a restart:\n%q\nwant\n%q", got, want)
 	}
@@ -202,7 +203,7 @@ func TestMonthlyBudget(t *testing.T) {
 		r.flush(a)
 		r.clk.add(24 * time.Hour)
 	}
-	if got := len(r.fake.take()); got != 2 {
+	if got := len(r.fake.Take()); got != 2 {
 		t.Errorf("%d messages in a month allowing 2", got)
 	}
 }
@@ -211,7 +212,7 @@ func TestFailuresAreRetriedThenReportedNeverLost(t *testing.T) {
 	r := newRig(t)
 	a := r.announcer()
 	a.Groups = groups[2:3]
-	r.fake.fail(-1, -1, -1, -1, -1) // WeCom busy, five times
+	r.fake.Fail(-1, -1, -1, -1, -1) // WeCom busy, five times
 	r.announce(a, bot.GroupNotice{Key: "announcement/1", Kind: bot.GroupAnnouncement, Important: true, Text: "停电通知"})
 	pauses := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute}
 	for i, p := range pauses {
@@ -227,12 +228,12 @@ func TestFailuresAreRetriedThenReportedNeverLost(t *testing.T) {
 	if got := r.admin.take(); len(got) != 1 || !strings.Contains(got[0], "企业微信群发一直失败（群 wr-b5，已试 5 次）") {
 		t.Errorf("admins told %q, want one report of five failures", got)
 	}
-	if got := r.fake.take(); len(got) != 0 {
+	if got := r.fake.Take(); len(got) != 0 {
 		t.Fatalf("a failing call made a message: %v", got)
 	}
 	r.clk.add(time.Hour)
 	r.flush(a)
-	if got := sent(r.fake.take()); len(got) != 1 || !strings.Contains(got[0], "停电通知") {
+	if got := sent(r.fake.Take()); len(got) != 1 || !strings.Contains(got[0], "停电通知") {
 		t.Errorf("after WeCom recovered: %q, want the queued notice", got)
 	}
 	if got := r.admin.take(); len(got) != 0 {
@@ -251,14 +252,14 @@ func TestRefusedConfigurationReportedAtOnce(t *testing.T) {
 	if got := r.admin.take(); len(got) != 1 || !strings.Contains(got[0], "fail_list") {
 		t.Errorf("admins told %q, want the group left out", got)
 	}
-	r.fake.fail(40003)
+	r.fake.Fail(40003)
 	r.clk.add(time.Minute)
 	r.flush(a)
-	r.fake.take()
+	r.fake.Take()
 	a.Groups = []wecom.Group{{ChatID: "wr-b5", Owner: "li"}}
 	r.clk.add(2 * time.Minute)
 	r.flush(a)
-	if got := sent(r.fake.take()); len(got) != 1 || !strings.Contains(got[0], "停电通知") {
+	if got := sent(r.fake.Take()); len(got) != 1 || !strings.Contains(got[0], "停电通知") {
 		t.Errorf("after the fix: %q, want the waiting notice", got)
 	}
 }
@@ -269,7 +270,7 @@ func TestSendResultsChecked(t *testing.T) {
 	a.Groups = groups[:2]
 	r.announce(a, bot.GroupNotice{Key: "announcement/1", Kind: bot.GroupAnnouncement, Important: true, Text: "停水通知"})
 	r.flush(a)
-	r.fake.take()
+	r.fake.Take()
 	check := func() {
 		t.Helper()
 		if err := a.Check(context.Background()); err != nil {
@@ -277,13 +278,13 @@ func TestSendResultsChecked(t *testing.T) {
 		}
 	}
 	check()
-	if r.fake.resultCalls != 0 {
+	if r.fake.ResultCalls() != 0 {
 		t.Errorf("asked for results before CheckAfter")
 	}
 	// wr-b3 already had a group message today from someone else; the
 	// owner of wr-all has not tapped send yet.
-	r.fake.setStatus("wr-b3", wecom.StatusFull)
-	r.fake.setStatus("wr-all", wecom.StatusWaiting)
+	r.fake.SetStatus("wr-b3", wecom.StatusFull)
+	r.fake.SetStatus("wr-all", wecom.StatusWaiting)
 	r.clk.add(31 * time.Minute)
 	check()
 	if got := r.admin.take(); len(got) != 1 || !strings.Contains(got[0], "wr-b3 没有收到群发（该群今天已收到过群发）") {
@@ -300,7 +301,7 @@ func TestSendResultsChecked(t *testing.T) {
 	}
 	// The notice wr-b3 missed goes out again with its next budget.
 	r.flush(a)
-	got := sent(r.fake.take())
+	got := sent(r.fake.Take())
 	if want := []string{"zhang wr-b3: 停水通知 /  / " + footer}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("requeued: %q, want %q", got, want)
 	}
@@ -312,7 +313,7 @@ func TestCheckCredentials(t *testing.T) {
 	if err := r.api.Check(context.Background()); err != nil {
 		t.Fatalf("good credentials: %v", err)
 	}
-	bad, err := wecom.NewAPI(wecom.APIConfig{CorpID: r.fake.corpID, Secret: "wrong-secret-xyz", BaseURL: r.fake.srv.URL})
+	bad, err := wecom.NewAPI(wecom.APIConfig{CorpID: r.fake.CorpID, Secret: "wrong-secret-xyz", BaseURL: r.fake.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,15 +333,31 @@ func TestLongMergeSplitsAcrossDays(t *testing.T) {
 		r.announce(a, bot.GroupNotice{Key: fmt.Sprintf("announcement/%d", i+1), Kind: bot.GroupAnnouncement, Important: true, Text: long, Height: int64(i)})
 	}
 	r.flush(a)
-	m := r.fake.take()
+	m := r.fake.Take()
 	if len(m) != 1 || len(m[0].Text) > wecom.MaxTextBytes || strings.Count(m[0].Text, long) != 1 {
 		t.Fatalf("first day: %d messages, %d bytes", len(m), len(m[0].Text))
 	}
 	for day := 2; day <= 3; day++ {
 		r.clk.add(24 * time.Hour)
 		r.flush(a)
-		if m := r.fake.take(); len(m) != 1 || strings.Count(m[0].Text, long) != 1 {
+		if m := r.fake.Take(); len(m) != 1 || strings.Count(m[0].Text, long) != 1 {
 			t.Fatalf("day %d: %d messages", day, len(m))
 		}
+	}
+}
+
+// Group reads a group's name, owner and size, which `linli wecom check`
+// compares with linli.toml; an unknown chat id is an error.
+func TestGroupDetail(t *testing.T) {
+	r := newRig(t)
+	g, err := r.api.Group(context.Background(), "wr-b3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g != (wecom.GroupInfo{Name: "wr-b3群", Owner: "zhang", Members: 2}) {
+		t.Errorf("got %+v", g)
+	}
+	if _, err := r.api.Group(context.Background(), "wr-nope"); err == nil || !strings.Contains(err.Error(), "40050") {
+		t.Errorf("unknown group: %v", err)
 	}
 }

@@ -54,14 +54,17 @@ func startGateways(ctx context.Context, env *Env, hm home, n *node.Node, conf co
 		return nil, errors.Join(err, closeAll())
 	}
 	nt := notify.New(ledger.New(n.Local()), gw.Wechat(), tset)
-	nt.Logger = logger
-	if conf.Wechat.Enabled {
-		nt.Interval = conf.Wechat.NotifyInterval
-	}
+	nt.Interval, nt.Logger = conf.Wechat.NotifyInterval, logger
 	if notices != nil {
 		nt.Users, nt.Private = gw.Wechat(), notices
 	}
-	groups, stopGroups, err := startGroups(ctx, env, hm, n, conf, gw, nt, logger)
+	// The admins hear of a group channel's trouble only on the official
+	// account.
+	var alerter bot.AdminAlerter
+	if nt.Private != nil {
+		alerter = nt
+	}
+	groups, stopGroups, err := startGroups(ctx, env, hm, n, conf, gw, tset, alerter, logger)
 	if err != nil {
 		return nil, errors.Join(err, closeAll())
 	}
@@ -88,18 +91,34 @@ func gatewayLogger(env *Env, conf config.Config) *slog.Logger {
 }
 
 // groupsEnabled reports whether linli.toml turns on a group channel.
-func groupsEnabled(conf config.Config) bool { return conf.WxGroup.Enabled }
+func groupsEnabled(conf config.Config) bool { return conf.Wecom.Enabled || conf.WxGroup.Enabled }
 
 // startGroups starts the group channels linli.toml enables, each told to
-// alert the admins through alerter.
-func startGroups(ctx context.Context, env *Env, hm home, n *node.Node, conf config.Config, gw *store.Gateway, alerter bot.AdminAlerter, logger *slog.Logger) ([]bot.GroupAnnouncer, func() error, error) {
-	var groups []bot.GroupAnnouncer
-	wx, stopWx, err := startWxGroup(ctx, env, hm, n, conf, gw, alerter, logger)
-	if err != nil {
-		return nil, nil, err
+// alert the admins through alerter. stop closes them, returning the
+// first error.
+func startGroups(ctx context.Context, env *Env, hm home, n *node.Node, conf config.Config, gw *store.Gateway, tset *templates.Set, alerter bot.AdminAlerter, logger *slog.Logger) (groups []bot.GroupAnnouncer, stop func() error, err error) {
+	var closers []func() error
+	stop = func() error {
+		var errs []error
+		for i := len(closers) - 1; i >= 0; i-- {
+			errs = append(errs, closers[i]())
+		}
+		return errors.Join(errs...)
 	}
+	if conf.Wecom.Enabled {
+		a, err := startWecom(env, hm, conf, gw, tset, alerter, logger)
+		if err != nil {
+			return nil, nil, errors.Join(err, stop())
+		}
+		groups, closers = append(groups, a), append(closers, a.Close)
+	}
+	wx, stopWx, err := startWxGroup(ctx, env, hm, n, conf, gw, tset, alerter, logger)
+	if err != nil {
+		return nil, nil, errors.Join(err, stop())
+	}
+	closers = append(closers, stopWx)
 	if wx != nil {
 		groups = append(groups, wx)
 	}
-	return groups, stopWx, nil
+	return groups, stop, nil
 }

@@ -312,7 +312,7 @@ func runWxgroupUnbind(ctx context.Context, env *Env, args []string) error {
 // group channel for the notifier, alerting the admins through alerter. A
 // saved session WeChat has ended does not stop linli: the account stays
 // off (the admins are told) and nil is returned for it.
-func startWxGroup(ctx context.Context, env *Env, hm home, n *node.Node, conf config.Config, gw *store.Gateway, alerter bot.AdminAlerter, logger *slog.Logger) (bot.GroupAnnouncer, func() error, error) {
+func startWxGroup(ctx context.Context, env *Env, hm home, n *node.Node, conf config.Config, gw *store.Gateway, tset *templates.Set, alerter bot.AdminAlerter, logger *slog.Logger) (bot.GroupAnnouncer, func() error, error) {
 	noop := func() error { return nil }
 	wc := conf.WxGroup
 	if !wc.Enabled {
@@ -330,14 +330,6 @@ func startWxGroup(ctx context.Context, env *Env, hm home, n *node.Node, conf con
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("wxgroup: read the chain: %w", err)
-	}
-	tdir := ""
-	if conf.Chat.Templates != "" {
-		tdir = hm.inHome(conf.Chat.Templates)
-	}
-	tset, err := templates.Load(tdir)
-	if err != nil {
-		return nil, nil, err
 	}
 	// Group turns are public and never write: the engine reads the chain
 	// through the same custodian as the official account's.

@@ -1,4 +1,9 @@
-package wecom_test
+// Package wecomtest is a small imitation of WeCom's API for tests, on
+// 127.0.0.1, reached through silenceper's real client: the access token,
+// creating a group message for customer groups, its send results, and a
+// group's details. It is the one fake of WeCom; tests of bot/wecom and of
+// cmd/linli share it.
+package wecomtest
 
 import (
 	"encoding/json"
@@ -9,34 +14,43 @@ import (
 	"testing"
 )
 
-// fakeWeCom is a small imitation of WeCom's API on 127.0.0.1, reached
-// through silenceper's real client: the access token, creating a group
-// message for customer groups, and its send results.
-type fakeWeCom struct {
+// Server is a fake WeCom. URL goes in the API's BaseURL; CorpID and
+// Secret are the credentials it accepts.
+type Server struct {
+	URL            string
+	CorpID, Secret string
 	srv            *httptest.Server
-	corpID, secret string
 	owners         map[string]string // chat id -> owner userid
 	mu             sync.Mutex
 	tokens         int
-	msgs           []groupMsg // made since the last take
-	all            []groupMsg
+	msgs           []GroupMsg // made since the last take
+	all            []GroupMsg
 	failNext       []int          // errcodes the next add_msg_template calls answer
 	status         map[string]int // chat id -> send status answered
 	resultCalls    int
 }
 
-// groupMsg is one add_msg_template call.
-type groupMsg struct {
+// ResultCalls returns how often send results were asked for.
+func (f *Server) ResultCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.resultCalls
+}
+
+// GroupMsg is one add_msg_template call that made a message.
+type GroupMsg struct {
 	ID, Sender, Text string
 	Chats            []string
 }
 
-func newFakeWeCom(t *testing.T, owners map[string]string) *fakeWeCom {
+// New starts a fake WeCom whose customer groups are owners' keys, each
+// owned by its value's userid; the test's cleanup stops it.
+func New(t testing.TB, owners map[string]string) *Server {
 	t.Helper()
-	f := &fakeWeCom{corpID: "ww-corp", secret: "s3cret-of-the-corp", owners: owners, status: map[string]int{}}
+	f := &Server{CorpID: "ww-corp", Secret: "s3cret-of-the-corp", owners: owners, status: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("corpid") != f.corpID || r.URL.Query().Get("corpsecret") != f.secret {
+		if r.URL.Query().Get("corpid") != f.CorpID || r.URL.Query().Get("corpsecret") != f.Secret {
 			reply(w, map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
 			return
 		}
@@ -71,7 +85,7 @@ func newFakeWeCom(t *testing.T, owners map[string]string) *fakeWeCom {
 			reply(w, map[string]any{"errcode": code, "errmsg": "failing as told"})
 			return
 		}
-		m := groupMsg{ID: fmt.Sprintf("msg-%d", len(f.all)+1), Sender: req.Sender, Text: req.Text.Content}
+		m := GroupMsg{ID: fmt.Sprintf("msg-%d", len(f.all)+1), Sender: req.Sender, Text: req.Text.Content}
 		var failed []string
 		for _, c := range req.ChatIDList {
 			if f.owners[c] != req.Sender {
@@ -112,19 +126,37 @@ func newFakeWeCom(t *testing.T, owners map[string]string) *fakeWeCom {
 		}
 		reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "send_list": list})
 	})
+	mux.HandleFunc("POST /cgi-bin/externalcontact/groupchat/get", func(w http.ResponseWriter, r *http.Request) {
+		if !f.tokenOK(r) {
+			reply(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+			return
+		}
+		var req struct {
+			ChatID string `json:"chat_id"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		owner, ok := f.owners[req.ChatID]
+		if !ok {
+			reply(w, map[string]any{"errcode": 40050, "errmsg": "chatid not found"})
+			return
+		}
+		members := []map[string]any{{"userid": owner, "type": 1}, {"userid": "wm-resident", "type": 2}}
+		reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "group_chat": map[string]any{"chat_id": req.ChatID, "name": req.ChatID + "群", "owner": owner, "member_list": members}})
+	})
 	f.srv = httptest.NewServer(mux)
+	f.URL = f.srv.URL
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeWeCom) tokenOK(r *http.Request) bool {
+func (f *Server) tokenOK(r *http.Request) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return r.URL.Query().Get("access_token") == fmt.Sprintf("TOKEN-%d", f.tokens) && f.tokens > 0
 }
 
-// take returns and forgets the group messages made.
-func (f *fakeWeCom) take() []groupMsg {
+// Take returns and forgets the group messages made.
+func (f *Server) Take() []GroupMsg {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := f.msgs
@@ -132,13 +164,16 @@ func (f *fakeWeCom) take() []groupMsg {
 	return m
 }
 
-func (f *fakeWeCom) fail(codes ...int) {
+// Fail makes the next add_msg_template calls answer these errcodes.
+func (f *Server) Fail(codes ...int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failNext = append(f.failNext, codes...)
 }
 
-func (f *fakeWeCom) setStatus(chat string, status int) {
+// SetStatus sets the send status answered for a group (1, sent, when
+// never set).
+func (f *Server) SetStatus(chat string, status int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.status[chat] = status
