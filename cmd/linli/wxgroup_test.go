@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/linli-community/linli/internal/fakewx"
+	"github.com/linli-community/linli/store"
 )
 
 // runWx runs a linli command in-process with openwechat's requests going to
@@ -134,7 +135,7 @@ func runStartWx(t *testing.T, h string, tr http.RoundTripper, want string) *sync
 
 func TestStartRunsTheGroupAccountEndToEnd(t *testing.T) {
 	fake := fakewx.New(t)
-	h, _ := wxgroupHome(t, "[wxgroup]\nenabled = true\nofficial_account = \"阳光花园服务号\"\n[wxgroup.groups]\n\"3号楼业主群\" = \"3\"\n")
+	h, rpc := wxgroupHome(t, "[wechat]\nnotify_interval = \"1s\"\n[wxgroup]\nenabled = true\nofficial_account = \"阳光花园服务号\"\n[wxgroup.groups]\n\"3号楼业主群\" = \"3\"\n\"阳光花园大家庭\" = \"\"\n")
 	if _, errOut, err := runWx(t, fake.Transport(), "wxgroup", "start", "--home", h); err == nil {
 		t.Fatalf("an unknown subcommand succeeded: %s", errOut)
 	}
@@ -170,6 +171,30 @@ func TestStartRunsTheGroupAccountEndToEnd(t *testing.T) {
 	if err != nil || !strings.Contains(out, "「5号楼群」 building 5 (bound with a code)") || !strings.Contains(out, "「3号楼业主群」 building 3 (linli.toml)") {
 		t.Errorf("groups: %v\n%s", err, out)
 	}
+	// An admin's announcement reaches every group through the notifier,
+	// once its first scan has only remembered the chain.
+	gw, err := store.OpenGateway(filepath.Join(h, "data", "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, ok, _ := gw.Wechat().GetState(context.Background(), "group/baseline"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the notifier never scanned:\n%s", logs.String())
+		}
+	}
+	if out, errOut, err := runWx(t, nil, "tx", "announcement.post", `{"title":"停水通知","text":"明天9点到12点停水"}`, "--home", h, "--node", rpc); err != nil {
+		t.Fatalf("announcement: %v\n%s%s", err, out, errOut)
+	}
+	// The whole community's group is free; the other two wait their gap.
+	got = fake.WaitSent(t)
+	if got.Group != "阳光花园大家庭" || !strings.Contains(got.Content, "停水通知") {
+		t.Errorf("the announcement went as %+v", got)
+	}
+
 	// WeChat logs the account out: it stops and says so; linli runs on.
 	fake.Set(func(f *fakewx.Server) { f.SyncRet = "1101" })
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "the group account stopped"); time.Sleep(20 * time.Millisecond) {
