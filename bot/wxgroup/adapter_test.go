@@ -437,3 +437,82 @@ func BenchmarkLongRunningAdapter(b *testing.B) {
 	b.ReportMetric(float64(after.HeapAlloc)/(1<<20), "heap-MiB")
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<10), "heap-growth-KiB")
 }
+
+func TestSyncFailuresPauseLongerThenStop(t *testing.T) {
+	r := newRig(t)
+	r.a.SyncFailures = 4
+	r.open(t)
+	r.fake.Set(func(f *fakewx.Server) { f.SyncRet = "garbage" })
+	// Each failure pauses on the clock, 2s, 4s, 8s; the fourth ends it.
+	var pauses []time.Duration
+	for {
+		select {
+		case text := <-r.alerts.ch:
+			if !strings.Contains(text, "连不上微信") {
+				t.Errorf("alert %q", text)
+			}
+			if len(pauses) != 3 || pauses[0] != 2*time.Second || pauses[1] != 4*time.Second || pauses[2] != 8*time.Second {
+				t.Errorf("pauses %v, want 2s 4s 8s", pauses)
+			}
+			<-r.a.Done()
+			if r.fake.Count("/jslogin") != 1 {
+				t.Error("the adapter tried a QR login")
+			}
+			return
+		case <-r.clock.added:
+			before := r.clock.Now()
+			r.clock.advanceIfWaiting()
+			pauses = append(pauses, r.clock.Now().Sub(before))
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no stop; pauses %v\n%s", pauses, r.log.String())
+		}
+	}
+}
+
+func TestUnknownGroupIsDroppedWithALogLine(t *testing.T) {
+	r := newRig(t)
+	r.a.Groups["楼下不存在的群"] = ""
+	r.open(t)
+	if err := r.a.Announce(context.Background(), bot.GroupNotice{Key: "announcement/1", Buildings: []string{"9"}, Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	// Building 9 has no group: nothing queued. The whole-community notice
+	// reaches the two known groups; the unknown one is dropped, logged.
+	if err := r.a.Announce(context.Background(), bot.GroupNotice{Key: "announcement/2", Text: "停电通知"}); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, r.fake, r.clock, 2)
+	for _, m := range got {
+		if m.Content != "停电通知" {
+			t.Errorf("sent %+v", m)
+		}
+	}
+	// The queue is in name order: 楼下不存在的群 came before 阳光花园大家庭.
+	if !strings.Contains(r.log.String(), "group not found") || !strings.Contains(r.log.String(), "楼下不存在的群") {
+		t.Errorf("no log line for the unknown group:\n%s", r.log.String())
+	}
+}
+
+func TestLoginFailuresAreReported(t *testing.T) {
+	for name, set := range map[string]func(f *fakewx.Server){
+		"QRCodeExpired": func(f *fakewx.Server) { f.LoginSteps = []string{"408", "400"} },
+		"Refused1203":   func(f *fakewx.Server) { f.LoginRet = 1203 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := fakewx.New(t)
+			fake.Set(set)
+			gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer gw.Close()
+			_, err = wxgroup.Login(context.Background(), gw.WxGroup(), fake.Transport(), func(string) {}, nil)
+			if err == nil {
+				t.Fatal("Login succeeded")
+			}
+			if _, ok, _ := gw.WxGroup().Login(context.Background()); ok {
+				t.Error("a failed login saved a session")
+			}
+		})
+	}
+}

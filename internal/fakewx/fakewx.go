@@ -33,7 +33,9 @@ type Server struct {
 	LoginRet int
 	// Expired makes webwxinit answer 1101: the saved session is dead.
 	Expired bool
-	// SyncRet is what synccheck answers ("0" normally; "1101" logs out).
+	// SyncRet is what synccheck answers ("0" normally; "1101" logs out;
+	// "garbage" answers something that is not the protocol, as a broken
+	// proxy would).
 	SyncRet string
 	// SendRets are the rets of the next sends, in turn (empty: 0).
 	SendRets []int
@@ -398,6 +400,9 @@ func (f *Server) syncCheck(w http.ResponseWriter, r *http.Request) {
 			ret = "1101"
 		}
 		switch {
+		case ret == "garbage":
+			http.Error(w, "<html>502 Bad Gateway</html>", http.StatusBadGateway)
+			return
 		case ret != "0":
 			fmt.Fprintf(w, `window.synccheck={retcode:"%s",selector:"0"}`, ret)
 			return
