@@ -458,9 +458,12 @@ func (a *Adapter) onMessage(msg *openwechat.Message) {
 	a.mu.Lock()
 	a.names[name] = group.UserName
 	a.mu.Unlock()
-	selfName := a.self.NickName
+	// The session's own account, as openwechat knows it on this goroutine
+	// (a message may come before Open has returned).
+	self := msg.Owner()
+	selfName := self.NickName
 	for _, m := range group.MemberList {
-		if m.UserName == a.self.UserName && m.DisplayName != "" {
+		if m.UserName == self.UserName && m.DisplayName != "" {
 			selfName = m.DisplayName
 		}
 	}

@@ -142,6 +142,11 @@ func runWxgroupCheck(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintln(env.Stdout, "note  a personal WeChat account run by a program breaks Tencent's rules: it may be warned or banned (many were in January 2025), its session drops about daily, and then the admins are told on the official account. Use a dedicated, long-lived account the committee holds.")
 	ok("pacing: at least %s between two sends to one group (plus up to %s at random); at most %d sends to one group and %d in all in any 24 hours; %d may wait", wc.Gap, wc.Jitter, wc.GroupDaily, wc.Daily, wc.QueueSize)
 	ok("retries: after %s, doubling up to %s, %d tries; answers wait at most %s", wc.RetryBase, wc.RetryMax, wc.Tries, wc.AnswerTTL)
+	if conf.Wechat.Enabled {
+		ok("alerts: when WeChat ends the session, the admins who follow the official account are told there")
+	} else {
+		fmt.Fprintln(env.Stdout, "note  [wechat] is off: when WeChat ends the group account's session, only the log says so (the admins are told on the official account when it is on)")
+	}
 	if wc.OfficialAccount == "" {
 		bad("[wxgroup] official_account is empty: personal questions in a group are sent to \"the community's official account\" without its name")
 	} else {
