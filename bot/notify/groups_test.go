@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/bot"
@@ -133,4 +134,42 @@ func TestGroupNotices(t *testing.T) {
 	})
 	step("ResultsOnce", "", func(map[string]any) {})
 	golden.Check(t, "group_notices.golden", texts.String())
+}
+
+// AlertAdmins tells every admin who follows the official account, and
+// fails when there is no one to tell or no private channel.
+func TestAlertAdmins(t *testing.T) {
+	ctx := context.Background()
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	wx := gw.Wechat()
+	c := &fakeChain{height: 1, blockTime: 1_800_000_000, answers: map[string]any{
+		"members/A1": abci.MemberView{Unit: "1-101", Relation: "owner", Roles: []string{"admin"}},
+		"members/A2": abci.MemberView{Unit: "1-102", Relation: "owner", Roles: []string{}},
+		"members/A3": abci.MemberView{Unit: "1-103", Relation: "owner", Roles: []string{"admin"}},
+	}}
+	n := notify.New(c, wx, templates.MustLoad())
+	if err := n.AlertAdmins(ctx, "x"); err == nil {
+		t.Error("alerted without a private channel")
+	}
+	out := &poster{texts: map[string][]string{}}
+	n.Users, n.Private = wx, out
+	if err := n.AlertAdmins(ctx, "x"); err == nil {
+		t.Error("alerted with no admin known")
+	}
+	for i, id := range []string{"oAdmin", "oOwner", "oGoneAdmin"} {
+		if _, _, _, err := wx.BeginMessage(ctx, "m-"+id, id, fmt.Sprintf("A%d", i+1), time.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wx.SetSubscribed(ctx, "oGoneAdmin", "A3", false, time.Now())
+	if err := n.AlertAdmins(ctx, "⚠️ 企业微信群发一直失败"); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.peek("企业微信群发一直失败"); fmt.Sprint(got) != "[oAdmin]" {
+		t.Errorf("alert went to %v, want the admin who follows", got)
+	}
 }
