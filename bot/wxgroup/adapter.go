@@ -190,7 +190,10 @@ func (a *Adapter) Open(ctx context.Context) error {
 	// session's id of every group the account can post to.
 	a.learn(b.Storage.Response.ContactList)
 	a.refresh(ctx)
-	a.Logger.Info("wxgroup: logged in", "groups_known", len(a.names))
+	a.mu.Lock()
+	known := len(a.names)
+	a.mu.Unlock()
+	a.Logger.Info("wxgroup: logged in", "groups_known", known)
 
 	a.wg.Add(2)
 	go func() {

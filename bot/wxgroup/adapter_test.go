@@ -510,6 +510,9 @@ func TestLoginFailuresAreReported(t *testing.T) {
 			if err == nil {
 				t.Fatal("Login succeeded")
 			}
+			if expired := errors.Is(err, wxgroup.ErrQRExpired); expired != (name == "QRCodeExpired") {
+				t.Errorf("Login = %v", err)
+			}
 			if _, ok, _ := gw.WxGroup().Login(context.Background()); ok {
 				t.Error("a failed login saved a session")
 			}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -17,6 +18,10 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 )
+
+// ErrQRExpired means nobody confirmed the login before WeChat let its QR
+// code expire.
+var ErrQRExpired = errors.New("wxgroup: the QR code expired before the phone confirmed the login: run `linli wxgroup login` again")
 
 // LoginStore keeps the hot-login storage Login saves.
 type LoginStore interface {
@@ -46,6 +51,9 @@ func Login(ctx context.Context, st LoginStore, transport http.RoundTripper, show
 		}
 	}
 	if err := b.Login(); err != nil {
+		if errors.Is(err, openwechat.ErrLoginTimeout) {
+			return "", ErrQRExpired
+		}
 		return "", fmt.Errorf("wxgroup: login: %w", err)
 	}
 	self, err := b.GetCurrentUser()
