@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/linli-community/linli/store"
 )
 
 func TestWxGroupLoginRoundTripsAndStaysPrivate(t *testing.T) {
@@ -122,5 +124,28 @@ func TestWxGroupSendLogCountsAndDedups(t *testing.T) {
 	// The key sent twice to A is logged once; the answers both count.
 	if want := []string{"A", "A", "B"}; len(groups) != len(want) || groups[0] != "A" || groups[2] != "B" {
 		t.Fatalf("SentSince = %v, want %v", groups, want)
+	}
+}
+
+// Two handles opening one new gateway.db at once (linli start, and a
+// command or test beside it) must not both apply its migrations.
+func TestGatewayOpenedTwiceAtOnceMigratesOnce(t *testing.T) {
+	for i := range 10 {
+		file := filepath.Join(t.TempDir(), "gateway.db")
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				g, err := store.OpenGateway(file)
+				if err == nil {
+					g.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", i+1, err)
+			}
+		}
 	}
 }
