@@ -89,6 +89,11 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	r := &rig{fake: fakewx.New(t), clock: newFakeClock(), log: &lockedBuffer{}}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the adapter's log:\n%s", r.log)
+		}
+	})
 	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +118,7 @@ func newRig(t *testing.T) *rig {
 	a.Clock = r.clock
 	a.Jitter = func() time.Duration { return 5 * time.Second }
 	a.Alerter = r.alerts
-	a.Logger = slog.New(slog.NewTextHandler(r.log, nil))
+	a.Logger = slog.New(slog.NewTextHandler(r.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a.Groups = map[string]string{"3号楼业主群": "3", "阳光花园大家庭": ""}
 	a.Community, a.OfficialAccount = "阳光花园", "阳光花园业委会"
 	r.a = a
@@ -463,7 +468,7 @@ func TestSyncFailuresPauseLongerThenStop(t *testing.T) {
 			before := r.clock.Now()
 			r.clock.advanceIfWaiting()
 			pauses = append(pauses, r.clock.Now().Sub(before))
-		case <-time.After(10 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatalf("no stop; pauses %v\n%s", pauses, r.log.String())
 		}
 	}

@@ -122,7 +122,7 @@ func waitFor[T any](tb testing.TB, ch <-chan T, what string) T {
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		tb.Fatalf("timed out waiting for %s", what)
 		var zero T
 		return zero

@@ -178,7 +178,7 @@ func TestStartRunsTheGroupAccountEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gw.Close()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if _, ok, _ := gw.Wechat().GetState(context.Background(), "group/baseline"); ok {
 			break
 		}
@@ -197,7 +197,7 @@ func TestStartRunsTheGroupAccountEndToEnd(t *testing.T) {
 
 	// WeChat logs the account out: it stops and says so; linli runs on.
 	fake.Set(func(f *fakewx.Server) { f.SyncRet = "1101" })
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "the group account stopped"); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), "the group account stopped"); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no stop in the log:\n%s", logs.String())
 		}

@@ -204,7 +204,7 @@ func (f *Server) WaitSent(tb testing.TB) Sent {
 	select {
 	case m := <-f.SentCh:
 		return m
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		tb.Fatal("nothing was sent")
 		return Sent{}
 	}
