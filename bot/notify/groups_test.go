@@ -2,7 +2,9 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -171,5 +173,46 @@ func TestAlertAdmins(t *testing.T) {
 	}
 	if got := out.peek("企业微信群发一直失败"); fmt.Sprint(got) != "[oAdmin]" {
 		t.Errorf("alert went to %v, want the admin who follows", got)
+	}
+}
+
+// broken is a group channel that cannot take notices.
+type broken struct{ tried int }
+
+func (b *broken) Channel() string { return "broken" }
+
+func (b *broken) Announce(context.Context, bot.GroupNotice) error {
+	b.tried++
+	return errors.New("queue full")
+}
+
+// A channel that cannot take a notice is logged; the others still get
+// it, and the scan goes on.
+func TestAFailingChannelHoldsNoOneUp(t *testing.T) {
+	ctx := context.Background()
+	gw, err := store.OpenGateway(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	c := &fakeChain{height: 1, blockTime: 1_800_000_000, answers: map[string]any{"proposals": []map[string]any{}, "announcements": []abci.Announcement{}}}
+	bad, good := &broken{}, &channel{name: "good"}
+	var logs strings.Builder
+	n := notify.New(c, gw.Wechat(), templates.MustLoad())
+	n.Groups, n.Logger = []bot.GroupAnnouncer{bad, good}, slog.New(slog.NewTextHandler(&logs, nil))
+	if err := n.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.block(func(a map[string]any) {
+		a["announcements"] = []abci.Announcement{{ID: 1, Title: "【重要】停电", Text: "周日停电"}}
+	})
+	if err := n.Scan(ctx); err != nil {
+		t.Fatalf("a failing channel failed the scan: %v", err)
+	}
+	if got := good.take(); len(got) != 1 || got[0].Key != "announcement/1" || bad.tried != 1 {
+		t.Errorf("good channel got %v, broken tried %d", got, bad.tried)
+	}
+	if !strings.Contains(logs.String(), "a group channel did not take a notice") || !strings.Contains(logs.String(), "channel=broken") {
+		t.Errorf("not logged:\n%s", logs.String())
 	}
 }

@@ -361,3 +361,25 @@ func TestGroupDetail(t *testing.T) {
 		t.Errorf("unknown group: %v", err)
 	}
 }
+
+// An expired token fails one call; the next one fetches a new token and
+// the notice goes out.
+func TestExpiredTokenRenewed(t *testing.T) {
+	r := newRig(t)
+	a := r.announcer()
+	a.Groups = groups[1:2]
+	if err := r.api.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.fake.ExpireTokens()
+	r.announce(a, bot.GroupNotice{Key: "announcement/1", Kind: bot.GroupAnnouncement, Important: true, Text: "停水通知"})
+	r.flush(a)
+	if got := r.fake.Take(); len(got) != 0 {
+		t.Fatalf("sent with an expired token: %v", got)
+	}
+	r.clk.add(time.Minute)
+	r.flush(a)
+	if got := sent(r.fake.Take()); len(got) != 1 {
+		t.Errorf("after the retry: %q, want the notice", got)
+	}
+}

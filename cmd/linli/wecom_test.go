@@ -76,11 +76,12 @@ func TestStartRefusesAReadableWecomSecret(t *testing.T) {
 // TestStartPostsToWecomGroups runs `linli start` with the WeCom channel
 // against the fake: an admin's important announcement, committed on the
 // node, reaches the customer groups as one group message each, ending
-// with how to reach the official account.
+// with how to reach the official account; after a restart the next one
+// does, and the first is not sent again.
 func TestStartPostsToWecomGroups(t *testing.T) {
 	f := wecomtest.New(t, map[string]string{"wr-all": "zhang", "wr-b3": "li"})
-	h, rpc := wecomHome(t, f, 0o600, wecomGroupsTOML)
-	runNode(t, h, rpc)
+	h, rpc := wecomHome(t, f, 0o600, "per_day = 5\n"+wecomGroupsTOML)
+	stop := runNode(t, h, rpc)
 
 	// The notifier's first scan only remembers; news comes after it.
 	gw, err := store.OpenGateway(filepath.Join(h, "data", "gateway.db"))
@@ -109,6 +110,20 @@ func TestStartPostsToWecomGroups(t *testing.T) {
 	}
 	if fmt.Sprint(senders) != "map[wr-all:zhang wr-b3:li]" {
 		t.Errorf("sent as %v, want each group's owner", senders)
+	}
+
+	stop()
+	runNode(t, h, rpc)
+	mustRun(t, "tx", "announcement.post", `{"title":"【重要】停电通知","text":"周日停电。"}`, "--home", h, "--node", rpc)
+	got = nil
+	waitFor(t, "the group messages after a restart", func() bool {
+		got = append(got, f.Take()...)
+		return len(got) >= 2
+	})
+	for _, m := range got {
+		if !strings.Contains(m.Text, "停电通知") || strings.Contains(m.Text, "停水通知") {
+			t.Errorf("after a restart: %q", m.Text)
+		}
 	}
 }
 

@@ -28,6 +28,15 @@ type Server struct {
 	failNext       []int          // errcodes the next add_msg_template calls answer
 	status         map[string]int // chat id -> send status answered
 	resultCalls    int
+	expired        int // tokens up to this one are expired
+}
+
+// ExpireTokens makes every access token issued so far invalid (errcode
+// 42001), as WeCom does after two hours.
+func (f *Server) ExpireTokens() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.expired = f.tokens
 }
 
 // ResultCalls returns how often send results were asked for.
@@ -62,7 +71,7 @@ func New(t testing.TB, owners map[string]string) *Server {
 	})
 	mux.HandleFunc("POST /cgi-bin/externalcontact/add_msg_template", func(w http.ResponseWriter, r *http.Request) {
 		if !f.tokenOK(r) {
-			reply(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+			reply(w, map[string]any{"errcode": 42001, "errmsg": "access_token expired"})
 			return
 		}
 		var req struct {
@@ -100,7 +109,7 @@ func New(t testing.TB, owners map[string]string) *Server {
 	})
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_send_result", func(w http.ResponseWriter, r *http.Request) {
 		if !f.tokenOK(r) {
-			reply(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+			reply(w, map[string]any{"errcode": 42001, "errmsg": "access_token expired"})
 			return
 		}
 		var req struct {
@@ -128,7 +137,7 @@ func New(t testing.TB, owners map[string]string) *Server {
 	})
 	mux.HandleFunc("POST /cgi-bin/externalcontact/groupchat/get", func(w http.ResponseWriter, r *http.Request) {
 		if !f.tokenOK(r) {
-			reply(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+			reply(w, map[string]any{"errcode": 42001, "errmsg": "access_token expired"})
 			return
 		}
 		var req struct {
@@ -152,7 +161,7 @@ func New(t testing.TB, owners map[string]string) *Server {
 func (f *Server) tokenOK(r *http.Request) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return r.URL.Query().Get("access_token") == fmt.Sprintf("TOKEN-%d", f.tokens) && f.tokens > 0
+	return r.URL.Query().Get("access_token") == fmt.Sprintf("TOKEN-%d", f.tokens) && f.tokens > f.expired
 }
 
 // Take returns and forgets the group messages made.
