@@ -34,7 +34,9 @@ var importantMarks = []string{"【重要】", "[重要]", "重要：", "重要:"
 // groupScan is the groups' part of one scan.
 type groupScan struct {
 	*scan
-	silent bool
+	// first only remembers: the groups' first scan of a gateway.db (the
+	// private part has its own, scan.silent).
+	first bool
 }
 
 // groups tells the group channels the public news of this scan.
@@ -43,7 +45,7 @@ func (s *scan) groups() error {
 	if err != nil {
 		return err
 	}
-	g := &groupScan{scan: s, silent: !known}
+	g := &groupScan{scan: s, first: !known}
 	list, err := s.proposalList()
 	if err != nil {
 		return err
@@ -58,7 +60,7 @@ func (s *scan) groups() error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if g.silent {
+	if g.first {
 		return s.n.st.PutState(s.ctx, groupBaseline, strconv.FormatInt(s.height, 10), s.n.Now())
 	}
 	return nil
@@ -68,7 +70,7 @@ func (s *scan) groups() error {
 // it is logged: the notice is not retried there, since the others have it
 // and a repeat would come late.
 func (g *groupScan) post(n bot.GroupNotice) {
-	if g.silent || n.Text == "" {
+	if g.first || n.Text == "" {
 		return
 	}
 	n.Height = g.height
