@@ -1,4 +1,4 @@
-package wechatmp_test
+package notify_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/linli-community/linli/abci"
-	"github.com/linli-community/linli/bot/wechatmp"
+	"github.com/linli-community/linli/bot/notify"
 	"github.com/linli-community/linli/store"
 	"github.com/linli-community/linli/templates"
 )
@@ -47,7 +47,8 @@ func TestOwnerToldOfProxy(t *testing.T) {
 		}
 	}
 	out := &poster{texts: map[string][]string{}}
-	n := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
+	n := notify.New(c, wx, templates.MustLoad())
+	n.Users, n.Private = wx, out
 	scan := func() {
 		t.Helper()
 		if err := n.Scan(ctx); err != nil {
