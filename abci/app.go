@@ -97,7 +97,7 @@ func (a *App) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*ab
 	a.chain = ChainInfo{ChainID: req.ChainId, Community: g.Community}
 	a.params = g.Params
 	a.pending = c
-	a.pendingPrev = chainHash(nil, req.InitialHeight-1, c.sorted())
+	a.pendingPrev = AppHash(nil, req.InitialHeight-1, c.sorted())
 	a.check = newCache(c)
 	return &abcitypes.ResponseInitChain{AppHash: a.pendingPrev}, nil
 }
@@ -127,7 +127,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 	c := a.pending
 	// The block time is not written to state (Store.Commit records it
 	// beside the height): a block without txs or due deadlines then
-	// writes nothing and keeps the app hash (chainHash), so an idle chain
+	// writes nothing and keeps the app hash (AppHash), so an idle chain
 	// stops making blocks.
 	blockTime := req.Time.Unix()
 	// Work that falls due at this block time runs before its txs, so a
@@ -141,7 +141,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 		a.checked.forget(raw)
 	}
 	a.pendingHeight, a.pendingTime = req.Height, blockTime
-	a.pendingHash = chainHash(a.pendingPrev, req.Height, c.sorted())
+	a.pendingHash = AppHash(a.pendingPrev, req.Height, c.sorted())
 	return &abcitypes.ResponseFinalizeBlock{TxResults: results, Events: bctx.events, AppHash: a.pendingHash,
 		ValidatorUpdates: validatorUpdates(c, req.Height)}, nil
 }

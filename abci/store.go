@@ -17,6 +17,8 @@ type Store interface {
 	LastBlock() (Block, error)
 	// Commit applies writes and records b as the last block, all in one
 	// transaction: after a crash the store holds either all of it or none.
+	// It also keeps writes as block b.Height's write set, for
+	// Snapshot.BlockWrites.
 	Commit(b Block, writes []Write) error
 	// Snapshot returns a read-only view of one commit, the last one when
 	// Snapshot is called, that later commits do not change. Query reads
@@ -32,6 +34,11 @@ type Snapshot interface {
 	Scan(prefix string, fn func(key string, value []byte) bool) error
 	// Block is the commit the snapshot shows.
 	Block() Block
+	// BlockWrites returns the write set that Commit applied for height
+	// (EncodeWrites order), or ok=false when that block wrote nothing or
+	// is not yet committed. Proofs of a record (verify) recompute the
+	// block's app hash from it.
+	BlockWrites(height int64) (writes []Write, ok bool, err error)
 	// Close releases the snapshot.
 	Close() error
 }
@@ -41,7 +48,7 @@ type Block struct {
 	Height  int64
 	AppHash []byte
 	// Time is the block's header time in unix seconds. It is not state:
-	// the app hash does not cover it (see chainHash), but CheckTx and
+	// the app hash does not cover it (see AppHash), but CheckTx and
 	// queries judge deadlines against it.
 	Time int64
 }
