@@ -7,6 +7,7 @@ package testnode
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,6 +32,36 @@ type Options struct {
 // the test ends. It returns the node and its home directory.
 func Start(tb testing.TB, o Options) (*node.Node, string) {
 	tb.Helper()
+	home := initHome(tb, o, filepath.Join(tb.TempDir(), "home"))
+	return run(tb, home), home
+}
+
+// StartFork runs two nodes of one genesis and one validator key that
+// never meet: each signs its own blocks at the same heights, a fork (the
+// validator equivocates) that a light client with both must catch.
+func StartFork(tb testing.TB, o Options) (a, b *node.Node) {
+	tb.Helper()
+	if o.ChainID == "" {
+		tb.Fatal("testnode: a fork needs a fixed ChainID")
+	}
+	homeA := initHome(tb, o, filepath.Join(tb.TempDir(), "a"))
+	homeB := initHome(tb, o, filepath.Join(tb.TempDir(), "b"))
+	// B takes A's genesis and validator key: the same chain, signed by
+	// the same validator, with its own ports and its own blocks.
+	for _, f := range []string{"config/genesis.json", "config/priv_validator_key.json"} {
+		data, err := os.ReadFile(filepath.Join(homeA, f))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(homeB, f), data, 0o600)
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return run(tb, homeA), run(tb, homeB)
+}
+
+func initHome(tb testing.TB, o Options, home string) string {
+	tb.Helper()
 	if o.TimeoutCommit == 0 {
 		o.TimeoutCommit = 100 * time.Millisecond
 	}
@@ -49,11 +80,16 @@ func Start(tb testing.TB, o Options) (*node.Node, string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	home := filepath.Join(tb.TempDir(), "home")
 	if _, _, err := node.InitHome(node.HomeOptions{Home: home, ChainID: o.ChainID, AppState: appState,
 		RPCListen: rpcAddr, P2PListen: p2pAddr, TimeoutCommit: o.TimeoutCommit, EmptyBlocksInterval: o.EmptyBlocks}); err != nil {
 		tb.Fatal(err)
 	}
+	return home
+}
+
+// run starts the node of an initialised home until the test ends.
+func run(tb testing.TB, home string) *node.Node {
+	tb.Helper()
 	st, err := store.OpenAppState(filepath.Join(home, "data", "app.db"))
 	if err != nil {
 		tb.Fatal(err)
@@ -76,5 +112,5 @@ func Start(tb testing.TB, o Options) (*node.Node, string) {
 		}
 		st.Close()
 	})
-	return n, home
+	return n
 }
