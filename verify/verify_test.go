@@ -330,7 +330,7 @@ func TestVerifyCatchesALyingNode(t *testing.T) {
 			res["proof"].(map[string]any)["proof"].(map[string]any)["index"] = "1"
 		}}}, verify.StepTx, verify.ReasonProof},
 		"OtherHeader": {entry.Hash, &proxy{elsewhere: map[string]string{"commit": other.RPCAddr(), "validators": other.RPCAddr()}}, verify.StepAnchor, verify.ReasonAnchor},
-		"BlockWrites": {ballot.Hash, &proxy{rewrite: map[string]func(map[string]any){"abci_query": query(`\"outcome\":\"passed\"`, `\"outcome\":\"rejected\"`)}}, verify.StepCounted, verify.ReasonProof},
+		"BlockWrites": {ballot.Hash, &proxy{rewrite: map[string]func(map[string]any){"abci_query": query(`\"kind\":\"decision\"`, `\"kind\":\"decisiom\"`)}}, verify.StepCounted, verify.ReasonProof},
 		"BallotLeaf":  {ballot.Hash, &proxy{rewrite: map[string]func(map[string]any){"abci_query": query(`\"area\":10000`, `\"area\":90000`)}}, verify.StepCounted, verify.ReasonProof},
 	} {
 		t.Run(name, func(t *testing.T) {
