@@ -111,6 +111,20 @@ func TestEveryPageAnswersReadOnly(t *testing.T) {
 		}
 	})
 
+	t.Run("ReceiptPageVerifies", func(t *testing.T) {
+		// The entry is committed blocks ago; verify's checks against the
+		// board's node pass, and the page says what they do not prove.
+		_, _, body := w.get(t, "/tx/"+w.txs["roof"].Hash)
+		for _, want := range []string{"公示栏替您核对了这张回执", "✓ 区块头", "✓ 交易", "✓ 结果", "✓ 记录", "这说明", "这不能证明的", "不能证明住户本人按了键"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the receipt page lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "✗") {
+			t.Errorf("a check failed on the receipt page:\n%s", body)
+		}
+	})
+
 	t.Run("FiguresMatchTheLedger", func(t *testing.T) { figuresMatch(t, w) })
 	t.Run("NoAddressOrKeyOnAnyPage", func(t *testing.T) { noPrivateData(t, w) })
 	t.Run("NoticeDataHashIsPrinted", func(t *testing.T) {
