@@ -124,7 +124,7 @@ func (c *community) waitClosed() {
 	}
 }
 
-func check(t *testing.T, hash string, o verify.Options) verify.Report {
+func check(t testing.TB, hash string, o verify.Options) verify.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -235,18 +235,27 @@ func TestVerifyRefusesBadInput(t *testing.T) {
 type proxy struct {
 	target    string
 	elsewhere map[string]string // method -> node to ask instead
-	rewrite   map[string]func(result map[string]any)
+	// laterElsewhere sends commit and validators above height 1 to
+	// another node: the anchor is right, the headers after it are not.
+	laterElsewhere string
+	rewrite        map[string]func(result map[string]any)
 }
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	var req struct {
 		Method string `json:"method"`
+		Params struct {
+			Height string `json:"height"`
+		} `json:"params"`
 	}
 	json.Unmarshal(body, &req)
 	target := p.target
 	if t, ok := p.elsewhere[req.Method]; ok {
 		target = t
+	}
+	if p.laterElsewhere != "" && (req.Method == "commit" || req.Method == "validators") && req.Params.Height != "1" {
+		target = p.laterElsewhere
 	}
 	resp, err := http.Post(target, "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -329,6 +338,7 @@ func TestVerifyCatchesALyingNode(t *testing.T) {
 			res["index"] = 1
 			res["proof"].(map[string]any)["proof"].(map[string]any)["index"] = "1"
 		}}}, verify.StepTx, verify.ReasonProof},
+		"LaterHeader": {entry.Hash, &proxy{laterElsewhere: other.RPCAddr()}, verify.StepHeaders, verify.ReasonHeader},
 		"OtherHeader": {entry.Hash, &proxy{elsewhere: map[string]string{"commit": other.RPCAddr(), "validators": other.RPCAddr()}}, verify.StepAnchor, verify.ReasonAnchor},
 		"BlockWrites": {ballot.Hash, &proxy{rewrite: map[string]func(map[string]any){"abci_query": query(`\"kind\":\"decision\"`, `\"kind\":\"decisiom\"`)}}, verify.StepCounted, verify.ReasonProof},
 		"BallotLeaf":  {ballot.Hash, &proxy{rewrite: map[string]func(map[string]any){"abci_query": query(`\"area\":10000`, `\"area\":90000`)}}, verify.StepCounted, verify.ReasonProof},
@@ -342,9 +352,16 @@ func TestVerifyCatchesALyingNode(t *testing.T) {
 			}
 		})
 	}
+	// With an honest witness beside it, a primary serving another chain's
+	// headers fails all the same, named.
+	lying := startProxy(t, &proxy{target: url, laterElsewhere: other.RPCAddr()})
+	r := check(t, entry.Hash, verify.Options{Node: lying, Witnesses: []string{url}, Trust: &anchor})
+	if s, failed := r.Failed(); r.OK() || !failed || s.Name != verify.StepHeaders || s.Reason != verify.ReasonHeader || s.Node != lying {
+		t.Errorf("a lying primary with an honest witness: %s", statuses(r))
+	}
 	// The same proxy without rewrites passes: the failures above are the
 	// rewrites' doing.
-	r := check(t, ballot.Hash, verify.Options{Node: startProxy(t, &proxy{target: url}), Trust: &anchor})
+	r = check(t, ballot.Hash, verify.Options{Node: startProxy(t, &proxy{target: url}), Trust: &anchor})
 	if !r.OK() {
 		t.Errorf("an honest proxy: %s", statuses(r))
 	}
