@@ -138,6 +138,7 @@ const (
 	ReasonHeader      = "header"       // headers did not verify
 	ReasonAnchor      = "anchor"       // the anchor is not on this chain
 	ReasonAttack      = "attack"       // a witness holds a conflicting, validly signed header
+	ReasonConflict    = "conflict"     // a witness's header differs from the primary's at the anchor
 	ReasonDropped     = "dropped"      // the light client dropped a witness for bad headers
 	ReasonPrimary     = "primary"      // the primary served bad headers and was replaced
 	ReasonProof       = "proof"        // a proof did not match the signed header
@@ -391,10 +392,26 @@ func (c *checker) nextHeader(ctx context.Context, h int64) (*types.SignedHeader,
 func (c *checker) lightFailed(ctx context.Context, step Step, h int64, err error) {
 	var conflict light.ErrConflictingHeaders
 	switch {
-	case errors.Is(err, light.ErrLightClientAttack) || errors.As(err, &conflict) || errors.As(err, new(light.ErrProposerPrioritiesDiverge)):
-		named := c.disagreeing(ctx, h)
-		step.Name, step.Node = StepWitness, strings.Join(named, ", ")
+	case errors.Is(err, light.ErrLightClientAttack):
+		// The witness's conflicting header verified from the anchor:
+		// validators signed two chains.
+		step.Name, step.Node = StepWitness, strings.Join(c.disagreeing(ctx, h), ", ")
 		c.fail(step, ReasonAttack, err)
+	case errors.As(err, &conflict) || errors.As(err, new(light.ErrProposerPrioritiesDiverge)):
+		// At the anchor itself a differing witness is not examined
+		// further: one of the two is lying or on another chain.
+		step.Name, step.Node = StepWitness, strings.Join(c.disagreeing(ctx, h), ", ")
+		c.fail(step, ReasonConflict, err)
+	case len(c.dropped()) > 0:
+		// The light client dropped witnesses for bad headers: the drop
+		// is the finding.
+		step.Name, step.Node = StepWitness, strings.Join(c.dropped(), ", ")
+		c.fail(step, ReasonDropped, err)
+	case errors.Is(err, light.ErrNoWitnesses) && len(c.o.Witnesses) > 0:
+		// It would have dropped the last ones, which it never does, so
+		// it stops instead: every given witness served bad headers.
+		step.Name, step.Node = StepWitness, strings.Join(c.o.Witnesses, ", ")
+		c.fail(step, ReasonDropped, err)
 	case c.lc != nil && c.lc.Primary() != c.primary:
 		c.fail(step, ReasonPrimary, err)
 	case step.Name == StepAnchor && c.o.Trust != nil:
@@ -402,6 +419,26 @@ func (c *checker) lightFailed(ctx context.Context, step Step, h int64, err error
 	default:
 		c.fail(step, ReasonHeader, err)
 	}
+}
+
+// dropped names the given witnesses the light client no longer has.
+func (c *checker) dropped() []string {
+	if c.lc == nil {
+		return nil
+	}
+	kept := map[provider.Provider]bool{}
+	for _, p := range c.lc.Witnesses() {
+		kept[p] = true
+	}
+	var named []string
+	for _, url := range c.o.Witnesses {
+		for p, u := range c.witnesses {
+			if u == url && !kept[p] && p != c.lc.Primary() {
+				named = append(named, url)
+			}
+		}
+	}
+	return named
 }
 
 // disagreeing names the witnesses whose header at h differs from the

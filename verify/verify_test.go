@@ -368,11 +368,21 @@ func TestVerifyCatchesALyingNode(t *testing.T) {
 }
 
 func TestVerifyReportsWitnesses(t *testing.T) {
-	a, b := testnode.StartFork(t, testnode.Options{ChainID: chainID, Genesis: genesis()})
+	// A and B share the community's first blocks, then fork: each
+	// records its own entry at the same heights, signed by the same
+	// validator.
+	nonces := map[tx.Address]uint64{}
+	a, b := testnode.StartFork(t, testnode.Options{ChainID: chainID, Genesis: genesis()}, func(n *node.Node) {
+		c := newCommunity(t, n)
+		c.setup()
+		nonces = c.nonces
+	})
 	ca, cb := newCommunity(t, a), newCommunity(t, b)
-	_, entry := ca.setup()
-	cb.setup()
-	cb.send(key("treasurer"), &tx.EntryRecord{Kind: tx.EntryExpense, Account: "mgmt", Amount: 1, Category: "分叉"})
+	for k, v := range nonces {
+		ca.nonces[k], cb.nonces[k] = v, v
+	}
+	entry := ca.send(key("treasurer"), &tx.EntryRecord{Kind: tx.EntryIncome, Account: "mgmt", Amount: 1, Category: "分叉甲"})
+	cb.send(key("treasurer"), &tx.EntryRecord{Kind: tx.EntryExpense, Account: "mgmt", Amount: 2, Category: "分叉乙"})
 	// Another chain of the same name, with its own validator.
 	other, _ := testnode.Start(t, testnode.Options{ChainID: chainID, Genesis: genesis()})
 	newCommunity(t, other).setup()
@@ -386,13 +396,31 @@ func TestVerifyReportsWitnesses(t *testing.T) {
 	if w := step(r, verify.StepWitness); !r.OK() || w.Status != verify.Passed || w.Node != a.RPCAddr() {
 		t.Errorf("an agreeing witness: %s", statuses(r))
 	}
-	// A witness whose headers its validators did not sign is dropped,
-	// and the drop is reported.
+	// A witness on another chain differs at the anchor: a conflict,
+	// named.
 	r = check(t, entry.Hash, verify.Options{Node: a.RPCAddr(), Witnesses: []string{other.RPCAddr()}, Trust: &anchor})
-	if s, failed := r.Failed(); r.OK() || !failed || s.Name != verify.StepWitness || s.Node != other.RPCAddr() {
+	if s, failed := r.Failed(); r.OK() || !failed || s.Name != verify.StepWitness || s.Reason != verify.ReasonConflict || s.Node != other.RPCAddr() {
 		t.Errorf("a witness of another chain: %s", statuses(r))
 	}
-	// A witness on a fork of the same genesis and validator is an attack.
+	// A witness that agrees at the anchor and then serves another
+	// chain's headers is dropped by the light client, which goes on
+	// with the honest one, and the drop is reported: verify fails.
+	bad := startProxy(t, &proxy{target: a.RPCAddr(), laterElsewhere: other.RPCAddr()})
+	r = check(t, entry.Hash, verify.Options{Node: a.RPCAddr(), Witnesses: []string{bad, a.RPCAddr()}, Trust: &anchor})
+	if s, failed := r.Failed(); r.OK() || !failed || s.Name != verify.StepWitness || s.Reason != verify.ReasonDropped || s.Node != bad {
+		t.Errorf("a witness serving bad headers: %s", statuses(r))
+	}
+	if h := step(r, verify.StepHeaders); h.Status != verify.Passed {
+		t.Errorf("the primary's headers should still verify: %s", statuses(r))
+	}
+	// With that witness alone the light client cannot go on: every
+	// witness it had served bad headers.
+	r = check(t, entry.Hash, verify.Options{Node: a.RPCAddr(), Witnesses: []string{bad}, Trust: &anchor})
+	if s, failed := r.Failed(); r.OK() || !failed || s.Name != verify.StepWitness || s.Reason != verify.ReasonDropped || s.Node != bad {
+		t.Errorf("the only witness serving bad headers: %s", statuses(r))
+	}
+	// A witness on a fork that shares the anchor is an attack: the
+	// validator signed two chains.
 	r = check(t, entry.Hash, verify.Options{Node: a.RPCAddr(), Witnesses: []string{b.RPCAddr()}, Trust: &anchor})
 	if s, failed := r.Failed(); r.OK() || !failed || s.Name != verify.StepWitness || s.Reason != verify.ReasonAttack || !strings.Contains(s.Node, b.RPCAddr()) {
 		t.Errorf("a forked witness: %s", statuses(r))

@@ -5,10 +5,13 @@
 package testnode
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,26 +39,56 @@ func Start(tb testing.TB, o Options) (*node.Node, string) {
 	return run(tb, home), home
 }
 
-// StartFork runs two nodes of one genesis and one validator key that
-// never meet: each signs its own blocks at the same heights, a fork (the
-// validator equivocates) that a light client with both must catch.
-func StartFork(tb testing.TB, o Options) (a, b *node.Node) {
+// StartFork runs two nodes of one chain that share its first blocks and
+// then never meet: prefix runs on the first node alone, which then stops;
+// its home is copied, and both restart, each signing its own blocks at the
+// same heights from there on with the same validator key. That is a fork
+// (the validator equivocates) that a light client holding a header from
+// the shared blocks and both nodes must catch as an attack.
+func StartFork(tb testing.TB, o Options, prefix func(a *node.Node)) (a, b *node.Node) {
 	tb.Helper()
-	if o.ChainID == "" {
-		tb.Fatal("testnode: a fork needs a fixed ChainID")
-	}
 	homeA := initHome(tb, o, filepath.Join(tb.TempDir(), "a"))
-	homeB := initHome(tb, o, filepath.Join(tb.TempDir(), "b"))
-	// B takes A's genesis and validator key: the same chain, signed by
-	// the same validator, with its own ports and its own blocks.
-	for _, f := range []string{"config/genesis.json", "config/priv_validator_key.json"} {
-		data, err := os.ReadFile(filepath.Join(homeA, f))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(homeB, f), data, 0o600)
+	first, stop := start(tb, homeA)
+	prefix(first)
+	stop()
+	homeB := filepath.Join(tb.TempDir(), "b")
+	if err := os.CopyFS(homeB, os.DirFS(homeA)); err != nil {
+		tb.Fatal(err)
+	}
+	// CopyFS loosens modes; keys stay 0600 as the node requires.
+	err := filepath.WalkDir(homeA, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(homeA, path)
+		return os.Chmod(filepath.Join(homeB, rel), info.Mode().Perm())
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// B listens elsewhere.
+	conf := filepath.Join(homeB, "config", "config.toml")
+	text, err := os.ReadFile(conf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	nc, err := node.LoadConfig(homeA)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, old := range []string{nc.RPC.ListenAddress, nc.P2P.ListenAddress} {
+		addr, err := node.FreeLoopbackAddr()
 		if err != nil {
 			tb.Fatal(err)
 		}
+		text = bytes.ReplaceAll(text, []byte(old), []byte(addr))
+	}
+	if err := os.WriteFile(conf, text, 0o600); err != nil {
+		tb.Fatal(err)
 	}
 	return run(tb, homeA), run(tb, homeB)
 }
@@ -90,6 +123,14 @@ func initHome(tb testing.TB, o Options, home string) string {
 // run starts the node of an initialised home until the test ends.
 func run(tb testing.TB, home string) *node.Node {
 	tb.Helper()
+	n, _ := start(tb, home)
+	return n
+}
+
+// start is run with a stop that ends the node earlier; the test's end
+// stops it too, once.
+func start(tb testing.TB, home string) (*node.Node, func()) {
+	tb.Helper()
 	st, err := store.OpenAppState(filepath.Join(home, "data", "app.db"))
 	if err != nil {
 		tb.Fatal(err)
@@ -106,11 +147,15 @@ func run(tb testing.TB, home string) *node.Node {
 		st.Close()
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		if err := n.Close(); err != nil {
-			tb.Errorf("node Close: %v", err)
-		}
-		st.Close()
-	})
-	return n
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			if err := n.Close(); err != nil {
+				tb.Errorf("node Close: %v", err)
+			}
+			st.Close()
+		})
+	}
+	tb.Cleanup(stop)
+	return n, stop
 }
