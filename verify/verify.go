@@ -402,6 +402,10 @@ func (c *checker) lightFailed(ctx context.Context, step Step, h int64, err error
 		// further: one of the two is lying or on another chain.
 		step.Name, step.Node = StepWitness, strings.Join(c.disagreeing(ctx, h), ", ")
 		c.fail(step, ReasonConflict, err)
+	case c.lc != nil && c.lc.Primary() != c.primary:
+		// The light client gave up on the primary's headers and took a
+		// witness instead: the primary is the finding.
+		c.fail(step, ReasonPrimary, err)
 	case len(c.dropped()) > 0:
 		// The light client dropped witnesses for bad headers: the drop
 		// is the finding.
@@ -412,8 +416,6 @@ func (c *checker) lightFailed(ctx context.Context, step Step, h int64, err error
 		// it stops instead: every given witness served bad headers.
 		step.Name, step.Node = StepWitness, strings.Join(c.o.Witnesses, ", ")
 		c.fail(step, ReasonDropped, err)
-	case c.lc != nil && c.lc.Primary() != c.primary:
-		c.fail(step, ReasonPrimary, err)
 	case step.Name == StepAnchor && c.o.Trust != nil:
 		c.fail(step, ReasonAnchor, err)
 	default:
