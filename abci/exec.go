@@ -167,7 +167,7 @@ func execTx(parent *cache, chainID string, height, blockTime int64, checking boo
 		// verify can recompute Data. CheckTx's answer proves nothing and
 		// skips the cost.
 		ws := ctx.st.sorted()
-		res.Data, res.Info = TxData(ws), string(tx.Canonical(ws))
+		res.Data, res.Info = TxData(ws), string(WritesJSON(ws))
 	}
 	ctx.st.flush(parent)
 	return res

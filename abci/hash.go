@@ -1,10 +1,12 @@
 package abci
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 )
 
 // AppHash computes a block's app hash: SHA-256 over a tag, the previous
@@ -34,12 +36,12 @@ func AppHash(prev []byte, height int64, writes []Write) []byte {
 	h.Write(prev)
 	binary.BigEndian.PutUint64(n[:], uint64(height))
 	h.Write(n[:])
-	h.Write(EncodeWrites(writes))
+	writeWrites(h, writes)
 	return h.Sum(nil)
 }
 
 // EncodeWrites is the binary form of a write set that the app hash, a tx's
-// result Data and the store's record of each block's writes use: for each
+// result Data and the store's record of a block's writes use: for each
 // write its key's length (8 bytes, big-endian) and key, then 0 for a
 // deletion or 1, the value's length and the value.
 func EncodeWrites(writes []Write) []byte {
@@ -47,19 +49,28 @@ func EncodeWrites(writes []Write) []byte {
 	for _, w := range writes {
 		size += 17 + len(w.Key) + len(w.Value)
 	}
-	b := make([]byte, 0, size)
-	for _, w := range writes {
-		b = binary.BigEndian.AppendUint64(b, uint64(len(w.Key)))
-		b = append(b, w.Key...)
-		if w.Value == nil {
-			b = append(b, 0)
+	b := bytes.NewBuffer(make([]byte, 0, size))
+	writeWrites(b, writes)
+	return b.Bytes()
+}
+
+// writeWrites streams EncodeWrites' form into w, so hashing needs no copy
+// of a block's writes.
+func writeWrites(w io.Writer, writes []Write) {
+	var n [8]byte
+	for _, x := range writes {
+		binary.BigEndian.PutUint64(n[:], uint64(len(x.Key)))
+		w.Write(n[:])
+		io.WriteString(w, x.Key)
+		if x.Value == nil {
+			w.Write([]byte{0})
 			continue
 		}
-		b = append(b, 1)
-		b = binary.BigEndian.AppendUint64(b, uint64(len(w.Value)))
-		b = append(b, w.Value...)
+		w.Write([]byte{1})
+		binary.BigEndian.PutUint64(n[:], uint64(len(x.Value)))
+		w.Write(n[:])
+		w.Write(x.Value)
 	}
-	return b
 }
 
 // errWrites is DecodeWrites' answer to bytes EncodeWrites did not make.
@@ -114,8 +125,64 @@ func DecodeWrites(b []byte) ([]Write, error) {
 func TxData(writes []Write) []byte {
 	h := sha256.New()
 	h.Write([]byte("linli/txdata/v1"))
-	h.Write(EncodeWrites(writes))
+	writeWrites(h, writes)
 	return h.Sum(nil)
+}
+
+// WritesJSON is the JSON of writes as a tx result's Info states them, the
+// form json.Marshal gives []Write, written directly: Info is built for
+// every tx of every block, and reflection would cost more than the rest
+// of the receipt. A value that is not UTF-8 (state holds JSON text, so
+// none) would not survive the trip; verify then finds that Data does not
+// match and fails, it cannot pass.
+func WritesJSON(writes []Write) []byte {
+	size := 2
+	for _, w := range writes {
+		size += 24 + len(w.Key) + len(w.Value)*5/4
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for i, w := range writes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"key":`...)
+		b = appendJSONString(b, w.Key)
+		b = append(b, `,"value":`...)
+		if w.Value == nil {
+			b = append(b, "null"...)
+		} else {
+			b = appendJSONString(b, string(w.Value))
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, everything else as it is.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // writeJSON is how a Write reads in JSON: values are canonical JSON text

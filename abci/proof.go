@@ -137,8 +137,9 @@ func queryBallotProof(r reader, p Proposal, owner string) (any, *Error) {
 }
 
 // BlockWrites answers blocks/H/writes: the write set block H committed,
-// from which AppHash(header H's app hash, H, writes) must give the app
-// hash in header H+1.
+// kept for blocks that closed a decision (Block.KeepWrites), from which
+// AppHash(header H's app hash, H, writes) must give the app hash in header
+// H+1.
 type BlockWrites struct {
 	Height int64   `json:"height"`
 	Writes []Write `json:"writes"`

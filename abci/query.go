@@ -27,7 +27,7 @@ import (
 //	announcements..., proposals/ID/comments, repairs..., disputes..., points...
 //	                      community life (see queryCommunity)
 //	accounts...           the community's accounts and entries (see queryAccounts)
-//	blocks/H/writes       the write set block H committed (BlockWrites), to recompute its app hash
+//	blocks/H/writes       the write set of block H, one that closed a decision (BlockWrites), to recompute its app hash
 //
 // CometBFT calls it for the abci_query RPC. Every answer comes from one
 // committed height, the one it reports, however many blocks commit while
@@ -212,7 +212,7 @@ func queryBlockWrites(snap Snapshot, h string) (any, *Error) {
 		panic("abci: query block writes: " + serr.Error())
 	}
 	if !ok {
-		return nil, reject(CodeQueryNotFound, "block %d wrote nothing, or is not committed here", height)
+		return nil, reject(CodeQueryNotFound, "block %d kept no write set (only a block that closed a decision keeps one), or is not committed here", height)
 	}
 	return BlockWrites{Height: height, Writes: ws}, nil
 }

@@ -70,48 +70,54 @@ func TestTxDataDigestsTheStatedWrites(t *testing.T) {
 	}
 }
 
-// TestBlockWritesRecomputeAppHash wants blocks/H/writes to give, from the
-// app hash before block H, exactly the app hash after it, for every block
-// that wrote something, and no answer for one that wrote nothing.
+// TestBlockWritesRecomputeAppHash wants blocks/H/writes of a block that
+// closed a decision to give, from the app hash before it, exactly the app
+// hash after it, and no answer for blocks whose writes are not kept.
 func TestBlockWritesRecomputeAppHash(t *testing.T) {
-	c := newChain(t)
-	// Block 1 chains from InitChain's hash, which the first header
-	// carries; Info reports none before the first commit.
-	c.mustOK(c.sign(c.admin, &tx.RoleGrant{Address: addr(key("treasurer")), Role: tx.RoleTreasurer}))
+	c := community(t)
+	now := c.time
+	start, end := now.Add(16*day), now.Add(17*day)
+	c.mustOK(c.sign(c.admin, &tx.ProposalOpen{Title: "续聘物业", Class: tx.ClassOrdinary, NoticeAt: now.Add(day).Unix(), VoteStart: start.Unix(), VoteEnd: end.Unix()}))
+	c.at(start)
+	c.mustOK(vote(c, "w1", 1, tx.DecisionOptionNo))
+	voted := c.height
 	prev := c.appHash()
-	blocks := [][][]byte{
-		{c.sign(c.admin, &tx.RoleGrant{Address: addr(key("admin2")), Role: tx.RoleAdmin})},
-		{c.sign(c.admin, units(unit("3-501", "3", 10000, "O-1"), unit("3-502", "3", 9000, "O-2"))),
-			record(c, "treasurer", tx.EntryIncome, "mgmt", 5_000, "物业费")},
-		{},
-		{record(c, "treasurer", tx.EntryExpense, "mgmt", 1_000, "保洁"), record(c, "treasurer", tx.EntryIncome, "nosuch", 1, "x")},
+	c.at(end)
+	c.block(vote(c, "o2", 1, tx.DecisionOptionYes)) // too late: the block closes first
+	var bw abci.BlockWrites
+	if code := c.query(fmt.Sprintf("blocks/%d/writes", c.height), &bw); code != 0 {
+		t.Fatalf("closing block writes: %v", code)
 	}
-	for _, txs := range blocks {
-		c.block(txs...)
-		var bw abci.BlockWrites
-		code := c.query(fmt.Sprintf("blocks/%d/writes", c.height), &bw)
-		next := c.appHash()
-		if len(txs) == 0 {
-			if code != abci.CodeQueryNotFound || !bytes.Equal(next, prev) {
-				t.Errorf("empty block %d: code %v, hash changed %v; want not found and the same hash", c.height, code, !bytes.Equal(next, prev))
-			}
-			continue
-		}
-		if code != 0 {
-			t.Fatalf("blocks/%d/writes: code %v", c.height, code)
-		}
-		if got := abci.AppHash(prev, c.height, bw.Writes); !bytes.Equal(got, next) {
-			t.Errorf("block %d: recomputed app hash %x, committed %x", c.height, got, next)
-		}
-		if bw.Writes[0].Value = append(bw.Writes[0].Value, '!'); bytes.Equal(abci.AppHash(prev, c.height, bw.Writes), next) {
-			t.Errorf("block %d: a changed write gives the same app hash", c.height)
-		}
-		prev = next
+	next := c.appHash()
+	if got := abci.AppHash(prev, c.height, bw.Writes); !bytes.Equal(got, next) {
+		t.Errorf("closing block %d: recomputed app hash %x, committed %x", c.height, got, next)
 	}
-	for _, path := range []string{"blocks/0/writes", "blocks/x/writes", fmt.Sprintf("blocks/%d/writes", c.height+1)} {
+	bw.Writes[0].Value = append(bw.Writes[0].Value, '!')
+	if bytes.Equal(abci.AppHash(prev, c.height, bw.Writes), next) {
+		t.Errorf("a changed write gives the same app hash")
+	}
+	for _, path := range []string{fmt.Sprintf("blocks/%d/writes", voted), "blocks/0/writes", "blocks/x/writes", fmt.Sprintf("blocks/%d/writes", c.height+1)} {
 		if code := c.query(path, nil); code != abci.CodeQueryBad && code != abci.CodeQueryNotFound {
 			t.Errorf("%s: code %v, want a refusal", path, code)
 		}
+	}
+}
+
+func TestWritesJSONIsJSON(t *testing.T) {
+	ws := []abci.Write{{Key: "a/\"b\"", Value: []byte("{\"t\":\"阳光\\n<&>\u0001\t\"}")}, {Key: "gone"}, {Key: "e", Value: []byte{}}}
+	b := abci.WritesJSON(ws)
+	var back []abci.Write
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("WritesJSON = %s: %v", b, err)
+	}
+	if !bytes.Equal(abci.EncodeWrites(back), abci.EncodeWrites(ws)) {
+		t.Errorf("WritesJSON round trip = %q, want %q", back, ws)
+	}
+	std, _ := json.Marshal(ws)
+	var viaStd []abci.Write
+	json.Unmarshal(std, &viaStd)
+	if !bytes.Equal(abci.EncodeWrites(viaStd), abci.EncodeWrites(back)) {
+		t.Errorf("WritesJSON and json.Marshal disagree: %s / %s", b, std)
 	}
 }
 

@@ -162,7 +162,7 @@ func (s *AppState) Commit(b abci.Block, writes []abci.Write) (err error) {
 			return err
 		}
 	}
-	if len(writes) > 0 {
+	if b.KeepWrites && len(writes) > 0 {
 		if _, err = tx.Exec(`INSERT INTO block_writes (height, writes) VALUES (?, ?)
 			ON CONFLICT (height) DO UPDATE SET writes = excluded.writes`, height, abci.EncodeWrites(writes)); err != nil {
 			return err
