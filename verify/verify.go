@@ -147,7 +147,6 @@ const (
 	ReasonSuperseded  = "superseded"   // a later ballot of the same owner was counted
 	ReasonOpen        = "open"         // the decision has not closed yet
 	ReasonNotDecision = "not_decision" // a poll vote: no per-owner root
-	ReasonNotBallot   = "not_ballot"   // the tx is no ballot
 	ReasonNextBlock   = "next_block"   // the next block is not made yet
 	ReasonNoWitness   = "no_witness"   // no witness given
 	ReasonFirstHeader = "first_header" // no anchor: trusting the primary's first header

@@ -189,7 +189,9 @@ func TestVerifyPassesForReceipts(t *testing.T) {
 	n, _ := testnode.Start(t, testnode.Options{ChainID: chainID, Genesis: genesis()})
 	c := newCommunity(t, n)
 	bind, entry := c.setup()
-	ballot := c.decision(tx.DecisionOptionYes)
+	first := c.decision(tx.DecisionOptionNo)
+	// The owner changes their mind: the later ballot is the one counted.
+	ballot := c.send(key("owner3-501"), &tx.VoteCast{Proposal: 1, Choices: []int{tx.DecisionOptionYes}})
 	url := n.RPCAddr()
 	anchor, err := verify.GetAnchor(context.Background(), url, 2)
 	if err != nil || anchor.ChainID != chainID || anchor.Height != 2 || len(anchor.Hash) != 64 {
@@ -222,6 +224,14 @@ func TestVerifyPassesForReceipts(t *testing.T) {
 	}
 	if rec := step(r, verify.StepRecord); rec.Proposal != 1 || rec.Owner != "O-1" || rec.Choice != "0" {
 		t.Errorf("ballot record step = %+v", rec)
+	}
+	// The first ballot is proven cast, and proven not counted.
+	r = check(t, first.Hash, verify.Options{Node: url, Trust: &anchor})
+	if s, failed := r.Failed(); r.OK() || !failed || s.Name != verify.StepCounted || s.Reason != verify.ReasonSuperseded || s.Counted != ballot.Hash {
+		t.Errorf("a superseded ballot: %s", statuses(r))
+	}
+	if rec := step(r, verify.StepRecord); rec.Status != verify.Passed || rec.Choice != "1" {
+		t.Errorf("the superseded ballot's record step = %+v", rec)
 	}
 }
 
