@@ -66,7 +66,8 @@ func printReport(env *Env, rep verify.Report) error {
 		}
 		fmt.Fprintln(env.Stdout, line)
 	}
-	done, err := t.Render("verify.done", struct{ OK bool }{rep.OK()})
+	anchored := len(rep.Steps) > 0 && rep.Steps[0].Name == verify.StepAnchor && rep.Steps[0].Reason != verify.ReasonFirstHeader
+	done, err := t.Render("verify.done", struct{ OK, Anchored bool }{rep.OK(), anchored})
 	if err != nil {
 		return err
 	}

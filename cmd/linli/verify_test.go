@@ -46,6 +46,14 @@ func TestVerifyAndAnchorCommands(t *testing.T) {
 	if len(lines) != 8 || !strings.Contains(out, "核对通过") || strings.Contains(out, "✗") || !strings.Contains(lines[0], a.Hash) {
 		t.Errorf("verify printed %d lines:\n%s", len(lines), out)
 	}
+	if !strings.Contains(out, "不必相信所问的节点") {
+		t.Errorf("with an anchor, verify should say the node need not be trusted:\n%s", out)
+	}
+	// Without --trust it passes, and says what it trusted.
+	out = mustRun(t, "verify", strings.ToUpper(r.Hash), "--node", url, "--home", h)
+	if !strings.Contains(out, "没有给出 --trust") || !strings.Contains(out, "起点是所问节点自己给的区块头") {
+		t.Errorf("without an anchor:\n%s", out)
+	}
 	stdout, stderr, err := run(t, "verify", strings.Repeat("ab", 32), "--node", url, "--home", h)
 	if !errors.Is(err, errReported) || !strings.Contains(stdout, "✗ 交易：") || !strings.Contains(stdout, "核对没有通过") || !strings.Contains(stderr, "step tx failed") {
 		t.Errorf("an unknown hash: err %v\n%s%s", err, stdout, stderr)
