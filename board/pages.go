@@ -244,9 +244,11 @@ type txView struct {
 	Message string
 	Events  []eventView
 	// Checks are the lines of verify's report, when the board has a
-	// node to check against; Checked says whether every step passed.
+	// node to check against; Checked says whether every step passed, and
+	// Early that the only failure is the next block not being made yet.
 	Checks  []string
 	Checked bool
+	Early   bool
 }
 
 type eventView struct {
@@ -306,16 +308,15 @@ func (b *Board) tx(v *view, r *http.Request) (*response, error) {
 		tv.Events = append(tv.Events, ev)
 	}
 	if b.VerifyNode != "" {
-		tv.Checks, tv.Checked = b.verifyLines(v.ctx, hash)
+		tv.Checks, tv.Checked, tv.Early = b.verifyLines(v.ctx, hash)
 	}
 	return b.page(v, "tx", "回执 "+short(hash), r.URL.Path, tv)
 }
 
 // verifyLines runs verify's checks of a receipt against the board's own
 // node and renders one line per step in the words linli verify prints.
-func (b *Board) verifyLines(ctx context.Context, hash string) ([]string, bool) {
+func (b *Board) verifyLines(ctx context.Context, hash string) (lines []string, ok, early bool) {
 	rep := verify.Check(ctx, hash, verify.Options{Node: b.VerifyNode, NextBlock: 2 * time.Second})
-	var lines []string
 	for _, s := range rep.Steps {
 		line, err := b.codes.Render("verify.step."+s.Name, s)
 		if err != nil {
@@ -324,5 +325,6 @@ func (b *Board) verifyLines(ctx context.Context, hash string) ([]string, bool) {
 		}
 		lines = append(lines, line)
 	}
-	return lines, rep.OK()
+	failed, _ := rep.Failed()
+	return lines, rep.OK(), failed.Reason == verify.ReasonNextBlock
 }
