@@ -318,6 +318,9 @@ func (b *Board) tx(v *view, r *http.Request) (*response, error) {
 func (b *Board) verifyLines(ctx context.Context, hash string) (lines []string, ok, early bool) {
 	rep := verify.Check(ctx, hash, verify.Options{Node: b.VerifyNode, NextBlock: 2 * time.Second})
 	for _, s := range rep.Steps {
+		if s.Node == b.VerifyNode {
+			s.Node = "board" // said as 公示栏的节点: its address is internal
+		}
 		line, err := b.codes.Render("verify.step."+s.Name, s)
 		if err != nil {
 			b.Logger.Error("board: render a verify step", "step", s.Name, "err", err)

@@ -113,7 +113,9 @@ type Step struct {
 	// Err is the technical detail of a failure.
 	Err string `json:"err,omitempty"`
 
-	// What the tx says and what the chain recorded.
+	// What the tx says and what the chain recorded. Choice is the option
+	// numbers as the chat shows them (from 1), or on the counted step the
+	// option's text.
 	Type     string   `json:"type,omitempty"`
 	Proposal uint64   `json:"proposal,omitempty"`
 	Choice   string   `json:"choice,omitempty"`
@@ -532,7 +534,7 @@ func (c *checker) checkTx(res *ctypes.ResultTx, hash []byte, hdr *types.SignedHe
 	switch b := t.Body.(type) {
 	case *tx.VoteCast:
 		step.Proposal = b.Proposal
-		step.Choice = joinInts(b.Choices)
+		step.Choice = optionNumbers(b.Choices)
 	case *tx.EntryRecord:
 		step.Kind, step.Account, step.Amount = b.Kind, b.Account, b.Amount
 	case *tx.MemberBind:
@@ -543,12 +545,13 @@ func (c *checker) checkTx(res *ctypes.ResultTx, hash []byte, hdr *types.SignedHe
 	return t, true
 }
 
-func joinInts(ns []int) string {
+// optionNumbers shows option indexes as the chat numbers them, from 1.
+func optionNumbers(ns []int) string {
 	var s []string
 	for _, n := range ns {
-		s = append(s, strconv.Itoa(n))
+		s = append(s, strconv.Itoa(n+1))
 	}
-	return strings.Join(s, ",")
+	return strings.Join(s, "、")
 }
 
 // checkResult hashes the block's results and compares them with the next
@@ -625,16 +628,16 @@ func (c *checker) checkRecord(t *tx.Tx, r *txResult, txHash string) (*txResult, 
 				if bl.TxHash != txHash || len(b.Choices) != 1 || bl.Choice != b.Choices[0] {
 					return mismatch("the ballot recorded is %+v", bl)
 				}
-				step.Owner, step.Choice = bl.Owner, strconv.Itoa(bl.Choice)
+				step.Owner, step.Choice = bl.Owner, optionNumbers([]int{bl.Choice})
 			}
 		}
 		if step.Owner == "" {
 			var pv abci.PollVote
 			v, ok := r.find(fmt.Sprintf("pollvote/%020d/%s", b.Proposal, t.SignerAddress()))
-			if !ok || json.Unmarshal(v, &pv) != nil || pv.TxHash != txHash || joinInts(pv.Choices) != joinInts(b.Choices) {
+			if !ok || json.Unmarshal(v, &pv) != nil || pv.TxHash != txHash || optionNumbers(pv.Choices) != optionNumbers(b.Choices) {
 				return mismatch("no ballot or poll vote of this tx is recorded")
 			}
-			step.Unit, step.Choice = pv.Unit, joinInts(pv.Choices)
+			step.Unit, step.Choice = pv.Unit, optionNumbers(pv.Choices)
 		}
 	case *tx.EntryRecord:
 		var e abci.Entry

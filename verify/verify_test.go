@@ -222,7 +222,7 @@ func TestVerifyPassesForReceipts(t *testing.T) {
 	if !r.OK() || s.Status != verify.Passed || s.Owner != "O-1" || s.Choice != "同意" || s.Area != 10000 || s.Outcome == "" {
 		t.Errorf("ballot after the close: %s", statuses(r))
 	}
-	if rec := step(r, verify.StepRecord); rec.Proposal != 1 || rec.Owner != "O-1" || rec.Choice != "0" {
+	if rec := step(r, verify.StepRecord); rec.Proposal != 1 || rec.Owner != "O-1" || rec.Choice != "1" {
 		t.Errorf("ballot record step = %+v", rec)
 	}
 	// The first ballot is proven cast, and proven not counted.
@@ -230,7 +230,7 @@ func TestVerifyPassesForReceipts(t *testing.T) {
 	if s, failed := r.Failed(); r.OK() || !failed || s.Name != verify.StepCounted || s.Reason != verify.ReasonSuperseded || s.Counted != ballot.Hash {
 		t.Errorf("a superseded ballot: %s", statuses(r))
 	}
-	if rec := step(r, verify.StepRecord); rec.Status != verify.Passed || rec.Choice != "1" {
+	if rec := step(r, verify.StepRecord); rec.Status != verify.Passed || rec.Choice != "2" {
 		t.Errorf("the superseded ballot's record step = %+v", rec)
 	}
 }
