@@ -95,7 +95,7 @@ func (c *community) setup() (bind, entry ledger.Receipt) {
 // ballot for option choice.
 func (c *community) decision(choice int) ledger.Receipt {
 	now := time.Now().Unix()
-	c.send(key("admin"), &tx.ProposalOpen{Title: "续聘物业", Class: tx.ClassOrdinary, NoticeAt: now, VoteStart: now + 1, VoteEnd: now + 5})
+	c.send(key("admin"), &tx.ProposalOpen{Title: "续聘物业", Class: tx.ClassOrdinary, NoticeAt: now, VoteStart: now + 1, VoteEnd: now + 8})
 	c.waitBlockTime(now + 1)
 	return c.send(key("owner3-501"), &tx.VoteCast{Proposal: 1, Choices: []int{choice}})
 }
@@ -192,13 +192,22 @@ func TestVerifyPassesForReceipts(t *testing.T) {
 	first := c.decision(tx.DecisionOptionNo)
 	// The owner changes their mind: the later ballot is the one counted.
 	ballot := c.send(key("owner3-501"), &tx.VoteCast{Proposal: 1, Choices: []int{tx.DecisionOptionYes}})
+	now := time.Now().Unix()
+	c.send(key("admin"), &tx.PollOpen{Title: "活动日期", Options: []string{"周六", "周日"}, VoteStart: now, VoteEnd: now + 3600})
+	pollVote := c.send(key("owner3-502"), &tx.VoteCast{Proposal: 2, Choices: []int{1}})
 	url := n.RPCAddr()
 	anchor, err := verify.GetAnchor(context.Background(), url, 2)
 	if err != nil || anchor.ChainID != chainID || anchor.Height != 2 || len(anchor.Hash) != 64 {
 		t.Fatalf("anchor = %+v, %v", anchor, err)
 	}
+	// First, while decision 1 is still open: the ballot is proven cast,
+	// and the counted step is still to come.
+	r := check(t, ballot.Hash, verify.Options{Node: url, Trust: &anchor})
+	if s := step(r, verify.StepCounted); !r.OK() || s.Status != verify.Skipped || s.Reason != verify.ReasonOpen {
+		t.Errorf("ballot before the close: %s", statuses(r))
+	}
 
-	r := check(t, bind.Hash, verify.Options{Node: url, Trust: &anchor})
+	r = check(t, bind.Hash, verify.Options{Node: url, Trust: &anchor})
 	if !r.OK() || step(r, verify.StepRecord).Unit != "3-501" || step(r, verify.StepRecord).Relation != tx.RelationOwner {
 		t.Errorf("binding: %s", statuses(r))
 	}
@@ -212,9 +221,10 @@ func TestVerifyPassesForReceipts(t *testing.T) {
 	if a := step(r, verify.StepAnchor); a.Reason != verify.ReasonFirstHeader || a.Height != 1 {
 		t.Errorf("without an anchor, the anchor step = %+v, want the first header, said so", a)
 	}
-	r = check(t, ballot.Hash, verify.Options{Node: url, Trust: &anchor})
-	if s := step(r, verify.StepCounted); !r.OK() || s.Status != verify.Skipped || s.Reason != verify.ReasonOpen {
-		t.Errorf("ballot before the close: %s", statuses(r))
+	// A poll vote is proven as recorded; polls have no per-owner root.
+	r = check(t, pollVote.Hash, verify.Options{Node: url, Trust: &anchor})
+	if rec, s := step(r, verify.StepRecord), step(r, verify.StepCounted); !r.OK() || rec.Unit != "3-502" || rec.Choice != "2" || s.Reason != verify.ReasonNotDecision {
+		t.Errorf("poll vote: %s", statuses(r))
 	}
 	c.waitClosed()
 	r = check(t, ballot.Hash, verify.Options{Node: url, Trust: &anchor})
