@@ -103,7 +103,7 @@ func TestBoardAfterTheDemo(t *testing.T) {
 	}
 
 	var stderr bytes.Buffer
-	stop, err := startBoard(&Env{Stderr: &stderr}, config.Default(), cust.Client(), "127.0.0.1:0")
+	stop, err := startBoard(&Env{Stderr: &stderr}, config.Default(), cust.Client(), n.RPCAddr(), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
