@@ -81,9 +81,44 @@ func monthRefs(r reader, account string, m int, lo, hi int64) []PostingRef {
 	refs := make([]PostingRef, 0, max(0, hi-lo))
 	base := fmt.Sprintf("ledger/post/%s/%06d/", account, m)
 	scanRange(r, base, lo, hi, func(key string, value []byte) {
-		refs = append(refs, decode[PostingRef](key, value))
+		ref, ok := parsePostingRef(value)
+		if !ok {
+			ref = decode[PostingRef](key, value)
+		}
+		refs = append(refs, ref)
 	})
 	return refs
+}
+
+// parsePostingRef reads a PostingRef in the one form put writes it,
+// {"posting":N,"time":N,"entry":N,"delta":N,"balance":N}, several times
+// faster than encoding/json; anything else is not ok, and the caller
+// decodes it as JSON.
+func parsePostingRef(b []byte) (PostingRef, bool) {
+	var ref PostingRef
+	var n [5]int64
+	for i, name := range [...]string{`{"posting":`, `,"time":`, `,"entry":`, `,"delta":`, `,"balance":`} {
+		if len(b) < len(name) || string(b[:len(name)]) != name {
+			return ref, false
+		}
+		b = b[len(name):]
+		j := 0
+		if j < len(b) && b[j] == '-' {
+			j++
+		}
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		v, err := strconv.ParseInt(string(b[:j]), 10, 64)
+		if err != nil || (i == 0 || i == 2) && v < 0 {
+			return ref, false
+		}
+		n[i], b = v, b[j:]
+	}
+	if string(b) != "}" {
+		return ref, false
+	}
+	return PostingRef{Posting: uint64(n[0]), Time: n[1], Entry: uint64(n[2]), Delta: n[3], Balance: n[4]}, true
 }
 
 // monthPostings is how many postings account has in month m.

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/linli-community/linli/abci/tx"
 )
 
 // TestScanRangeVisitsExactlyTheRange wants scanRange to call back every
@@ -80,6 +82,27 @@ func TestEntryBytesReadsEveryWantedEntry(t *testing.T) {
 			if string(got[id]) != b {
 				t.Errorf("round %d: entry %d = %q, want %q", round, id, got[id], b)
 			}
+		}
+	}
+}
+
+// TestParsePostingRefAgreesWithJSON wants the fast reading of a stored
+// PostingRef to give what encoding/json gives, and to refuse every other
+// form (which is then decoded as JSON).
+func TestParsePostingRefAgreesWithJSON(t *testing.T) {
+	for _, ref := range []PostingRef{{}, {Posting: 1, Time: 1_772_326_800, Entry: 7, Delta: -5_000, Balance: 0},
+		{Posting: 1<<63 - 1, Time: -1, Entry: 1<<63 - 1, Delta: -1 << 63, Balance: 1<<63 - 1}} {
+		got, ok := parsePostingRef(tx.Canonical(ref))
+		if !ok || got != ref {
+			t.Errorf("%s: %+v %v, want %+v", tx.Canonical(ref), got, ok, ref)
+		}
+	}
+	for _, bad := range []string{``, `{}`, `{"posting":1,"time":2,"entry":3,"delta":4}`, `{"posting":1,"time":2,"entry":3,"delta":4,"balance":5} `,
+		`{"posting":1,"time":2,"entry":3,"delta":4,"balance":5,"x":1}`, `{"posting":-1,"time":2,"entry":3,"delta":4,"balance":5}`,
+		`{"posting":1,"time":2,"entry":3,"delta":4.5,"balance":5}`, `{"posting":,"time":2,"entry":3,"delta":4,"balance":5}`,
+		`{"time":2,"posting":1,"entry":3,"delta":4,"balance":5}`, `{"posting":99999999999999999999,"time":2,"entry":3,"delta":4,"balance":5}`} {
+		if got, ok := parsePostingRef([]byte(bad)); ok {
+			t.Errorf("%s: read as %+v, want refused", bad, got)
 		}
 	}
 }
