@@ -1,0 +1,96 @@
+package board
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/linli-community/linli/templates"
+)
+
+// shapes returns rows of every shape the entry templates tell apart, with
+// text that needs escaping, unknown codes and a hash the fast path leaves
+// to the template.
+func shapes() []EntryRow {
+	texts := []string{"", "维修", `<a href="x">'&'+"` + "\x00" + `</a>`, "费用 · 2026"}
+	var rows []EntryRow
+	for mask := range 1 << 10 {
+		bit := func(i int) bool { return mask&(1<<i) != 0 }
+		e := EntryRow{ID: uint64(mask + 1), Date: "2026年12月1日", Account: "mgmt", AccountName: texts[mask%4], Kind: []string{"income", "expense", "transfer", "reversal", "x<y"}[mask%5],
+			Category: texts[(mask/4)%4], Amount: int64(mask) * 12345, Status: []string{"posted", "pending", "withdrawn", "odd&"}[mask%4],
+			Height: int64(mask) * 7, TxHash: "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"}
+		if bit(0) {
+			e.Counterparty = texts[1+mask%3]
+		}
+		if bit(1) {
+			e.Memo = texts[1+(mask/2)%3]
+		}
+		switch {
+		case bit(2) && bit(3):
+			e.Delta = -int64(mask) * 100
+		case bit(2):
+			e.Delta = int64(mask) * 100
+		}
+		if bit(4) {
+			e.Balance = int64(mask) * 1_000_001
+		}
+		if bit(5) {
+			e.Required, e.Approvals = 2, []string{"AB"}[:mask%2]
+		}
+		if bit(6) {
+			e.Proposal = uint64(mask)
+		}
+		if bit(7) {
+			e.Emergency = true
+		}
+		if bit(8) {
+			e.Reverses, e.ReversedBy = uint64(mask-1), uint64(mask+1)*uint64(mask%2)
+		}
+		if bit(9) {
+			e.Evidence = []string{"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "<b>"}[mask%2]
+		}
+		if mask%97 == 0 {
+			e.TxHash = "not/hex?<>" // left to the template
+		}
+		if mask%101 == 0 {
+			e.TxHash = ""
+		}
+		rows = append(rows, e)
+	}
+	return rows
+}
+
+// TestFastRowsMatchTemplates wants the fast path's cards and statement
+// rows byte for byte what the "entry" and "sheetrow" templates write.
+func TestFastRowsMatchTemplates(t *testing.T) {
+	b, err := New(nil, templates.MustLoad())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := shapes()
+	for _, tt := range []struct {
+		name string
+		fast func([]EntryRow) (string, error)
+	}{
+		{"entry", func(rs []EntryRow) (string, error) { h, err := b.cards(rs); return string(h), err }},
+		{"sheetrow", func(rs []EntryRow) (string, error) { h, err := b.sheetRows(rs); return string(h), err }},
+	} {
+		var want bytes.Buffer
+		for i, e := range rows {
+			var one bytes.Buffer
+			if err := b.pages.ExecuteTemplate(&one, tt.name, e); err != nil {
+				t.Fatal(err)
+			}
+			got, err := tt.fast(rows[i : i+1])
+			if err != nil || got != one.String() {
+				t.Fatalf("%s, row %d (%+v):\n got %q, %v\nwant %q", tt.name, i, e, got, err, one.String())
+			}
+			want.Write(one.Bytes())
+		}
+		if got, err := tt.fast(rows); err != nil || got != want.String() {
+			t.Errorf("%s: all rows together differ from the template's (%v)", tt.name, err)
+		}
+	}
+	if h, err := b.cards(nil); err != nil || h != "" {
+		t.Errorf("no cards: %q %v", h, err)
+	}
+}
