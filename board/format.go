@@ -62,6 +62,8 @@ func (b *Board) funcs() template.FuncMap {
 		"add":       func(a, b int) int { return a + b },
 		"cards":     b.cards,
 		"sheetrows": b.sheetRows,
+		"pagerows":  b.pageRows,
+		"printrows": b.printRows,
 	}
 }
 

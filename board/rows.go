@@ -16,6 +16,8 @@ import (
 // templates stay the definition of a row, TestFastRowsMatchTemplates holds
 // the two equal over rows of every shape, and a row this code does not
 // handle (a transaction hash that is not hex) is rendered by the template.
+// A closed decision's published rows (thousands in a large community) are
+// written the same way, from the "pagerow" and "printrow" templates.
 
 // escaper escapes text and quoted attribute values as html/template does.
 var escaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
@@ -198,6 +200,73 @@ func (b *Board) sheetRows(rows []EntryRow) (template.HTML, error) {
 		w.int(e.Height)
 		w.WriteString(" ")
 		w.text(e.TxHash)
+		w.WriteString("</td></tr>")
+	}
+	return template.HTML(w.String()), nil // every value escaped above
+}
+
+// resultRow is what the "pagerow" and "printrow" templates see.
+type resultRow struct {
+	R    Row
+	Poll bool
+}
+
+// pageRows writes a result's rows as the "pagerow" template writes each.
+func (b *Board) pageRows(rows []Row, poll bool) (template.HTML, error) {
+	return b.resultRows(rows, poll, "pagerow")
+}
+
+// printRows writes a result's rows as the "printrow" template writes each.
+func (b *Board) printRows(rows []Row, poll bool) (template.HTML, error) {
+	return b.resultRows(rows, poll, "printrow")
+}
+
+func (b *Board) resultRows(rows []Row, poll bool, name string) (template.HTML, error) {
+	w := &rowWriter{b: b}
+	w.Grow(160 * len(rows))
+	for _, r := range rows {
+		if !fastRow(&EntryRow{TxHash: r.TxHash}) {
+			if err := b.pages.ExecuteTemplate(w, name, resultRow{r, poll}); err != nil {
+				return "", fmt.Errorf("board: template %s: %w", name, err)
+			}
+			continue
+		}
+		w.WriteString("<tr><td>")
+		w.text(r.Unit)
+		w.WriteString("</td>")
+		if !poll {
+			w.WriteString("<td>")
+			w.text(r.Building)
+			if name == "printrow" {
+				w.WriteString(`</td><td class="num">`)
+				w.text(r.AreaM2)
+				w.WriteString("</td><td>")
+				w.text(r.Owner)
+			} else {
+				w.WriteString("</td><td>")
+				w.text(r.AreaM2)
+			}
+			w.WriteString("</td>")
+		}
+		w.WriteString("<td>")
+		if r.Choice != "" {
+			w.text(r.Choice)
+		} else {
+			w.WriteString("未投")
+		}
+		if name == "printrow" {
+			w.WriteString(`</td><td class="hash">`)
+			w.WriteString(r.TxHash)
+		} else {
+			w.WriteString("</td><td>")
+			if r.TxHash != "" {
+				w.WriteString(`<a class="hash" href="/tx/`)
+				w.WriteString(r.TxHash)
+				w.WriteString(`">`)
+				w.WriteString(short(r.TxHash))
+				w.WriteString("</a>")
+			}
+		}
 		w.WriteString("</td></tr>")
 	}
 	return template.HTML(w.String()), nil // every value escaped above

@@ -94,3 +94,35 @@ func TestFastRowsMatchTemplates(t *testing.T) {
 		t.Errorf("no cards: %q %v", h, err)
 	}
 }
+
+// TestFastResultRowsMatchTemplates wants the fast path's published rows
+// byte for byte what the "pagerow" and "printrow" templates write, for a
+// decision's rows and a poll's.
+func TestFastResultRowsMatchTemplates(t *testing.T) {
+	b, err := New(nil, templates.MustLoad())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []Row
+	for i, e := range shapes() {
+		r := Row{Unit: e.AccountName + "3-502", Building: e.Category, AreaM2: e.Counterparty, Owner: e.Memo, Choice: e.Kind, TxHash: e.TxHash}
+		if i%3 == 0 {
+			r.Choice = ""
+		}
+		rows = append(rows, r)
+	}
+	for _, name := range []string{"pagerow", "printrow"} {
+		for _, poll := range []bool{false, true} {
+			var want bytes.Buffer
+			for _, r := range rows {
+				if err := b.pages.ExecuteTemplate(&want, name, resultRow{r, poll}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := b.resultRows(rows, poll, name)
+			if err != nil || string(got) != want.String() {
+				t.Errorf("%s, poll %v: fast rows differ from the template's (%v)", name, poll, err)
+			}
+		}
+	}
+}
