@@ -17,6 +17,7 @@ import (
 	"github.com/linli-community/linli/internal/testnode"
 	"github.com/linli-community/linli/keys"
 	"github.com/linli-community/linli/ledger"
+	"github.com/linli-community/linli/node"
 	"github.com/linli-community/linli/templates"
 )
 
@@ -29,7 +30,10 @@ func bigCommunity(b *testing.B) *ledger.Client {
 	params := abci.DefaultParams()
 	params.MinNotice, params.MinVoting, params.AccountThreshold = 0, 1, tx.MaxAmount
 	g := abci.GenesisState{Community: "大社区", Admins: []tx.Address{keys.Address(admin)}, Params: params}
-	n, _ := testnode.Start(b, testnode.Options{ChainID: "linli-bench", Genesis: g})
+	// The idle chain makes an empty block every 30 s, as `linli init`
+	// configures a node (testnode's default of a quarter second would
+	// make every long render read across a block and render again).
+	n, _ := testnode.Start(b, testnode.Options{ChainID: "linli-bench", Genesis: g, EmptyBlocks: node.DefaultEmptyBlocksInterval})
 	client := ledger.New(n.Local())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
