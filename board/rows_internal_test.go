@@ -2,6 +2,7 @@ package board
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 
 	"github.com/linli-community/linli/templates"
@@ -123,6 +124,26 @@ func TestFastResultRowsMatchTemplates(t *testing.T) {
 			if err != nil || string(got) != want.String() {
 				t.Errorf("%s, poll %v: fast rows differ from the template's (%v)", name, poll, err)
 			}
+		}
+	}
+}
+
+// TestDataJSONIsEncodingJSON wants a notice's data encoded byte for byte as
+// encoding/json encodes it, whatever its text holds, so that anyone can
+// check the printed hash with the standard library.
+func TestDataJSONIsEncodingJSON(t *testing.T) {
+	rows := shapes()
+	for i := range rows {
+		rows[i].Memo += []string{"", "\u2028\u2029", "\xff\xfe", "\t\n\r\b\f\x01\x1f\x7f", `\"/`, "😀"}[i%6]
+	}
+	for _, data := range []any{
+		accountsNotice{Community: "阳光<花园>", Period: "2026-Q4", Accounts: []monthStatement{{Name: "物业费", Entries: rows}}, FundUses: []fundUse{{EntryRow: rows[3], DecisionTitle: "屋顶 & 电梯"}}, PublicIncome: []categorySum{}},
+		decisionNotice{Title: "x", Rows: []Row{{Unit: "1-101", Choice: "同意"}, {Unit: "<script>"}}},
+	} {
+		got, _, err := DataJSON(data)
+		want, werr := json.MarshalIndent(data, "", "  ")
+		if err != nil || werr != nil || !bytes.Equal(got, append(want, '\n')) {
+			t.Errorf("%T: DataJSON differs from encoding/json (%v, %v)", data, err, werr)
 		}
 	}
 }
