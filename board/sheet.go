@@ -81,6 +81,7 @@ func (b *Board) sheet(name string, data any, s Sheet) (*response, error) {
 	}
 	s.Body = template.HTML(body.String()) // html/template escaped it
 	var page bytes.Buffer
+	page.Grow(body.Len() + 32<<10) // the layout, proof block and QR code around the body
 	if err := b.RenderSheet(&page, s); err != nil {
 		return nil, err
 	}
