@@ -259,7 +259,7 @@ func (b *Board) cached(p page) http.Handler {
 				continue // that render failed or read another height
 			}
 			start := time.Now()
-			res, err = p(v, r)
+			res, err = b.render(f, h, path, p, v, r)
 			if err == nil && v.stale {
 				b.land(f, h, path, nil)
 				continue
@@ -284,6 +284,20 @@ func (b *Board) cached(p page) http.Handler {
 		}
 		write(w, r, res)
 	})
+}
+
+// render runs p as the leader of flight f; should p panic, f is landed
+// empty first, so that those waiting for it do not wait in vain.
+func (b *Board) render(f *flight, height int64, path string, p page, v *view, r *http.Request) (*response, error) {
+	ok := false
+	defer func() {
+		if !ok {
+			b.land(f, height, path, nil)
+		}
+	}()
+	res, err := p(v, r)
+	ok = true
+	return res, err
 }
 
 // join returns the render of path at height under way, or starts one
@@ -363,7 +377,7 @@ func (b *Board) Warm(ctx context.Context) {
 			if err != nil {
 				continue
 			}
-			b.mux.ServeHTTP(discard{}, req)
+			b.warm(req)
 		}
 		select {
 		case <-ctx.Done():
@@ -371,6 +385,17 @@ func (b *Board) Warm(ctx context.Context) {
 		case <-time.After(time.Since(start)):
 		}
 	}
+}
+
+// warm renders one page for Warm. A render that panics is logged: with
+// no request to answer, nothing else would recover it.
+func (b *Board) warm(req *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.Logger.Error("board: warm render", "path", req.URL.Path, "panic", fmt.Sprint(p))
+		}
+	}()
+	b.mux.ServeHTTP(discard{}, req)
 }
 
 // hotPaths returns the paths Warm renders, in order, forgetting those no

@@ -186,3 +186,51 @@ func TestConcurrentRequestsShareOneRender(t *testing.T) {
 		t.Errorf("accounts/pending asked %d times, want once", n)
 	}
 }
+
+// panicky is a Ledger whose first query of path panics.
+type panicky struct {
+	board.Ledger
+	path string
+	once sync.Once
+}
+
+func (p *panicky) Query(ctx context.Context, path string) (ledger.QueryResult, error) {
+	if path == p.path {
+		p.once.Do(func() { panic("the node's client broke") })
+	}
+	return p.Ledger.Query(ctx, path)
+}
+
+// TestRenderThatPanicsLetsOthersRender wants a render that panics to end
+// its flight, so that the next request for the page renders it instead
+// of waiting for a render that will never land.
+func TestRenderThatPanicsLetsOthersRender(t *testing.T) {
+	w := startWorld(t)
+	b, err := board.New(&panicky{Ledger: w.cust.Client(), path: "accounts/pending"}, templates.MustLoad())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.RenderTimeout = time.Minute // a wait in vain would outlast the test's bound
+	func() {
+		defer func() {
+			if p := recover(); p == nil {
+				t.Error("the first render did not panic")
+			}
+		}()
+		b.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/accounts", nil))
+	}()
+	done := make(chan int, 1)
+	go func() {
+		rec := httptest.NewRecorder()
+		b.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/accounts", nil))
+		done <- rec.Code
+	}()
+	select {
+	case code := <-done:
+		if code != http.StatusOK {
+			t.Errorf("second request: %d, want 200", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second request waited for the render that panicked")
+	}
+}
