@@ -72,6 +72,10 @@ type Board struct {
 	// it again at each new height, for WarmFor after it was last asked
 	// for; Warm asks the node for its height every WarmPoll.
 	WarmAbove, WarmFor, WarmPoll time.Duration
+	// VerifyNode is the RPC URL of the board's own node. When set, the
+	// receipt page runs linli verify's checks against it (package
+	// verify) and says what they prove and what they do not.
+	VerifyNode string
 
 	ledger Ledger
 	codes  *templates.Set

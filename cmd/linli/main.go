@@ -59,6 +59,8 @@ func commands() []command {
 		{"roster", "the unit roster: roster import FILE.xlsx|FILE.csv | roster export [FILE] | roster template [FILE]", runRoster},
 		{"bindcode", "issue one-time binding codes: bindcode UNIT... | bindcode --all [--building B] [--print slips.html] [--json]", runBindCode},
 		{"accounts", "print the accounts' balances, or export a statement: accounts export --from YYYY-MM [--to YYYY-MM] [FILE]", runAccounts},
+		{"verify", "check a receipt against the validators' signatures: verify TXHASH [--node URL] [--witness URL]... [--trust HEIGHT:HASH]", runVerify},
+		{"anchor", "print a block header as a trust anchor for verify: anchor [--height N] [--node URL]", runAnchor},
 		{"keys", "show the admin address, or derive a chat user's: keys derive --channel C --user U", runKeys},
 		{"testnet", "write the homes of a local network: testnet --validators 4 [--full 1] --out DIR", runTestnet},
 		{"bench", "measure committed tx/s and latency, optionally beside CometBFT's kvstore: bench [--app kvstore]", runBench},
