@@ -9,6 +9,7 @@ require (
 	github.com/cometbft/cometbft v0.39.4
 	github.com/cometbft/cometbft-db v0.14.1
 	github.com/eatmoreapple/openwechat v1.4.10
+	github.com/goccy/go-json v0.12.0
 	github.com/google/btree v1.1.3
 	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/schollz/progressbar/v3 v3.19.1

@@ -124,9 +124,14 @@ type Entry struct {
 	WithdrawReason string     `json:"withdraw_reason"`
 }
 
-// PostingRef is an account's line for one posting: the entry, how much it
-// changed the account's balance, and the balance after.
+// PostingRef is an account's line for one posting: the posting's number
+// and block time, the entry, how much it changed the account's balance,
+// and the balance after. It holds all of a statement line but the entry,
+// so that a query reads the entry's stored bytes and answers them as they
+// are, without decoding them.
 type PostingRef struct {
+	Posting uint64 `json:"posting"`
+	Time    int64  `json:"time"`
 	Entry   uint64 `json:"entry"`
 	Delta   int64  `json:"delta"`
 	Balance int64  `json:"balance"`
@@ -143,6 +148,10 @@ type AccountMonth struct {
 	TransferIn  int64  `json:"transfer_in"`
 	TransferOut int64  `json:"transfer_out"`
 	Closing     int64  `json:"closing"`
+	// Postings counts the account's postings in the month; the n-th of
+	// them (from 0) is at keyPosting(Account, month, n), so a page of the
+	// month is read by its position without counting the keys before it.
+	Postings int64 `json:"postings"`
 }
 
 // CategoryTotal is what one account's postings of one flow and category
@@ -155,7 +164,9 @@ type CategoryTotal struct {
 }
 
 // Ledger state keys. Months are year*100+month in six digits and numbers
-// are zero-padded, so scans run in time and numeric order.
+// are zero-padded, so scans run in time and numeric order. An account's
+// postings in a month are keyed by their position in the month (0, 1, …),
+// which is also their posting order.
 const (
 	prefixLedgerAccounts = "ledger/account/"
 	prefixPendingEntries = "ledger/pending/"
@@ -166,8 +177,8 @@ const (
 func keyLedgerAccount(id string) string { return prefixLedgerAccounts + id }
 func keyEntry(id uint64) string         { return fmt.Sprintf("ledger/entry/%020d", id) }
 func keyPendingEntry(id uint64) string  { return fmt.Sprintf("%s%020d", prefixPendingEntries, id) }
-func keyPosting(account string, month int, posting uint64) string {
-	return fmt.Sprintf("ledger/post/%s/%06d/%020d", account, month, posting)
+func keyPosting(account string, month int, n int64) string {
+	return fmt.Sprintf("ledger/post/%s/%06d/%020d", account, month, n)
 }
 func prefixPostings(account string, month int) string {
 	return fmt.Sprintf("ledger/post/%s/%06d/", account, month)
@@ -536,9 +547,10 @@ func post(ctx *Context, e *Entry, ms []move) error {
 		am.Closing = bal
 		a.Balance = bal
 		put(ctx.st, keyLedgerAccount(a.ID), a)
-		put(ctx.st, mk, am)
 		put(ctx.st, ck, ct)
-		put(ctx.st, keyPosting(a.ID, month, posting), PostingRef{Entry: e.ID, Delta: m.delta, Balance: bal})
+		put(ctx.st, keyPosting(a.ID, month, am.Postings), PostingRef{Posting: posting, Time: ctx.Time, Entry: e.ID, Delta: m.delta, Balance: bal})
+		am.Postings++
+		put(ctx.st, mk, am)
 	}
 	e.Status, e.Posting, e.PostedTime, e.PostedHeight = EntryPosted, posting, ctx.Time, ctx.Height
 	ctx.emit("entry.posted", "id", uintStr(e.ID), "posting", uintStr(posting), "month", FormatMonth(month),

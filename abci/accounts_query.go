@@ -1,7 +1,6 @@
 package abci
 
 import (
-	"slices"
 	"strconv"
 )
 
@@ -57,7 +56,7 @@ func queryAccounts(r reader, parts []string) (any, *Error) {
 		if err != nil {
 			return nil, err
 		}
-		return statement(r, from, to), nil
+		return statementAnswer(r, from, to), nil
 	case len(parts) == 2:
 		a, ok := get[LedgerAccount](r, keyLedgerAccount(parts[1]))
 		if !ok {
@@ -84,7 +83,7 @@ func queryAccounts(r reader, parts []string) (any, *Error) {
 		case !ok2 || limit < 1 || limit > MaxPageLimit:
 			return nil, reject(CodeQueryBad, "limit %q is not a number from 1 to %d", parts[5], MaxPageLimit)
 		}
-		return postingPage(r, a.ID, m, offset, limit), nil
+		return postingPageAnswer(r, a.ID, m, offset, limit), nil
 	case len(parts) == 5 && parts[2] == "entries":
 		a, ok := get[LedgerAccount](r, keyLedgerAccount(parts[1]))
 		if !ok {
@@ -94,7 +93,7 @@ func queryAccounts(r reader, parts []string) (any, *Error) {
 		if err != nil {
 			return nil, err
 		}
-		return postings(r, a.ID, from, to), nil
+		return postingsAnswer(r, a.ID, from, to), nil
 	}
 	return nil, reject(CodeQueryBad, "unknown accounts query")
 }
@@ -136,28 +135,6 @@ type StatementLine struct {
 	Entry   Entry  `json:"entry"`
 }
 
-// postings returns the postings to account in months from..to, in posting
-// order.
-func postings(r reader, account string, from, to int) []StatementLine {
-	lines := []StatementLine{}
-	for m := from; m <= to; m = NextMonth(m) {
-		prefix := prefixPostings(account, m)
-		start := len(lines)
-		r.scan(prefix, func(k string, b []byte) bool {
-			ref := decode[PostingRef](k, b)
-			n, _ := strconv.ParseUint(k[len(prefix):], 10, 64)
-			lines = append(lines, StatementLine{Posting: n, Delta: ref.Delta, Balance: ref.Balance, Entry: Entry{ID: ref.Entry}})
-			return true
-		})
-		// Entries are read after the scan, so no read runs inside it.
-		for i := start; i < len(lines); i++ {
-			lines[i].Entry, _ = get[Entry](r, keyEntry(lines[i].Entry.ID))
-			lines[i].Time = lines[i].Entry.PostedTime
-		}
-	}
-	return lines
-}
-
 // MaxPageLimit bounds how many postings one page query answers.
 const MaxPageLimit = 1000
 
@@ -183,38 +160,6 @@ type PostingPage struct {
 	Limit   int             `json:"limit"`
 	Total   int             `json:"total"`
 	Lines   []StatementLine `json:"lines"`
-}
-
-// postingPage returns the postings to account in month m, newest first,
-// skipping the offset newest and keeping at most limit. It scans the
-// month's keys once, in key (posting) order, keeping each key and value
-// as they come, and decodes and reads the entries of the page's postings
-// only.
-func postingPage(r reader, account string, m, offset, limit int) PostingPage {
-	prefix := prefixPostings(account, m)
-	var keys []string
-	var values [][]byte
-	r.scan(prefix, func(k string, b []byte) bool {
-		keys, values = append(keys, k), append(values, b)
-		return true
-	})
-	total := len(keys)
-	p := PostingPage{Account: account, Month: FormatMonth(m), Offset: offset, Limit: limit, Total: total, Lines: []StatementLine{}}
-	// In posting order the page is [lo, hi).
-	hi := total - min(offset, total)
-	lo := max(0, hi-limit)
-	for i := lo; i < hi; i++ {
-		ref := decode[PostingRef](keys[i], values[i])
-		n, _ := strconv.ParseUint(keys[i][len(prefix):], 10, 64)
-		p.Lines = append(p.Lines, StatementLine{Posting: n, Delta: ref.Delta, Balance: ref.Balance, Entry: Entry{ID: ref.Entry}})
-	}
-	// Entries are read after the scan, so no read runs inside it.
-	for i := range p.Lines {
-		p.Lines[i].Entry, _ = get[Entry](r, keyEntry(p.Lines[i].Entry.ID))
-		p.Lines[i].Time = p.Lines[i].Entry.PostedTime
-	}
-	slices.Reverse(p.Lines)
-	return p
 }
 
 // MonthSummary is the community's accounts for one month. Income and
@@ -310,19 +255,6 @@ func Period(months []AccountMonth, from, to int) PeriodFigures {
 	}
 	p.Closing = p.Opening + p.Income - p.Expense + p.TransferIn - p.TransferOut
 	return p
-}
-
-func statement(r reader, from, to int) AccountsStatement {
-	st := AccountsStatement{From: FormatMonth(from), To: FormatMonth(to), Start: MonthStart(from), End: MonthStart(NextMonth(to)),
-		Accounts: []AccountStatement{}}
-	for _, a := range ledgerAccounts(r) {
-		p := Period(accountMonths(r, a.ID), from, to)
-		as := AccountStatement{Account: a.ID, Name: a.Name, MaintenanceFund: a.MaintenanceFund,
-			Opening: p.Opening, Income: p.Income, Expense: p.Expense, TransferIn: p.TransferIn, TransferOut: p.TransferOut, Closing: p.Closing}
-		as.Lines = postings(r, a.ID, from, to)
-		st.Accounts = append(st.Accounts, as)
-	}
-	return st
 }
 
 // ledgerAccounts returns every account, by id.

@@ -10,7 +10,7 @@ import (
 
 // AppVersion is the version of the state machine's rules. It changes when
 // the same txs would produce a different state.
-const AppVersion = 1
+const AppVersion = 2 // 2: an account's postings keyed by their position in the month
 
 // App is the linli ABCI application: a thin shell that feeds txs to the
 // handlers in exec.go and commits their writes to a Store.

@@ -95,7 +95,11 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 	if err != nil {
 		return &abcitypes.ResponseQuery{Code: uint32(err.Code), Log: err.Msg, Codespace: "linli", Height: height}, nil
 	}
-	return &abcitypes.ResponseQuery{Value: tx.Canonical(v), Height: height}, nil
+	value, raw := v.(rawJSON)
+	if !raw {
+		value = tx.Canonical(v)
+	}
+	return &abcitypes.ResponseQuery{Value: value, Height: height}, nil
 }
 
 func queryUnits(r reader) []Unit {

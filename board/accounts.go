@@ -39,7 +39,7 @@ type EntryRow struct {
 	TxHash     string   `json:"tx_hash"`
 }
 
-func entryRow(e abci.Entry, names map[string]string) EntryRow {
+func entryRow(e shownEntry, names map[string]string) EntryRow {
 	t := e.PostedTime
 	if t == 0 {
 		t = e.Time
@@ -54,7 +54,7 @@ func entryRow(e abci.Entry, names map[string]string) EntryRow {
 	return row
 }
 
-func lineRow(l abci.StatementLine, names map[string]string) EntryRow {
+func lineRow(l line, names map[string]string) EntryRow {
 	row := entryRow(l.Entry, names)
 	row.Delta, row.Balance = l.Delta, l.Balance
 	return row
@@ -107,7 +107,7 @@ func (b *Board) accounts(v *view, r *http.Request) (*response, error) {
 		}
 		charts = append(charts, accountChart{a, monthChart(months)})
 	}
-	var pending []abci.Entry
+	var pending []shownEntry
 	if err := v.must("accounts/pending", &pending); err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ type monthStatement struct {
 }
 
 func (v *view) statement(from, to int, names map[string]string) ([]monthStatement, error) {
-	var st abci.AccountsStatement
+	var st statementAnswer
 	if err := v.must(fmt.Sprintf("accounts/statement/%s/%s", abci.FormatMonth(from), abci.FormatMonth(to)), &st); err != nil {
 		return nil, err
 	}
@@ -248,7 +248,7 @@ func (b *Board) accountsMonth(v *view, r *http.Request) (*response, error) {
 			return nil, err
 		}
 		ms := monthFigures(am, m, m)
-		var p abci.PostingPage
+		var p linePage
 		if err := v.must(fmt.Sprintf("accounts/%s/page/%s/%d/%d", a.ID, abci.FormatMonth(m), (page-1)*monthPageSize, monthPageSize), &p); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,13 @@ const (
 	// maxCached bounds the pages kept for one height, so that a crawler
 	// walking every tx hash cannot grow the cache without end.
 	maxCached = 1024
+	// A page slower than DefaultWarmAbove to render is rendered again in
+	// the background at each new height (Warm) while residents asked for
+	// it in the last DefaultWarmFor; at most maxHot such pages are kept.
+	DefaultWarmAbove = 20 * time.Millisecond
+	DefaultWarmFor   = 15 * time.Minute
+	DefaultWarmPoll  = 200 * time.Millisecond
+	maxHot           = 32
 )
 
 // ContentSecurityPolicy allows the page's own inline styles and inline SVG
@@ -60,6 +68,10 @@ type Board struct {
 	RenderTimeout time.Duration
 	// Logger logs internal errors (a node that does not answer).
 	Logger *slog.Logger
+	// WarmAbove is how long a page's render must take for Warm to render
+	// it again at each new height, for WarmFor after it was last asked
+	// for; Warm asks the node for its height every WarmPoll.
+	WarmAbove, WarmFor, WarmPoll time.Duration
 	// VerifyNode is the RPC URL of the board's own node. When set, the
 	// receipt page runs linli verify's checks against it (package
 	// verify) and says what they prove and what they do not.
@@ -78,6 +90,29 @@ type Board struct {
 	height int64
 	cache  map[string]*response
 	closed map[uint64]*closed
+	// flights are the renders under way, by height and path: a request
+	// for a page that is being rendered waits for it instead of rendering
+	// it again.
+	flights map[flightKey]*flight
+	// hot are the slow pages residents asked for lately, which Warm
+	// renders again at each new height.
+	hot map[string]time.Time
+	// rendered, when set (by tests), is called after each render that was
+	// kept in the cache; joined when a request waits for another's render.
+	rendered func(height int64, path string)
+	joined   func(path string)
+}
+
+type flightKey struct {
+	height int64
+	path   string
+}
+
+// flight is one render under way; res is set, before done closes, when
+// the render was kept in the cache.
+type flight struct {
+	done chan struct{}
+	res  *response
 }
 
 // New returns a Board over l. codes gives the plain-Chinese message of each
@@ -94,6 +129,11 @@ func New(l Ledger, codes *templates.Set) (*Board, error) {
 		codes:         codes,
 		cache:         map[string]*response{},
 		closed:        map[uint64]*closed{},
+		flights:       map[flightKey]*flight{},
+		hot:           map[string]time.Time{},
+		WarmAbove:     DefaultWarmAbove,
+		WarmFor:       DefaultWarmFor,
+		WarmPoll:      DefaultWarmPoll,
 	}
 	labels, err := loadLabels()
 	if err != nil {
@@ -186,42 +226,209 @@ type snapshot struct {
 }
 
 // cached serves p from the cache of the current height, rendering it on a
-// miss. A page whose queries answered from another height than the
-// snapshot's is rendered again, so that one page never mixes two heights.
+// miss; a request for a page another request is rendering at the same
+// height waits for that render. A page whose queries answered from another
+// height than the snapshot's is rendered again, so that one page never
+// mixes two heights.
 func (b *Board) cached(p page) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), b.RenderTimeout)
 		defer cancel()
+		path := r.URL.Path
+		asked := r.Context().Value(warming{}) == nil
 		var res *response
 		var err error
+	tries:
 		for try := 0; try < 3; try++ {
 			var v *view
 			v, err = b.newView(ctx)
 			if err != nil {
 				break
 			}
-			if res = b.lookup(v.snap.Height, r.URL.Path); res != nil {
+			h := v.snap.Height
+			if res = b.lookup(h, path, asked); res != nil {
 				break
 			}
-			res, err = p(v, r)
+			f, lead := b.join(h, path)
+			if !lead {
+				select {
+				case <-f.done:
+				case <-ctx.Done():
+					err = ctx.Err()
+					break tries
+				}
+				if res = f.res; res != nil {
+					break
+				}
+				continue // that render failed or read another height
+			}
+			start := time.Now()
+			res, err = b.render(f, h, path, p, v, r)
 			if err == nil && v.stale {
+				b.land(f, h, path, nil)
 				continue
 			}
 			if err == nil || errors.Is(err, errNotFound) {
 				if errors.Is(err, errNotFound) {
 					res, err = b.notFound(v), nil
 				}
-				b.store(v.snap.Height, r.URL.Path, res)
+				b.store(h, path, res)
+				if asked {
+					b.noteSlow(path, time.Since(start))
+				}
+				b.land(f, h, path, res)
+				break
 			}
+			b.land(f, h, path, nil)
 			break
 		}
 		if err != nil {
-			b.Logger.Error("board: render", "path", r.URL.Path, "err", err)
+			b.Logger.Error("board: render", "path", path, "err", err)
 			res = b.unavailable()
 		}
 		write(w, r, res)
 	})
 }
+
+// render runs p as the leader of flight f; should p panic, f is landed
+// empty first, so that those waiting for it do not wait in vain.
+func (b *Board) render(f *flight, height int64, path string, p page, v *view, r *http.Request) (*response, error) {
+	ok := false
+	defer func() {
+		if !ok {
+			b.land(f, height, path, nil)
+		}
+	}()
+	res, err := p(v, r)
+	ok = true
+	return res, err
+}
+
+// join returns the render of path at height under way, or starts one
+// that the caller leads (lead) and must land.
+func (b *Board) join(height int64, path string) (f *flight, lead bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := flightKey{height, path}
+	if f := b.flights[k]; f != nil {
+		if b.joined != nil {
+			b.joined(path)
+		}
+		return f, false
+	}
+	f = &flight{done: make(chan struct{})}
+	b.flights[k] = f
+	return f, true
+}
+
+// land ends a render that join started, with its response when it was
+// kept (nil otherwise: those waiting for it then try themselves).
+func (b *Board) land(f *flight, height int64, path string, res *response) {
+	b.mu.Lock()
+	delete(b.flights, flightKey{height, path})
+	f.res = res
+	rendered := b.rendered
+	b.mu.Unlock()
+	close(f.done)
+	if res != nil && rendered != nil {
+		rendered(height, path)
+	}
+}
+
+// noteSlow remembers path for Warm when its render took d and that is
+// slower than WarmAbove.
+func (b *Board) noteSlow(path string, d time.Duration) {
+	if d < b.WarmAbove {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.hot[path]; ok || len(b.hot) < maxHot {
+		b.hot[path] = time.Now()
+	}
+}
+
+// Warm keeps the slow pages residents asked for lately rendered: each
+// time the node commits a new height, it renders them again at it, one
+// at a time, so that the first resident after a block is served from the
+// cache instead of waiting for the render (and one who comes during it
+// waits for that render, not a second one). It rests after each round as
+// long as the round took, so that it uses at most about half a core
+// however often blocks come. It returns when ctx ends; Server.Open runs
+// it.
+func (b *Board) Warm(ctx context.Context) {
+	poll := time.NewTicker(max(b.WarmPoll, time.Millisecond))
+	defer poll.Stop()
+	var warmed int64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+		}
+		paths := b.hotPaths()
+		if len(paths) == 0 {
+			continue
+		}
+		v, err := b.newView(ctx)
+		if err != nil || v.snap.Height <= warmed {
+			continue
+		}
+		warmed = v.snap.Height
+		start := time.Now()
+		for _, path := range paths {
+			req, err := http.NewRequestWithContext(context.WithValue(ctx, warming{}, true), http.MethodGet, path, nil)
+			if err != nil {
+				continue
+			}
+			b.warm(req)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Since(start)):
+		}
+	}
+}
+
+// warm renders one page for Warm. A render that panics is logged: with
+// no request to answer, nothing else would recover it.
+func (b *Board) warm(req *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.Logger.Error("board: warm render", "path", req.URL.Path, "panic", fmt.Sprint(p))
+		}
+	}()
+	b.mux.ServeHTTP(discard{}, req)
+}
+
+// hotPaths returns the paths Warm renders, in order, forgetting those no
+// one asked for in WarmFor.
+func (b *Board) hotPaths() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var paths []string
+	for path, asked := range b.hot {
+		if time.Since(asked) > b.WarmFor {
+			delete(b.hot, path)
+			continue
+		}
+		paths = append(paths, path)
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// warming marks the context of Warm's requests.
+type warming struct{}
+
+// discard is a ResponseWriter for Warm's renders, whose pages go only to
+// the cache.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
 
 func write(w http.ResponseWriter, r *http.Request, res *response) {
 	h := w.Header()
@@ -236,13 +443,19 @@ func write(w http.ResponseWriter, r *http.Request, res *response) {
 	}
 }
 
-func (b *Board) lookup(height int64, path string) *response {
+// lookup returns the page at path kept for height; asked is false for
+// Warm's own renders, which do not keep a page warm.
+func (b *Board) lookup(height int64, path string, asked bool) *response {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if height != b.height {
 		return nil
 	}
-	return b.cache[path]
+	res := b.cache[path]
+	if _, ok := b.hot[path]; ok && res != nil && asked {
+		b.hot[path] = time.Now() // still asked for: keep it warm
+	}
+	return res
 }
 
 func (b *Board) store(height int64, path string, res *response) {
@@ -296,9 +509,13 @@ type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	served chan error
+	// stopWarm ends the board's Warm, and warmed is closed when it has.
+	stopWarm context.CancelFunc
+	warmed   chan struct{}
 }
 
-// Open listens and serves in the background.
+// Open listens and serves in the background, and keeps the board's slow
+// pages warm (Board.Warm) until Close.
 func (s *Server) Open() error {
 	ln, err := net.Listen("tcp", s.Listen)
 	if err != nil {
@@ -316,6 +533,13 @@ func (s *Server) Open() error {
 	}
 	s.served = make(chan error, 1)
 	go func() { s.served <- s.srv.Serve(ln) }()
+	var ctx context.Context
+	ctx, s.stopWarm = context.WithCancel(context.Background())
+	s.warmed = make(chan struct{})
+	go func() {
+		defer close(s.warmed)
+		s.Board.Warm(ctx)
+	}()
 	return nil
 }
 
@@ -329,6 +553,8 @@ func (s *Server) Close() error {
 	if s.srv == nil {
 		return nil
 	}
+	s.stopWarm()
+	<-s.warmed
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)

@@ -5,7 +5,11 @@
 //
 // Pages are rendered on the server with html/template from the files that
 // package templates embeds (templates/board), need no JavaScript and are
-// cached per committed height. The board never writes: no forms that post,
+// cached per committed height; Board.Warm renders the slow ones residents
+// asked for again when a block commits. The rows of the long pages (a
+// month's entries, a period's statement, a result's published rows) are
+// written by a fast path held byte for byte equal to their templates
+// (rows.go). The board never writes: no forms that post,
 // no cookies, no sessions. Member addresses, public keys and openids never
 // appear on a page or in an export: every view is built from its own
 // structs that carry unit numbers, areas and opaque owner labels only.
@@ -15,6 +19,6 @@
 // with the proof block and a QR code to the page online.
 //
 // Package board depends on abci (query answer types), abci/tx, ledger
-// (TxInfo, QueryResult), templates and internal/qr. It must not import
+// (TxInfo, QueryResult), templates, internal/qr and goccy/go-json. It must not import
 // bot, store or config; cmd/linli wires it.
 package board

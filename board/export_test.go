@@ -12,3 +12,23 @@ func Forget(b *Board) {
 	defer b.mu.Unlock()
 	b.cache = map[string]*response{}
 }
+
+// OnRendered calls f after each render b keeps, with its height and path.
+func OnRendered(b *Board, f func(height int64, path string)) { b.rendered = f }
+
+// OnJoined calls f when a request waits for another's render of path.
+func OnJoined(b *Board, f func(path string)) { b.joined = f }
+
+// Kept returns the page b keeps for path, with the height it is kept for.
+func Kept(b *Board, path string) (height int64, status int, body string, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	res, ok := b.cache[path]
+	if !ok {
+		return b.height, 0, "", false
+	}
+	return b.height, res.status, string(res.body), true
+}
+
+// HotPaths is the pages Warm would render now.
+func HotPaths(b *Board) []string { return b.hotPaths() }

@@ -49,17 +49,21 @@ func (b *Board) label(kind, code string) string {
 
 func (b *Board) funcs() template.FuncMap {
 	return template.FuncMap{
-		"label":    b.label,
-		"yuan":     yuan,
-		"area":     area,
-		"date":     date,
-		"datetime": datetime,
-		"pct":      pct,
-		"short":    short,
-		"bar":      bar,
-		"url":      b.url,
-		"qr":       qrSVG,
-		"add":      func(a, b int) int { return a + b },
+		"label":     b.label,
+		"yuan":      yuan,
+		"area":      area,
+		"date":      date,
+		"datetime":  datetime,
+		"pct":       pct,
+		"short":     short,
+		"bar":       bar,
+		"url":       b.url,
+		"qr":        qrSVG,
+		"add":       func(a, b int) int { return a + b },
+		"cards":     b.cards,
+		"sheetrows": b.sheetRows,
+		"pagerows":  b.pageRows,
+		"printrows": b.printRows,
 	}
 }
 

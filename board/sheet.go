@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/linli-community/linli/internal/qr"
 )
@@ -32,8 +33,12 @@ type Proof struct {
 // DataJSON encodes a notice's data the one way its hash is taken: JSON as
 // encoding/json writes a struct (fields in declaration order), indented,
 // with a final newline. `sha256sum data.json` gives the same hash.
+//
+// It encodes with goccy/go-json, which writes the same bytes as
+// encoding/json (TestDataJSONIsEncodingJSON) several times faster: a
+// period's notice holds thousands of entries.
 func DataJSON(data any) ([]byte, string, error) {
-	b, err := json.MarshalIndent(data, "", "  ")
+	b, err := gojson.MarshalIndent(data, "", "  ")
 	if err != nil {
 		return nil, "", fmt.Errorf("board: notice data: %w", err)
 	}
@@ -76,6 +81,7 @@ func (b *Board) sheet(name string, data any, s Sheet) (*response, error) {
 	}
 	s.Body = template.HTML(body.String()) // html/template escaped it
 	var page bytes.Buffer
+	page.Grow(body.Len() + 32<<10) // the layout, proof block and QR code around the body
 	if err := b.RenderSheet(&page, s); err != nil {
 		return nil, err
 	}
