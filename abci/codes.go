@@ -121,6 +121,18 @@ const (
 	// Binding and privacy, issue #18 (140-149).
 	CodeBindTriesBusy   Code = 140
 	CodeOutcomeMismatch Code = 141
+
+	// Paper ballots and scrutineers, issue #14 (160-169).
+	CodeScrutineerNotMember Code = 160
+	CodeSheetNotIssued      Code = 161
+	CodeSheetUsed           Code = 162
+	CodeSheetOtherDecision  Code = 163
+	CodeSheetSameScrutineer Code = 164
+	CodeSheetMismatched     Code = 165
+	CodeSheetEntryNotFound  Code = 166
+	CodeSheetsNotNoticed    Code = 167
+	CodeSheetHasEntries     Code = 168
+	CodeSheetCodeTaken      Code = 169
 )
 
 // codeNames gives each code a stable English name for logs and tests.
@@ -221,6 +233,16 @@ var codeNames = map[Code]string{
 	CodeValidatorBusy:           "validator_changed_this_block",
 	CodeBindTriesBusy:           "bind_tries_this_block",
 	CodeOutcomeMismatch:         "dispute_outcome_mismatch",
+	CodeScrutineerNotMember:     "scrutineer_not_member",
+	CodeSheetNotIssued:          "sheet_not_issued",
+	CodeSheetUsed:               "sheet_already_used",
+	CodeSheetOtherDecision:      "sheet_other_decision",
+	CodeSheetSameScrutineer:     "sheet_same_scrutineer",
+	CodeSheetMismatched:         "sheet_entries_disagree",
+	CodeSheetEntryNotFound:      "sheet_entry_not_found",
+	CodeSheetsNotNoticed:        "sheets_not_noticed",
+	CodeSheetHasEntries:         "sheet_has_entries",
+	CodeSheetCodeTaken:          "sheet_code_taken",
 }
 
 // String returns the code's stable name.

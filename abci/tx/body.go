@@ -153,6 +153,12 @@ func NewBody(t Type) Body {
 		return new(EntryReverse)
 	case TypeEntryWithdraw:
 		return new(EntryWithdraw)
+	case TypeSheetIssue:
+		return new(SheetIssue)
+	case TypeSheetEnter:
+		return new(SheetEnter)
+	case TypeSheetVoid:
+		return new(SheetVoid)
 	}
 	return nil
 }
@@ -169,6 +175,7 @@ func Types() []Type {
 		TypeValidatorUpdate,
 		TypeAccountOpen, TypeAccountThreshold, TypeEntryRecord, TypeEntryApprove, TypeEntryReverse, TypeEntryWithdraw,
 		TypeBindCodeBatch,
+		TypeSheetIssue, TypeSheetEnter, TypeSheetVoid,
 	}
 }
 
@@ -324,7 +331,7 @@ const (
 
 // ValidRole reports whether r is a grantable role.
 func ValidRole(r string) bool {
-	return r == RoleAdmin || r == RoleTreasurer || r == RoleMediator
+	return r == RoleAdmin || r == RoleTreasurer || r == RoleMediator || r == RoleScrutineer
 }
 
 // RoleGrant gives an address a role (admin only).
@@ -353,7 +360,7 @@ func validRoleChange(a Address, role string) error {
 		return fieldErr("address", "must be 40 lowercase hex digits")
 	}
 	if !ValidRole(role) {
-		return fieldErr("role", "must be %q, %q or %q", RoleAdmin, RoleTreasurer, RoleMediator)
+		return fieldErr("role", "must be %q, %q, %q or %q", RoleAdmin, RoleTreasurer, RoleMediator, RoleScrutineer)
 	}
 	return nil
 }
