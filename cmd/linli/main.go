@@ -54,6 +54,8 @@ func commands() []command {
 		{"tx", "sign and submit a tx: linli tx TYPE BODY_JSON", runTx},
 		{"roster", "the unit roster: roster import FILE.xlsx|FILE.csv | roster export [FILE] | roster template [FILE]", runRoster},
 		{"bindcode", "issue one-time binding codes: bindcode UNIT... | bindcode --all [--building B] [--print slips.html] [--json]", runBindCode},
+		{"print", "print a decision's paper ballots or door-to-door list: print sheets --proposal N [--out FILE] | print not-voted --proposal N [--out FILE]", runPrint},
+		{"ballots", "enter paper ballots from a CSV file (code,choice,scan_sha256), as a scrutineer: ballots import FILE.csv [--as CHANNEL:USER]", runBallots},
 		{"accounts", "print the accounts' balances, or export a statement: accounts export --from YYYY-MM [--to YYYY-MM] [FILE]", runAccounts},
 		{"keys", "show the admin address, or derive a chat user's: keys derive --channel C --user U", runKeys},
 		{"testnet", "write the homes of a local network: testnet --validators 4 [--full 1] --out DIR", runTestnet},
