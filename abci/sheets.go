@@ -209,9 +209,13 @@ func execSheetEnter(ctx *Context, b *tx.SheetEnter) error {
 	}
 	put(ctx.st, keySheet(p.ID, s.Owner), s)
 	ctx.emit("sheet.entered", "proposal", id, "owner", s.Owner, "scrutineer", string(ctx.Signer), "status", status)
-	if status == SheetCounted {
+	switch status {
+	case SheetCounted:
 		// As for a chat ballot, the event names the owner, not the choice.
 		ctx.emit("vote.cast", "proposal", id, "owner", s.Owner, "channel", ChannelPaper)
+	case SheetMismatch:
+		// Admins are told: nothing counts until one of them voids an entry.
+		ctx.emit("sheet.mismatch", "proposal", id, "owner", s.Owner)
 	}
 	return nil
 }

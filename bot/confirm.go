@@ -81,6 +81,8 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{roles: admin, build: buildCode}
 	case "role":
 		return &actionKind{roles: admin, build: buildRole}
+	case "sheet":
+		return &actionKind{roles: []string{tx.RoleScrutineer}, build: buildSheet}
 	case "notice":
 		return &actionKind{roles: admin, build: buildNotice}
 	case "ledger":
