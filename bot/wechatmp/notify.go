@@ -168,7 +168,7 @@ func (n *Notifier) Scan(ctx context.Context) error {
 	if n.Community == "" {
 		n.Community = chain.Community
 	}
-	errs := []error{s.proposals(), s.repairs(), s.bookings(), s.disputes(), s.meetings()}
+	errs := []error{s.proposals(), s.repairs(), s.bookings(), s.disputes(), s.meetings(), s.paperBallots()}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

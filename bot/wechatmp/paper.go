@@ -1,0 +1,104 @@
+package wechatmp
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/linli-community/linli/abci"
+)
+
+// KindPaper is the notification that an owner's paper ballot counted (to
+// every member bound to that owner).
+const KindPaper = "paper"
+
+// paperBallots tells the owner of every paper ballot that counted since
+// the last scan: each member bound to that owner gets a message with the
+// choice entered, so that a ballot entered in someone's name is noticed.
+// This is the main protection against it, so every counted sheet is told
+// once, in every phase after it counted (a sheet may count in the block
+// that closes the vote).
+//
+// It is its own file because the decision of what to tell whom moves to a
+// channel-neutral notifier (issue 13); it reads only the chain and the
+// Store.
+func (s *scan) paperBallots() error {
+	var list []proposalRow
+	if _, err := s.query("proposals", &list); err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range list {
+		if p.Kind != abci.KindDecision || p.Phase == "draft" || p.Phase == abci.StatusCanceled {
+			continue
+		}
+		if err := s.paperBallotsOf(p); err != nil {
+			errs = append(errs, fmt.Errorf("paper ballots of %d: %w", p.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *scan) paperBallotsOf(p proposalRow) error {
+	var sheets []abci.SheetView
+	if _, err := s.query(fmt.Sprintf("proposals/%d/sheets", p.ID), &sheets); err != nil {
+		return err
+	}
+	for _, sh := range sheets {
+		if sh.Status != abci.SheetCounted {
+			continue
+		}
+		key := "paper/" + strconv.FormatUint(p.ID, 10) + "/" + sh.Owner
+		_, told, err := s.n.st.GetState(s.ctx, key)
+		if err != nil {
+			return err
+		}
+		if told {
+			continue
+		}
+		if err := s.tellPaperBallot(p, sh); err != nil {
+			return err
+		}
+		if err := s.n.st.PutState(s.ctx, key, sh.CountedTx, s.n.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tellPaperBallot sends the notice of one counted sheet to the members
+// bound to its owner.
+func (s *scan) tellPaperBallot(p proposalRow, sh abci.SheetView) error {
+	if s.silent {
+		return nil
+	}
+	if err := s.loadUsers(); err != nil {
+		return err
+	}
+	choice := ""
+	for _, e := range sh.Entries {
+		if e.TxHash == sh.CountedTx && e.Choice < len(p.Options) {
+			choice = p.Options[e.Choice]
+		}
+	}
+	text := s.render("wechat.notify.paper", struct {
+		Title, Choice, Units, End string
+	}{p.Title, choice, strings.Join(sh.Units, "、"), s.dateText(p.VoteEnd)})
+	for i := range s.users {
+		u := &s.users[i]
+		if u.address == "" {
+			continue
+		}
+		m, err := s.member(u.address)
+		if err != nil {
+			s.n.Logger.Error("wechat: paper ballot notice", "proposal", p.ID, "err", err)
+			continue
+		}
+		if m == nil || m.Owner != sh.Owner || m.Relation != "owner" {
+			continue
+		}
+		s.deliver(u, notice{kind: KindPaper, text: text, values: s.values(p.Title, "书面表决票已录入："+choice, s.date(s.chainTime), text)})
+	}
+	return nil
+}
