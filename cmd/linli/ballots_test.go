@@ -28,9 +28,10 @@ type paperVote struct {
 // setUpPaperVote imports roster (CSV rows unit,building,area_m2,owner),
 // binds two scrutineers in the first two units, and opens decision 1 on
 // the whole community, voting from a few seconds on for ten minutes.
-func setUpPaperVote(tb testing.TB, roster string) paperVote {
+// initArgs are more flags for linli init.
+func setUpPaperVote(tb testing.TB, roster string, initArgs ...string) paperVote {
 	tb.Helper()
-	h, rpc := testHome(tb, "--min-notice", "0s", "--min-voting", "10m")
+	h, rpc := testHome(tb, append([]string{"--min-notice", "0s", "--min-voting", "10m"}, initArgs...)...)
 	runNode(tb, h, rpc)
 	v := paperVote{h, rpc, []string{"--home", h, "--node", rpc}}
 	f := filepath.Join(tb.TempDir(), "units.csv")
@@ -234,7 +235,7 @@ func TestPaperBallotsFromPrintToCount(t *testing.T) {
 func jsonOf(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 // BenchmarkPaperBallotsByCSV measures a committee entering 1,000 paper
-// ballots against a real node with linli init's default time between
+// ballots against a real node with linli init's default 500 ms between
 // blocks: the sheets of 1,000 owners printed and issued, then each sheet
 // entered by two scrutineers from two CSV files (2,000 rows). Run it
 // with -benchtime 1x; it reports each step in seconds.
@@ -247,7 +248,7 @@ func BenchmarkPaperBallotsByCSV(b *testing.B) {
 	}
 	for range b.N {
 		b.StopTimer()
-		v := setUpPaperVote(b, strings.Join(roster, "\n"))
+		v := setUpPaperVote(b, strings.Join(roster, "\n"), "--timeout-commit", "500ms")
 		b.StartTimer()
 		start := time.Now()
 		_, codes := v.printSheets(b)
