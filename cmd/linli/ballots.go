@@ -48,18 +48,21 @@ func parseBallotCSV(r io.Reader, proposal uint64) ([]ballotRow, []string) {
 	var rows []ballotRow
 	var bad []string
 	seen := map[string]int{}
-	for line := 1; ; line++ {
+	for first := true; ; first = false {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, append(bad, fmt.Sprintf("第 %d 行：不是有效的 CSV（%v）", line, err))
+			return nil, append(bad, fmt.Sprintf("不是有效的 CSV：%v", err))
 		}
-		if line == 1 && len(rec) > 0 {
+		// Line numbers are the file's, blank lines included, as an editor
+		// shows them.
+		line, _ := cr.FieldPos(0)
+		if first {
 			rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
 		}
-		if line == 1 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "code") {
+		if first && strings.EqualFold(strings.TrimSpace(rec[0]), "code") {
 			continue
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
@@ -84,8 +87,8 @@ func parseBallotCSV(r io.Reader, proposal uint64) ([]ballotRow, []string) {
 			bad = append(bad, fmt.Sprintf("第 %d 行：扫描件的 SHA-256 应当是 64 位十六进制数字", line))
 			continue
 		}
-		if first, dup := seen[code]; dup {
-			bad = append(bad, fmt.Sprintf("第 %d 行：选票 %s 在第 %d 行已经有了；一个文件里每张票只能录一次", line, tx.FormatSheetCode(code), first))
+		if prev, dup := seen[code]; dup {
+			bad = append(bad, fmt.Sprintf("第 %d 行：选票 %s 在第 %d 行已经有了；一个文件里每张票只能录一次", line, tx.FormatSheetCode(code), prev))
 			continue
 		}
 		seen[code] = line

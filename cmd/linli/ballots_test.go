@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -286,5 +288,59 @@ func BenchmarkPaperBallotsByCSV(b *testing.B) {
 		b.ReportMetric(entry[0].Seconds(), "first_1000_s")
 		b.ReportMetric(entry[1].Seconds(), "second_1000_s")
 		b.ReportMetric((entry[0] + entry[1]).Seconds(), "entry_2000_rows_s")
+	}
+}
+
+// TestPackSheetsStaysUnderTheLimits packs 1,200 sheets of the longest
+// owner labels: no tx over tx.MaxBytes or tx.MaxSheetsPerTx, all in order.
+func TestPackSheetsStaysUnderTheLimits(t *testing.T) {
+	var specs []tx.SheetSpec
+	for i := range 1200 {
+		specs = append(specs, tx.SheetSpec{Owner: fmt.Sprintf("%064d", i), Verifier: fmt.Sprintf("%064x", i)})
+	}
+	batches := packSheets("linli-abcdef", 7, specs)
+	if len(batches) != 3 {
+		t.Errorf("1,200 sheets in %d txs, want 3", len(batches))
+	}
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	var got []tx.SheetSpec
+	for i, b := range batches {
+		x := tx.New("linli-abcdef", 99, b)
+		x.Sign(key)
+		if size := len(x.Encode()); size > tx.MaxBytes || len(b.Sheets) > tx.MaxSheetsPerTx {
+			t.Errorf("tx %d: %d bytes, %d sheets", i, size, len(b.Sheets))
+		}
+		if _, err := tx.Decode(x.Encode()); err != nil {
+			t.Errorf("tx %d: %v", i, err)
+		}
+		got = append(got, b.Sheets...)
+	}
+	if !slices.Equal(got, specs) {
+		t.Errorf("packed %d sheets, want all %d in order", len(got), len(specs))
+	}
+}
+
+func TestParseBallotCSV(t *testing.T) {
+	good := sha("x")
+	rows, bad := parseBallotCSV(strings.NewReader("\ufeffcode,choice,scan_sha256\n1234 5678 9012,同意,"+good+"\n\n123456789013 , 反对 ,"+strings.ToUpper(good)+"\n"), 3)
+	if len(bad) != 0 || len(rows) != 2 || rows[0].entry.Code != "123456789012" || rows[1].entry.Choice != tx.DecisionOptionNo || rows[1].entry.ScanSHA256 != good || rows[1].line != 4 {
+		t.Fatalf("rows %+v, problems %q", rows, bad)
+	}
+	tests := []struct{ name, csv, want string }{
+		{"ErrShortCode", "12345,同意," + good, "第 1 行：选票编号"},
+		{"ErrLetterInCode", "1234 5678 901a,同意," + good, "第 1 行：选票编号"},
+		{"ErrChoice", "123456789012,赞成," + good, "第 1 行：选择"},
+		{"ErrScan", "123456789012,同意,abc", "第 1 行：扫描件"},
+		{"ErrColumns", "123456789012,同意", "第 1 行：应当有 3 列"},
+		{"ErrSameCodeTwice", "123456789012,同意," + good + "\n1234-5678-9012,反对," + good, "第 2 行：选票 1234 5678 9012 在第 1 行已经有了"},
+		{"ErrEmpty", "code,choice,scan_sha256\n", "文件里没有选票"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, bad := parseBallotCSV(strings.NewReader(tt.csv), 3)
+			if len(bad) != 1 || !strings.HasPrefix(bad[0], tt.want) {
+				t.Errorf("problems %q, want one starting %q", bad, tt.want)
+			}
+		})
 	}
 }
