@@ -22,6 +22,7 @@ var adminSubs = map[string]string{
 	"设角色": "role", "角色": "role", "授权": "role",
 	"录入选票": "sheet", "录入": "sheet", "录票": "sheet", "书面选票": "sheet",
 	"未投票": "notvoted", "扫楼": "notvoted", "没投票": "notvoted",
+	"作废录入": "void", "作废选票录入": "void",
 }
 
 // adminEntries are the admin menu, in order, with the roles each needs.
@@ -38,6 +39,7 @@ var adminEntries = []struct {
 	{"role", []string{tx.RoleAdmin}},
 	{"sheet", []string{tx.RoleScrutineer}},
 	{"notvoted", []string{tx.RoleAdmin, tx.RoleScrutineer}},
+	{"void", []string{tx.RoleAdmin}},
 }
 
 // serveAdmin answers 管理: the admin menu, or an admin command given on one
@@ -96,7 +98,7 @@ func (t *Turn) startAdmin(key string, args, orig []string) error {
 		return t.Open(Frame{Screen: "admin.approve"})
 	}
 	f := Frame{Screen: "admin." + key, Form: map[string]string{}}
-	if key == "sheet" || key == "notvoted" {
+	if key == "sheet" || key == "notvoted" || key == "void" {
 		if ok, err := t.startSheet(&f); !ok || err != nil {
 			return err
 		}

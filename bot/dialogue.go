@@ -36,6 +36,8 @@ func dialogueFor(screen string) *dialogue {
 		return &dialogue{steps: []string{"title", "text"}, read: readStep, oneLine: noticeOneLine, action: noticeAction}
 	case "admin.sheet":
 		return &dialogue{steps: []string{"decision", "code", "choice", "scan"}, read: readSheetStep, oneLine: sheetOneLine, action: sheetAction}
+	case "admin.void":
+		return &dialogue{steps: []string{"decision", "sheet", "entry", "reason"}, read: readVoidStep, oneLine: sheetOneLine, action: voidAction}
 	case "admin.ledger":
 		return &dialogue{steps: []string{"kind", "account", "to", "proposal", "amount", "category", "counterparty", "memo"},
 			read: readLedgerStep, oneLine: func(*Turn, *Frame, []string, []string) error { return nil }, action: ledgerAction}
@@ -99,8 +101,10 @@ type askData struct {
 	Slots []string
 	// Accounts are the accounts an entry can name.
 	Accounts []accountLine
-	// Decisions are the decisions voting, for a scrutineer to choose.
+	// Decisions are the decisions voting, for a scrutineer to choose;
+	// Voids the sheets in mismatch or the entries of one, for an admin.
 	Decisions []sheetLine
+	Voids     []voidLine
 }
 
 type memberLine struct {
@@ -155,6 +159,18 @@ func showDialogue(t *Turn, f *Frame) error {
 			return err
 		}
 		d.Decisions = lines
+	case "sheet", "entry":
+		lines, err := t.voidChoices(f)
+		if err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			// Nothing (any more) to void: another admin was quicker.
+			t.say("bot.sheet.nomismatch", nil)
+			t.sess.pop()
+			return t.showTop()
+		}
+		d.Voids = lines
 	case "slot":
 		for _, s := range bookingSlots {
 			d.Slots = append(d.Slots, fmt.Sprintf("%d:00–%d:00", s.from, s.to))

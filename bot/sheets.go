@@ -280,3 +280,84 @@ func mustUint(s string) uint64 {
 	n, _ := strconv.ParseUint(s, 10, 64)
 	return n
 }
+
+// 管理 作废录入: an admin voids the wrong one of two entries that disagree,
+// with a reason, so that a scrutineer can enter the sheet again.
+
+// voidLine is a sheet in mismatch, or one of its two entries, as the void
+// dialogue lists them.
+type voidLine struct {
+	N      int
+	Owner  string
+	Units  string
+	Choice string
+	Scan   string
+	Who    string
+}
+
+// mismatched lists the sheets of decision id whose entries disagree.
+func (t *Turn) mismatched(id string) ([]abci.SheetView, error) {
+	var sheets []abci.SheetView
+	if _, err := t.query("proposals/"+id+"/sheets", &sheets); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(sheets, func(s abci.SheetView) bool { return s.Status != abci.SheetMismatch }), nil
+}
+
+// voidChoices fills the void dialogue's list for its current step: the
+// sheets in mismatch, or the live entries of the one chosen.
+func (t *Turn) voidChoices(f *Frame) ([]voidLine, error) {
+	sheets, err := t.mismatched(f.Form["decision"])
+	if err != nil {
+		return nil, err
+	}
+	f.Choices = nil
+	var lines []voidLine
+	for _, s := range sheets {
+		if f.Step == "sheet" {
+			lines = append(lines, voidLine{N: len(lines) + 1, Owner: s.Owner, Units: strings.Join(s.Units, "、")})
+			f.Choices = append(f.Choices, s.Owner)
+			continue
+		}
+		if s.Owner != f.Form["sheet"] {
+			continue
+		}
+		for _, e := range s.Entries {
+			if e.VoidTx != "" {
+				continue
+			}
+			lines = append(lines, voidLine{N: len(lines) + 1, Owner: s.Owner, Choice: tx.DecisionOptions[e.Choice], Scan: short(e.ScanSHA256), Who: short(string(e.Scrutineer))})
+			f.Choices = append(f.Choices, e.TxHash)
+		}
+	}
+	return lines, nil
+}
+
+func readVoidStep(t *Turn, f *Frame, step string) (bool, error) {
+	in := t.In
+	num := -1
+	if in.Kind == KindNumber && len(in.Nums) == 1 {
+		num = in.Nums[0]
+	}
+	switch step {
+	case "decision", "sheet", "entry":
+		if num < 1 || num > len(f.Choices) {
+			t.say("bot.admin.bad", struct{ Reason string }{"pick"})
+			return false, nil
+		}
+		f.Form[step] = f.Choices[num-1]
+		return true, nil
+	}
+	return readStep(t, f, step)
+}
+
+func voidAction(t *Turn, f *Frame) (*Action, error) {
+	d := struct{ Owner, Entry, Reason string }{f.Form["sheet"], short(f.Form["entry"]), f.Form["reason"]}
+	return t.action("void", "bot.admin.summary.void", d, f.Form)
+}
+
+func buildVoid(_ *Turn, a *Action) (tx.Body, *actionExtra, error) {
+	id, _ := strconv.ParseUint(a.Args["decision"], 10, 64)
+	return &tx.SheetVoid{Proposal: id, Owner: a.Args["sheet"], Entry: a.Args["entry"], Reason: a.Args["reason"]},
+		&actionExtra{After: "bot.sheet.voided"}, nil
+}
