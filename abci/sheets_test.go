@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
@@ -283,4 +285,63 @@ func TestNotVotedListsUnitsByBuildingAndFloor(t *testing.T) {
 	if bytes.Contains(raw.Value, []byte("反对")) || bytes.Contains(raw.Value, []byte("choice")) {
 		t.Errorf("the not-voted list shows how someone voted: %s", raw.Value)
 	}
+}
+
+// BenchmarkSheetEntries1000 measures what every node pays for paper
+// ballots: a block issuing 1,000 sheets (two sheet.issue txs), then two
+// blocks of 1,000 sheet.enter txs each (FinalizeBlock and Commit), the
+// second of which counts every sheet.
+func BenchmarkSheetEntries1000(b *testing.B) {
+	const n = 1000
+	c := newChain(b)
+	var specs []tx.UnitSpec
+	for i := range n {
+		specs = append(specs, unit(fmt.Sprintf("%d-%d", i/100+1, 101+i%100), fmt.Sprint(i/100+1), 8950, fmt.Sprintf("O-%04d", i)))
+	}
+	for len(specs) > 0 {
+		k := min(len(specs), tx.MaxUnitsPerTx)
+		c.mustOK(c.sign(c.admin, units(specs[:k]...)))
+		specs = specs[k:]
+	}
+	if err := abci.SeedMembers(c.app, []abci.Member{{Address: addr(key("s1")), Unit: "1-101", Relation: tx.RelationOwner}, {Address: addr(key("s2")), Unit: "1-102", Relation: tx.RelationOwner}}); err != nil {
+		b.Fatal(err)
+	}
+	c.mustOK(c.sign(c.admin, &tx.RoleGrant{Address: addr(key("s1")), Role: tx.RoleScrutineer}), c.sign(c.admin, &tx.RoleGrant{Address: addr(key("s2")), Role: tx.RoleScrutineer}))
+	var issue, first, second time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		id := openDecision(c, "bench")
+		owners, codes := make([]string, n), make([]string, n)
+		for i := range n {
+			owners[i], codes[i] = fmt.Sprintf("O-%04d", i), fmt.Sprintf("%06d%06d", id, i)
+		}
+		issues := [][]byte{c.issueSheets(id, owners[:n/2], codes[:n/2]), c.issueSheets(id, owners[n/2:], codes[n/2:])}
+		var e1, e2 [][]byte
+		for i := range n {
+			e1 = append(e1, enter(c, "s1", id, codes[i], i%3, codes[i]))
+			e2 = append(e2, enter(c, "s2", id, codes[i], i%3, codes[i]))
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		c.mustOK(issues...)
+		c.at(c.time.Add(16 * day))
+		t1 := time.Now()
+		c.mustOK(e1...)
+		t2 := time.Now()
+		c.mustOK(e2...)
+		t3 := time.Now()
+		b.StopTimer()
+		issue, first, second = issue+t1.Sub(t0), first+t2.Sub(t1), second+t3.Sub(t2)
+		var tu abci.Turnout
+		c.query(fmt.Sprintf("proposals/%d/turnout", id), &tu)
+		if tu.HeadsVoted != n {
+			b.Fatalf("turnout %+v, want %d", tu, n)
+		}
+		c.at(c.time.Add(day))
+		c.block()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(issue.Milliseconds())/float64(b.N), "issue-ms/op")
+	b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "first-entries-ms/op")
+	b.ReportMetric(float64(second.Milliseconds())/float64(b.N), "second-entries-ms/op")
 }
