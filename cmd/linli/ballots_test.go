@@ -73,10 +73,10 @@ var printedCode = regexp.MustCompile(`class="code">(\d{4} \d{4} \d{4})<`)
 
 // printSheets runs print sheets and returns the page and the printed
 // codes, in order.
-func (v paperVote) printSheets(tb testing.TB) (string, []string) {
+func (v paperVote) printSheets(tb testing.TB, args ...string) (string, []string) {
 	tb.Helper()
 	out := filepath.Join(tb.TempDir(), "sheets.html")
-	if _, errOut, err := runWithin(tb, 2*time.Minute, append([]string{"print", "sheets", "--proposal", "1", "--out", out}, v.cl...)...); err != nil {
+	if _, errOut, err := runWithin(tb, 2*time.Minute, append(append([]string{"print", "sheets", "--proposal", "1", "--out", out}, args...), v.cl...)...); err != nil {
 		tb.Fatalf("print sheets: %v\n%s", err, errOut)
 	}
 	fi, err := os.Stat(out)
@@ -231,6 +231,21 @@ func TestPaperBallotsFromPrintToCount(t *testing.T) {
 	}
 	if strings.Contains(notVoted, "同意") || strings.Contains(notVoted, "反对") {
 		t.Error("the door-to-door list shows how someone voted")
+	}
+
+	// A second round prints new sheets for those who have not voted
+	// only; their old codes stop working.
+	page, again := v.printSheets(t, "--not-voted")
+	var round []string
+	for _, o := range regexp.MustCompile(`id="sheet-([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		round = append(round, o[1])
+	}
+	if strings.Join(round, ",") != "O-4,O-3" || len(again) != 2 {
+		t.Fatalf("second round printed %v", round)
+	}
+	_, errOut, err = run(t, append([]string{"ballots", "import", writeCSV(t, codes[3]+",同意,"+sha("scan-4")), "--as", "console:s1"}, v.cl...)...)
+	if !errors.Is(err, errReported) || !strings.Contains(errOut, "不是第 1 项表决发出的选票") {
+		t.Errorf("O-3's first code after the reprint: %v %s", err, errOut)
 	}
 }
 

@@ -140,11 +140,12 @@ func naturalCmp(a, b string) int {
 }
 
 func runPrintSheets(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "print sheets", "--proposal N [--out FILE] [--owner LABEL,...]")
+	fs := newFlags(env, "print sheets", "--proposal N [--out FILE] [--owner LABEL,...] [--not-voted]")
 	cf := addClientFlags(fs)
 	id := fs.Uint64("proposal", 0, "the owners' decision to issue paper ballots for")
 	out := fs.String("out", "", "the printable A4 HTML file to write, mode 0600 (default sheets-N.html)")
 	only := fs.String("owner", "", "issue (or reissue, for a lost sheet) only these owners' sheets, comma-separated")
+	notVoted := fs.Bool("not-voted", false, "issue only the sheets of owners who have not voted yet (a second round door to door)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -186,6 +187,21 @@ func runPrintSheets(ctx context.Context, env *Env, args []string) error {
 	var wanted []string
 	if *only != "" {
 		wanted = strings.Split(*only, ",")
+	}
+	if *notVoted {
+		var rows []abci.NotVotedRow
+		if err := c.query(ctx, fmt.Sprintf("proposals/%d/notvoted", p.ID), &rows); err != nil {
+			return err
+		}
+		var owners []string
+		for _, r := range rows {
+			if (wanted == nil || slices.Contains(wanted, r.Owner)) && !slices.Contains(owners, r.Owner) {
+				owners = append(owners, r.Owner)
+			}
+		}
+		if wanted = owners; wanted == nil {
+			wanted = []string{} // everyone has voted: nothing to issue
+		}
 	}
 	var todo []ballotSheet
 	for _, s := range sheets {
