@@ -9,9 +9,13 @@ import (
 	"github.com/linli-community/linli/abci"
 )
 
-// KindPaper is the notification that an owner's paper ballot counted (to
-// every member bound to that owner).
-const KindPaper = "paper"
+// Paper ballot notifications: an owner's paper ballot counted (to every
+// member bound to that owner), and two entries of a sheet disagree (to
+// admins, who must void the wrong one).
+const (
+	KindPaper         = "paper"
+	KindPaperMismatch = "paper_mismatch"
+)
 
 // paperBallots tells the owner of every paper ballot that counted since
 // the last scan: each member bound to that owner gets a message with the
@@ -46,6 +50,12 @@ func (s *scan) paperBallotsOf(p proposalRow) error {
 		return err
 	}
 	for _, sh := range sheets {
+		if sh.Status == abci.SheetMismatch {
+			if err := s.paperMismatch(p, sh); err != nil {
+				return err
+			}
+			continue
+		}
 		if sh.Status != abci.SheetCounted {
 			continue
 		}
@@ -101,4 +111,31 @@ func (s *scan) tellPaperBallot(p proposalRow, sh abci.SheetView) error {
 		s.deliver(u, notice{kind: KindPaper, text: text, values: s.values(p.Title, "书面表决票已录入："+choice, s.date(s.chainTime), text)})
 	}
 	return nil
+}
+
+// paperMismatch tells the admins, once per mismatch, that two scrutineers
+// entered a sheet differently: it counts for nothing until one of them
+// voids the wrong entry.
+func (s *scan) paperMismatch(p proposalRow, sh abci.SheetView) error {
+	// A sheet can fall into mismatch again after a void: each time has
+	// more entries.
+	key := fmt.Sprintf("paper-mismatch/%d/%s/%d", p.ID, sh.Owner, len(sh.Entries))
+	_, told, err := s.n.st.GetState(s.ctx, key)
+	if err != nil || told {
+		return err
+	}
+	if !s.silent {
+		if err := s.loadUsers(); err != nil {
+			return err
+		}
+		admins, err := s.admins()
+		if err != nil {
+			return err
+		}
+		text := s.render("wechat.notify.paper_mismatch", struct{ Title, Owner, Units string }{p.Title, sh.Owner, strings.Join(sh.Units, "、")})
+		for _, a := range admins {
+			s.deliver(s.byAddress[string(a)], notice{kind: KindPaperMismatch, text: text, values: s.values(p.Title, "选票录入不一致", s.date(s.chainTime), text)})
+		}
+	}
+	return s.n.st.PutState(s.ctx, key, "1", s.n.Now())
 }

@@ -47,13 +47,14 @@ func TestPaperBallotToldToTheOwner(t *testing.T) {
 		"members/A2": member("5-101", "owner", "O-1"),
 		"members/A3": member("3-501", "tenant", "O-1"),
 		"members/A4": member("3-502", "owner", "O-7"),
+		"members/A5": abci.MemberView{Roles: []string{"admin"}},
 		"proposals": []map[string]any{{"id": 1, "kind": "decision", "title": "更换3栋电梯", "options": []string{"同意", "反对", "弃权"},
 			"notice_at": t0 - 100, "vote_start": t0 - 10, "vote_end": t0 + 7*86400, "phase": "voting", "status": "open"}},
 		"proposals/1/sheets": []abci.SheetView{sheet("O-7", abci.SheetCounted, "3-502")},
 		"repairs":            []abci.Repair{},
 	}}
 	now := time.Now()
-	for _, u := range []struct{ openid, addr string }{{"oOwner1", "A1"}, {"oOwner1b", "A2"}, {"oTenant", "A3"}, {"oOther", "A4"}} {
+	for _, u := range []struct{ openid, addr string }{{"oOwner1", "A1"}, {"oOwner1b", "A2"}, {"oTenant", "A3"}, {"oOther", "A4"}, {"oAdmin", "A5"}} {
 		if _, _, _, err := wx.BeginMessage(ctx, "m-"+u.openid, u.openid, u.addr, now, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -86,6 +87,20 @@ func TestPaperBallotToldToTheOwner(t *testing.T) {
 	scan()
 	if users, _ := out.take("书面表决票"); users != nil {
 		t.Errorf("told twice: %v", users)
+	}
+
+	// Two entries that disagree are told to the admins, once.
+	c.block(func(a map[string]any) {
+		a["proposals/1/sheets"] = append(a["proposals/1/sheets"].([]abci.SheetView), sheet("O-9", abci.SheetMismatch, "3-601"))
+	})
+	scan()
+	if users, _ := out.take("O-9（3-601）的书面选票，两位监票人录得不一样"); strings.Join(users, ",") != "oAdmin" {
+		t.Errorf("the mismatch was told to %v, want the admin", users)
+	}
+	c.block(func(map[string]any) {})
+	scan()
+	if users, _ := out.take("录得不一样"); users != nil {
+		t.Errorf("the mismatch told twice: %v", users)
 	}
 }
 
