@@ -37,9 +37,59 @@ type Config struct {
 	// Wechat holds the settings of the WeChat official account gateway
 	// that `linli start` serves.
 	Wechat Wechat `toml:"wechat"`
+	// Wecom holds the settings of the WeCom customer-group channel
+	// (企业微信客户群) that `linli start` posts public notices through.
+	Wecom Wecom `toml:"wecom"`
 	// Board holds the settings of the public notice board (公示栏) that
 	// `linli start` serves.
 	Board Board `toml:"board"`
+}
+
+// Wecom holds the settings of the WeCom customer-group channel: the
+// community's customer groups, each owned by a committee member's WeCom
+// account, get the important public notices as group messages the owner
+// confirms. The secret is never here: it is in SecretFile.
+type Wecom struct {
+	// Enabled makes `linli start` post to the groups.
+	Enabled bool `toml:"enabled"`
+	// CorpID is the company's id (企业ID, not a secret).
+	CorpID string `toml:"corp_id"`
+	// SecretFile names the TOML file (mode 0600, relative to the home)
+	// holding secret, the customer-contact (客户联系) API's secret.
+	SecretFile string `toml:"secret_file"`
+	// OfficialAccount is the official account's name, which each group
+	// message's last line tells residents to message (a group cannot
+	// answer).
+	OfficialAccount string `toml:"official_account"`
+	// APIURL replaces https://qyapi.weixin.qq.com (an egress proxy);
+	// empty means WeCom's own.
+	APIURL string `toml:"api_url"`
+	// APITimeout bounds each call to WeCom's API.
+	APITimeout time.Duration `toml:"api_timeout"`
+	// PerDay and PerMonth are how many group messages each group gets at
+	// most a day and a month; PerMonth 0 means the days of the month.
+	PerDay   int `toml:"per_day"`
+	PerMonth int `toml:"per_month"`
+	// CheckAfter is how long after a group message its result is asked
+	// of WeCom (and then again at that interval until settled).
+	CheckAfter time.Duration `toml:"check_after"`
+	// ConfirmBy is how long a group's owner has to confirm a send before
+	// the admins are told.
+	ConfirmBy time.Duration `toml:"confirm_by"`
+	// Groups are the community's customer groups.
+	Groups []WecomGroup `toml:"groups"`
+}
+
+// WecomGroup is one customer group.
+type WecomGroup struct {
+	// ChatID is WeCom's id of the group (from 客户群 → 群详情, or the
+	// groupchat/list API).
+	ChatID string `toml:"chat_id"`
+	// Owner is the WeCom userid of the group's owner (群主).
+	Owner string `toml:"owner"`
+	// Building ties the group to a building, whose own votes it then
+	// also hears of; empty means the community's notices only.
+	Building string `toml:"building"`
 }
 
 // Board holds the settings of the public notice board: read-only pages
@@ -175,9 +225,10 @@ type WechatTemplate struct {
 
 // WechatTemplateKinds are the notification kinds a template may be set for:
 // a proposal noticed, the reminder a day before a vote closes, results, a
-// booking, a repair request and a dispute that changed, and a request for
-// an owners' meeting that reached 20%.
-var WechatTemplateKinds = []string{"proposal", "reminder", "result", "booking", "repair", "dispute", "meeting"}
+// booking, a repair request and a dispute that changed, a request for
+// an owners' meeting that reached 20%, and an alert to the admins (a group
+// channel in trouble).
+var WechatTemplateKinds = []string{"proposal", "reminder", "result", "booking", "repair", "dispute", "meeting", "alert"}
 
 // WechatTemplateValues are the values a template field may show.
 var WechatTemplateValues = []string{"title", "status", "time", "detail", "community"}
@@ -239,6 +290,18 @@ func Default() Config {
 			MessageWindow:   47 * time.Hour,
 			EventQuota:      3,
 			EventWindow:     50 * time.Second,
+		},
+		Wecom: Wecom{
+			Enabled:         false,
+			CorpID:          "",
+			SecretFile:      "config/wecom_secret.toml",
+			OfficialAccount: "",
+			APIURL:          "",
+			APITimeout:      10 * time.Second,
+			PerDay:          1,
+			PerMonth:        0,
+			CheckAfter:      30 * time.Minute,
+			ConfirmBy:       24 * time.Hour,
 		},
 		Board: Board{
 			Enabled:   true,
@@ -392,6 +455,7 @@ func (c Config) Validate() error {
 		bad("chat.session_ttl", "%s is not between %s and %s", d, MinSessionTTL, MaxSessionTTL)
 	}
 	c.Wechat.validate(bad)
+	c.Wecom.validate(bad)
 	if _, port, err := net.SplitHostPort(c.Board.Listen); err != nil || port == "" {
 		bad("board.listen", "%q is not host:port (such as \"127.0.0.1:8090\")", c.Board.Listen)
 	}
@@ -572,4 +636,56 @@ func SetBoardListen(path, listen string) error {
 		return fmt.Errorf("config: board listen %q: %w", listen, err)
 	}
 	return os.WriteFile(path, out, 0o644)
+}
+
+// validate checks [wecom]; with enabled = false only the values' ranges.
+func (w Wecom) validate(bad func(key, format string, args ...any)) {
+	if w.Enabled {
+		if w.CorpID == "" {
+			bad("wecom.corp_id", "is empty; the channel needs the company's id (企业ID)")
+		}
+		if w.SecretFile == "" {
+			bad("wecom.secret_file", "is empty; the channel needs the customer-contact secret")
+		}
+		if len(w.Groups) == 0 {
+			bad("wecom.groups", "is empty; list each customer group as [[wecom.groups]] with chat_id and owner")
+		}
+	}
+	if strings.ContainsAny(w.CorpID, " \t\n\"'") {
+		bad("wecom.corp_id", "%q has characters a corp id never has", w.CorpID)
+	}
+	if w.APIURL != "" {
+		if u, err := url.Parse(w.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("wecom.api_url", "%q is not an http:// or https:// URL", w.APIURL)
+		}
+	}
+	if d := w.APITimeout; d <= 0 || d > time.Minute {
+		bad("wecom.api_timeout", "%s is not greater than 0 and at most 1m", d)
+	}
+	if n := w.PerDay; n < 1 || n > 31 {
+		bad("wecom.per_day", "%d is not between 1 and 31", n)
+	}
+	if n := w.PerMonth; n < 0 || n > 31 {
+		bad("wecom.per_month", "%d is not between 0 (the days of the month, WeCom's limit) and 31", n)
+	}
+	if d := w.CheckAfter; d < time.Minute || d > 24*time.Hour {
+		bad("wecom.check_after", "%s is not between 1m and 24h", d)
+	}
+	if d := w.ConfirmBy; d < time.Hour || d > 7*24*time.Hour {
+		bad("wecom.confirm_by", "%s is not between 1h and 168h", d)
+	}
+	seen := map[string]bool{}
+	for i, g := range w.Groups {
+		key := fmt.Sprintf("wecom.groups[%d]", i)
+		switch {
+		case g.ChatID == "":
+			bad(key+".chat_id", "is empty")
+		case seen[g.ChatID]:
+			bad(key+".chat_id", "%q is listed twice", g.ChatID)
+		}
+		seen[g.ChatID] = true
+		if g.Owner == "" {
+			bad(key+".owner", "is empty; WeCom sends each group message as the group's owner (群主)")
+		}
+	}
 }

@@ -61,8 +61,9 @@ func TestDefaultFileDocumentsEveryKey(t *testing.T) {
 }
 
 // leafKeys counts the settings of a config struct: its fields that are
-// neither sections (structs) nor tables of named entries (maps, which
-// default.toml shows as a commented example).
+// neither sections (structs) nor tables of named entries (maps) or arrays
+// of tables (slices of structs), which default.toml shows as commented
+// examples.
 func leafKeys(t reflect.Type) int {
 	n := 0
 	for f := range t.Fields() {
@@ -70,6 +71,10 @@ func leafKeys(t reflect.Type) int {
 		case reflect.Struct:
 			n += leafKeys(f.Type)
 		case reflect.Map:
+		case reflect.Slice:
+			if f.Type.Elem().Kind() != reflect.Struct {
+				n++
+			}
 		default:
 			n++
 		}
@@ -265,7 +270,8 @@ func TestValidate(t *testing.T) {
 		{"DefaultIsValid", func(*Config) {}, nil},
 		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size",
 			"chat.session_ttl", "wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
-			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size", "wechat.message_window", "wechat.event_window", "board.listen"}},
+			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size", "wechat.message_window", "wechat.event_window",
+			"wecom.api_timeout", "wecom.per_day", "wecom.check_after", "wecom.confirm_by", "board.listen"}},
 		{"ErrBoardPublicURLNotHTTP", func(c *Config) { c.Board.PublicURL = "ftp://x/" }, []string{"board.public_url"}},
 		{"ErrBoardPublicURLWithQuery", func(c *Config) { c.Board.PublicURL = "https://x.example/?a=1" }, []string{"board.public_url"}},
 		{"BoardPublicURLIsValid", func(c *Config) { c.Board.PublicURL = "https://gongshi.example.org/" }, nil},
@@ -285,6 +291,16 @@ func TestValidate(t *testing.T) {
 			c.Wechat.Subscriptions = map[string]WechatTemplate{"party": {ID: "s", Fields: map[string]string{"thing1": "title"}}, "result": {ID: ""}}
 		}, []string{"wechat.subscriptions.party", "wechat.subscriptions.result.id", "wechat.subscriptions.result.fields"}},
 		{"PlaintextAllowedIsValid", func(c *Config) { c.Wechat.AllowPlaintext = true }, nil},
+		{"ErrWecomEnabledWithoutItsSettings", func(c *Config) { c.Wecom.Enabled = true }, []string{"wecom.corp_id", "wecom.groups"}},
+		{"ErrWecomGroupsIncomplete", func(c *Config) {
+			c.Wecom.Enabled, c.Wecom.CorpID = true, "ww1"
+			c.Wecom.Groups = []WecomGroup{{ChatID: "wr1", Owner: "zhang"}, {ChatID: "wr1", Owner: "li"}, {Owner: "li"}, {ChatID: "wr2"}}
+		}, []string{"wecom.groups[1].chat_id", "wecom.groups[2].chat_id", "wecom.groups[3].owner"}},
+		{"ErrWecomBudgetOutOfRange", func(c *Config) { c.Wecom.PerDay, c.Wecom.PerMonth = 0, 32 }, []string{"wecom.per_day", "wecom.per_month"}},
+		{"WecomWithAGroupIsValid", func(c *Config) {
+			c.Wecom.Enabled, c.Wecom.CorpID = true, "ww1"
+			c.Wecom.Groups = []WecomGroup{{ChatID: "wr1", Owner: "zhang", Building: "3"}}
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,9 +23,9 @@
 //
 // API wraps the parts of github.com/silenceper/wechat/v2 that linli uses:
 // the stable access token (in a thread-safe cache of our own), customer-
-// service and template messages, the custom menu. Notifier reads the chain
-// and tells users about proposals, votes about to close, results, and
-// their bookings and repair requests.
+// service and template messages, the custom menu. What to tell whom is
+// decided by the channel-neutral notifier (bot/notify); Notices delivers
+// its private notices here, through the Outbox.
 //
 // SDK types never leave this package, and its root package is never
 // imported (it turns logging up to debug and logs every raw message).

@@ -63,6 +63,7 @@ func commands() []command {
 		{"chat", "talk to the chat engine as a console user: chat --as NAME (reads stdin line by line)", runChat},
 		{"demo", "try it: a throwaway community with a node, chatting as an elderly resident", runDemo},
 		{"wechat", "the WeChat official account: wechat menu (create the custom menu) | wechat check", runWechat},
+		{"wecom", "WeCom customer groups: wecom check (settings, secret, groups and their owners)", runWecom},
 	}
 }
 

@@ -41,14 +41,13 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	stopWechat, err := startWechat(ctx, env, hm, n)
-	if err != nil {
-		closeAll()
-		return err
-	}
 	conf, err := config.Load(hm.linliConfig())
 	if err != nil {
-		return errors.Join(err, stopWechat(), closeAll())
+		return errors.Join(err, closeAll())
+	}
+	stopWechat, err := startGateways(ctx, env, hm, n, conf)
+	if err != nil {
+		return errors.Join(err, closeAll())
 	}
 	stopBoard, err := startBoard(env, conf, ledger.New(n.Local()), "")
 	if err != nil {

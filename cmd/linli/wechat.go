@@ -19,6 +19,7 @@ import (
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/bot"
+	"github.com/linli-community/linli/bot/notify"
 	"github.com/linli-community/linli/bot/wechatmp"
 	"github.com/linli-community/linli/config"
 	"github.com/linli-community/linli/keys"
@@ -32,9 +33,12 @@ import (
 var (
 	_ wechatmp.Handler = (*bot.Engine)(nil)
 	_ wechatmp.Store   = (*store.Wechat)(nil)
-	_ wechatmp.Querier = (*ledger.Custodian)(nil)
 	_ wechatmp.Sender  = (*wechatmp.API)(nil)
 	_ wechatmp.Poster  = (*wechatmp.Outbox)(nil)
+	_ notify.Poster    = (*wechatmp.Notices)(nil)
+	_ notify.Users     = (*store.Wechat)(nil)
+	_ notify.Store     = (*store.Wechat)(nil)
+	_ notify.Querier   = (*ledger.Client)(nil)
 )
 
 func runWechat(ctx context.Context, env *Env, args []string) error {
@@ -110,30 +114,28 @@ func loadWechatSecrets(path string) (s wechatSecrets, problems []string, err err
 }
 
 // startWechat serves the WeChat webhook beside node n when linli.toml
-// enables it, with the notifier and outbox behind it. stop shuts the
-// server down and closes everything, returning the first error.
-func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop func() error, err error) {
-	conf, err := config.Load(hm.linliConfig())
-	if err != nil {
-		return nil, err
-	}
+// enables it, with the outbox behind it, keeping its data in gw. notices
+// is where the notifier delivers private notices, nil when [wechat]
+// turns notifications off. stop shuts the server down and closes
+// everything but gw, returning the first error.
+func startWechat(ctx context.Context, env *Env, hm home, n *node.Node, conf config.Config, gw *store.Gateway) (stop func() error, notices *wechatmp.Notices, err error) {
 	wc := conf.Wechat
 	if !wc.Enabled {
-		return func() error { return nil }, nil
+		return func() error { return nil }, nil, nil
 	}
 	sec, problems, err := loadWechatSecrets(hm.inHome(wc.SecretFile))
 	if err != nil {
-		return nil, fmt.Errorf("wechat: %w", err)
+		return nil, nil, fmt.Errorf("wechat: %w", err)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("wechat: %s", strings.Join(problems, "; "))
+		return nil, nil, fmt.Errorf("wechat: %s", strings.Join(problems, "; "))
 	}
 	if sec.EncodingAESKey == "" && !wc.AllowPlaintext {
-		return nil, fmt.Errorf("wechat: %s has no encoding_aes_key: plaintext mode, where WeChat signs only the URL and a captured request could act as another resident, is refused; set encoding_aes_key (safe mode, 安全模式) or, to accept the risk, allow_plaintext = true in [wechat]", hm.inHome(wc.SecretFile))
+		return nil, nil, fmt.Errorf("wechat: %s has no encoding_aes_key: plaintext mode, where WeChat signs only the URL and a captured request could act as another resident, is refused; set encoding_aes_key (safe mode, 安全模式) or, to accept the risk, allow_plaintext = true in [wechat]", hm.inHome(wc.SecretFile))
 	}
 	secret, err := keys.LoadMasterSecret(hm.masterSecret())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	level := slog.LevelError
 	if conf.LogLevel != config.LogError {
@@ -148,7 +150,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 		err = json.Unmarshal(res.Value, &chain)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("wechat: read the chain: %w", err)
+		return nil, nil, fmt.Errorf("wechat: read the chain: %w", err)
 	}
 	cust := ledger.NewCustodian(client, secret, chain.ChainID)
 	tdir := ""
@@ -157,16 +159,9 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	}
 	tset, err := templates.Load(tdir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	gw, err := store.OpenGateway(hm.gatewayDB())
-	if err != nil {
-		return nil, err
-	}
-	if gw.Recovered != "" {
-		logger.Error("wechat: " + gw.Recovered)
-	}
-	closers := []func() error{gw.Close}
+	var closers []func() error
 	closeAll := func() error {
 		var errs []error
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -189,13 +184,13 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	api, err := wechatmp.NewAPI(wechatmp.APIConfig{AppID: wc.AppID, AppSecret: sec.AppSecret, BaseURL: wc.APIURL, Timeout: wc.APITimeout})
 	if err != nil {
 		closeAll()
-		return nil, err
+		return nil, nil, err
 	}
 	out := wechatmp.NewOutbox(api, gw.Wechat())
 	out.Rate, out.QueueSize, out.Timeout, out.Logger = wc.SendRate, wc.QueueSize, wc.APITimeout, logger
 	if err := out.Open(); err != nil {
 		closeAll()
-		return nil, err
+		return nil, nil, err
 	}
 	closers = append(closers, out.Close)
 
@@ -214,19 +209,13 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	}
 	if err := wh.Open(); err != nil {
 		closeAll()
-		return nil, err
+		return nil, nil, err
 	}
 	closers = append(closers, wh.Close)
 
 	if wc.Notify {
-		nt := wechatmp.NewNotifier(cust, gw.Wechat(), out, tset)
-		nt.Interval, nt.Community, nt.Logger = wc.NotifyInterval, chain.Community, logger
-		nt.Templates, nt.Subscriptions = templateSpecs(wc.Templates), templateSpecs(wc.Subscriptions)
-		if err := nt.Open(); err != nil {
-			closeAll()
-			return nil, err
-		}
-		closers = append(closers, nt.Close)
+		notices = wechatmp.NewNotices(out)
+		notices.Templates, notices.Subscriptions = templateSpecs(wc.Templates), templateSpecs(wc.Subscriptions)
 	}
 
 	mux := http.NewServeMux()
@@ -243,7 +232,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 	ln, err := net.Listen("tcp", wc.Listen)
 	if err != nil {
 		closeAll()
-		return nil, fmt.Errorf("wechat: listen: %w", err)
+		return nil, nil, fmt.Errorf("wechat: listen: %w", err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -256,7 +245,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node) (stop fun
 			err = serr
 		}
 		return errors.Join(err, closeAll())
-	}, nil
+	}, notices, nil
 }
 
 // wechatQuota is WeChat's push rule as linli.toml sets it.

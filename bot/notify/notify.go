@@ -1,7 +1,21 @@
-package wechatmp
+// Package notify decides what the chain's news is and whom it concerns,
+// once for every channel. A Notifier follows the chain through ledger
+// queries and hands private notices (a vote for an owner's building, a
+// booking answered, a repair moving on) to the private channel's Poster
+// (the official account), and public notices (a vote noticed and opened,
+// live turnout, the last day, a result, an announcement) to every group
+// channel (bot.GroupAnnouncer). Adapters deliver what it decides, within
+// their platform's limits; nothing here knows how.
+//
+// Package notify imports bot (the group contract), ledger (its query
+// result type), abci (the shapes of query answers) and templates; it must
+// not import an adapter, store or config.
+package notify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +25,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
@@ -25,22 +38,30 @@ type Querier interface {
 	Query(ctx context.Context, path string) (ledger.QueryResult, error)
 }
 
-// Poster queues notices without blocking: *Outbox, which sends text as a
-// customer-service message while WeChat allows one and otherwise the
-// fallbacks in order, and records a notice nothing could deliver.
+// Store keeps the notifier's memory of what it has told (store.Wechat's
+// state table in gateway.db), so that a restart resumes where it was.
+type Store interface {
+	GetState(ctx context.Context, key string) (value string, ok bool, err error)
+	PutState(ctx context.Context, key, value string, at time.Time) error
+}
+
+// Users lists the private channel's users and the chain address each is
+// bound to (store.Wechat).
+type Users interface {
+	// EachUser calls fn for every user seen, until fn returns an error.
+	EachUser(ctx context.Context, fn func(id, address string, subscribed bool, lastSeen time.Time) error) error
+}
+
+// Poster queues a private notice to one user without blocking: the
+// official account's wechatmp.Notices. kind is one of the Kind*
+// constants; values holds the short fields a template message shows
+// (title, status, time, detail, community). It reports whether the
+// notice was queued.
 type Poster interface {
-	Notify(openid, kind, text string, fallbacks []Fallback) bool
+	Notify(user, kind, text string, values map[string]string) bool
 }
 
-// TemplateSpec is a template message for one notification kind: its id,
-// and for each of its keys the value shown (title, status, time, detail or
-// community).
-type TemplateSpec struct {
-	ID     string
-	Fields map[string]string
-}
-
-// Notification kinds, which TemplateSpecs are given for.
+// Notification kinds of private notices.
 const (
 	KindProposal = "proposal" // a decision or poll was noticed
 	KindReminder = "reminder" // a decision closes within a day and the owner has not voted
@@ -49,14 +70,19 @@ const (
 	KindRepair   = "repair"   // a repair request changed
 	KindDispute  = "dispute"  // a dispute the user takes part in moved on
 	KindMeeting  = "meeting"  // a request for an owners' meeting reached 20% (to admins)
+	KindAlert    = "alert"    // something the admins must know (AlertAdmins)
 )
 
-// Defaults of NewNotifier.
+// Defaults of New.
 const (
-	DefaultNotifyInterval = 30 * time.Second
-	reminderLead          = 24 * 3600 // seconds before a vote closes
-	maxNewBookings        = 500       // bookings discovered per scan
-	templateValueRunes    = 20        // WeChat's limit for a thing field
+	DefaultInterval = 30 * time.Second
+	// DefaultTurnoutEvery is how much block time passes at least between
+	// two turnout notices of one vote in the groups: every few hours a
+	// group hears how far the vote is from two thirds, which moves
+	// people to vote without drowning the group.
+	DefaultTurnoutEvery = 6 * time.Hour
+	reminderLead        = 24 * 3600 // seconds before a vote closes
+	maxNewBookings      = 500       // bookings discovered per scan
 )
 
 // Notifier tells users what concerns them: a proposal noticed, a vote
@@ -64,59 +90,71 @@ const (
 // a booking request made or answered, a repair request moving on, a
 // dispute moving on (to its parties, its mediator, and admins while it
 // waits for one), a request for an owners' meeting reaching 20% (to
-// admins). It reads
-// the chain every Interval (when a new block has come), compares with what
-// it remembered in the Store, and pushes customer-service messages to the
-// users the gateway has seen whose addresses are bound, as customer-
-// service messages while WeChat allows them (the Outbox counts), else as
-// the template message Templates names, else as the subscription message
-// Subscriptions names; a notice none of these could carry is recorded as
-// undelivered. A failing query about one user is logged and skips that
-// user only. Its first
-// scan only remembers, so that starting it on an old chain sends nothing.
-// Configure it between NewNotifier and Open.
+// admins). These go through Private to the Users it knows whose addresses
+// are bound. It tells the community's groups, through every one of
+// Groups, what is public: a vote noticed with when voting opens, voting
+// opened, live turnout against the two-thirds thresholds (at most every
+// TurnoutEvery of block time, and only when it moved), the last day, a
+// result with its figures, an admin's announcement. It reads the chain
+// every Interval (when a new block has come), compares with what it
+// remembered in the Store, and tells what changed. A failing query about
+// one user is logged and skips that user only. Its first scan only
+// remembers, so that starting it on an old chain sends nothing; the
+// groups' part has its own first scan, so that adding a group channel
+// later does not repeat old news there. Configure it between New and
+// Open.
 type Notifier struct {
 	// Interval is how often the chain is read.
 	Interval time.Duration
-	// Templates gives the template message of each kind.
-	Templates map[string]TemplateSpec
-	// Subscriptions gives the subscription message (订阅通知) of each
-	// kind, tried after the template message.
-	Subscriptions map[string]TemplateSpec
+	// TurnoutEvery is the least block time between two turnout notices
+	// of one vote in the groups.
+	TurnoutEvery time.Duration
+	// Users and Private are the private channel; nil means none.
+	Users   Users
+	Private Poster
+	// Groups are the group channels; each gets every public notice.
+	Groups []bot.GroupAnnouncer
 	// Community fills the "community" template value.
 	Community string
 	// Location is where times are shown (China Standard Time).
 	Location *time.Location
 	// Now is the wall clock of the notifier's records.
 	Now func() time.Time
-	// Logger receives failures; openids appear only hashed.
+	// Logger receives failures; user ids appear only hashed.
 	Logger *slog.Logger
 
 	q   Querier
 	st  Store
-	out Poster
 	tpl *templates.Set
 
+	// mu keeps Scan and AlertAdmins apart.
+	mu         sync.Mutex
 	lastHeight int64
 	ctx        context.Context
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 }
 
-// NewNotifier returns a notifier with the defaults set.
-func NewNotifier(q Querier, st Store, out Poster, t *templates.Set) *Notifier {
+var _ bot.AdminAlerter = (*Notifier)(nil)
+
+// New returns a notifier that reads the chain through q and remembers in
+// st, with the defaults set.
+func New(q Querier, st Store, t *templates.Set) *Notifier {
 	return &Notifier{
-		Interval: DefaultNotifyInterval,
+		Interval: DefaultInterval, TurnoutEvery: DefaultTurnoutEvery,
 		Location: time.FixedZone("CST", 8*3600), Now: time.Now,
 		Logger: slog.New(slog.DiscardHandler),
-		q:      q, st: st, out: out, tpl: t,
+		q:      q, st: st, tpl: t,
 	}
 }
 
 // Open starts scanning.
 func (n *Notifier) Open() error {
-	if n.Interval <= 0 {
-		return errors.New("wechatmp: notifier interval must be positive")
+	if n.Interval <= 0 || n.TurnoutEvery <= 0 {
+		return errors.New("notify: the interval and the turnout interval must be positive")
+	}
+	if (n.Users == nil) != (n.Private == nil) {
+		return errors.New("notify: the private channel needs both its users and its poster")
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.wg.Go(func() {
@@ -124,7 +162,7 @@ func (n *Notifier) Open() error {
 		defer t.Stop()
 		for {
 			if err := n.Scan(n.ctx); err != nil && n.ctx.Err() == nil {
-				n.Logger.Error("wechat: notifications", "err", err)
+				n.Logger.Error("notify: notifications", "err", err)
 			}
 			select {
 			case <-n.ctx.Done():
@@ -145,35 +183,49 @@ func (n *Notifier) Close() error {
 	return nil
 }
 
-// Scan reads the chain once and queues the notifications due. It is not
-// safe for concurrent use (Open runs it from one goroutine).
+// chainInfo is the part of the "chain" query the notifier reads.
+type chainInfo struct {
+	Height    int64  `json:"height"`
+	BlockTime int64  `json:"block_time"`
+	Community string `json:"community"`
+}
+
+// Scan reads the chain once and queues the notifications due. Open runs
+// it from one goroutine; calls are serialised.
 func (n *Notifier) Scan(ctx context.Context) error {
-	var chain struct {
-		Height    int64  `json:"height"`
-		BlockTime int64  `json:"block_time"`
-		Community string `json:"community"`
-	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var chain chainInfo
 	if _, err := query(ctx, n.q, "chain", &chain); err != nil {
 		return err
 	}
 	if chain.Height == n.lastHeight {
 		return nil
 	}
-	_, known, err := n.st.GetState(ctx, "baseline")
-	if err != nil {
-		return err
-	}
-	s := &scan{n: n, ctx: ctx, chainTime: chain.BlockTime, silent: !known,
-		members: map[string]*abci.MemberView{}, ballots: map[string]bool{}}
 	if n.Community == "" {
 		n.Community = chain.Community
 	}
-	errs := []error{s.proposals(), s.repairs(), s.bookings(), s.disputes(), s.meetings(), s.paperBallots()}
-	if err := errors.Join(errs...); err != nil {
-		return err
+	s := &scan{n: n, ctx: ctx, chainTime: chain.BlockTime, height: chain.Height,
+		members: map[string]*abci.MemberView{}, ballots: map[string]bool{}}
+	var errs []error
+	if n.Private != nil {
+		_, known, err := n.st.GetState(ctx, "baseline")
+		if err != nil {
+			return err
+		}
+		s.silent = !known
+		errs = append(errs, s.proposals(), s.repairs(), s.bookings(), s.disputes(), s.meetings(), s.paperBallots())
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if s.silent {
+			if err := n.st.PutState(ctx, "baseline", strconv.FormatInt(chain.Height, 10), n.Now()); err != nil {
+				return err
+			}
+		}
 	}
-	if s.silent {
-		if err := n.st.PutState(ctx, "baseline", strconv.FormatInt(chain.Height, 10), n.Now()); err != nil {
+	if len(n.Groups) > 0 {
+		if err := s.groups(); err != nil {
 			return err
 		}
 	}
@@ -181,11 +233,51 @@ func (n *Notifier) Scan(ctx context.Context) error {
 	return nil
 }
 
+// AlertAdmins tells every admin the private channel knows, privately. It
+// fails when there is no private channel or no admin could be told.
+func (n *Notifier) AlertAdmins(ctx context.Context, text string) error {
+	if n.Private == nil {
+		return errors.New("notify: no private channel to alert the admins on")
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s := &scan{n: n, ctx: ctx, members: map[string]*abci.MemberView{}}
+	if err := s.loadUsers(); err != nil {
+		return err
+	}
+	admins, err := s.admins()
+	if err != nil {
+		return err
+	}
+	told := 0
+	for _, a := range admins {
+		u := s.byAddress[string(a)]
+		if u == nil || !u.subscribed {
+			continue
+		}
+		if n.Private.Notify(u.id, KindAlert, text, s.values("管理员提醒", "请处理", s.date(n.Now().Unix()), text)) {
+			told++
+		}
+	}
+	if told == 0 {
+		return errors.New("notify: no admin follows the official account to be alerted")
+	}
+	return nil
+}
+
+// hashID returns a short, stable hash of a channel's user id for logs
+// (the same as wechatmp.HashID, so that log lines match).
+func hashID(id string) string {
+	sum := sha256.Sum256([]byte("linli-wechat-openid\x00" + id))
+	return hex.EncodeToString(sum[:4])
+}
+
 // scan is one pass over the chain.
 type scan struct {
 	n         *Notifier
 	ctx       context.Context
 	chainTime int64
+	height    int64
 	// silent only remembers: the first scan of a gateway.db.
 	silent bool
 
@@ -195,12 +287,15 @@ type scan struct {
 	members   map[string]*abci.MemberView // by address
 	units     map[string]abci.Unit
 	ballots   map[string]bool // proposal/owner -> voted
+	list      []proposalRow   // the proposals, read once
+	listRead  bool
 }
 
+// user is one user of the private channel.
 type user struct {
-	openid, address string
-	subscribed      bool
-	lastSeen        time.Time
+	id, address string
+	subscribed  bool
+	lastSeen    time.Time
 }
 
 // query runs a query and decodes its answer; found is false for
@@ -220,8 +315,8 @@ func (s *scan) loadUsers() error {
 		return nil
 	}
 	s.byAddress = map[string]*user{}
-	err := s.n.st.EachUser(s.ctx, func(openid, address string, subscribed bool, lastSeen time.Time) error {
-		s.users = append(s.users, user{openid, address, subscribed, lastSeen})
+	err := s.n.Users.EachUser(s.ctx, func(id, address string, subscribed bool, lastSeen time.Time) error {
+		s.users = append(s.users, user{id, address, subscribed, lastSeen})
 		return nil
 	})
 	if err != nil {
@@ -277,43 +372,18 @@ type notice struct {
 	values map[string]string
 }
 
-// deliver queues a notice for a user who follows the account, with the
-// template and subscription messages configured for its kind as
-// fallbacks.
+// deliver queues a notice for a user who follows the account.
 func (s *scan) deliver(u *user, nt notice) {
 	if s.silent || u == nil || !u.subscribed || nt.text == "" {
 		return
 	}
-	var fallbacks []Fallback
-	for _, f := range []struct {
-		specs        map[string]TemplateSpec
-		subscription bool
-	}{{s.n.Templates, false}, {s.n.Subscriptions, true}} {
-		spec, ok := f.specs[nt.kind]
-		if !ok || spec.ID == "" {
-			continue
-		}
-		data := map[string]string{}
-		for key, value := range spec.Fields {
-			data[key] = clipRunes(nt.values[value], templateValueRunes)
-		}
-		fallbacks = append(fallbacks, Fallback{Subscription: f.subscription, TemplateID: spec.ID, Data: data})
-	}
-	s.n.out.Notify(u.openid, nt.kind, nt.text, fallbacks)
-}
-
-func clipRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	s.n.Private.Notify(u.id, nt.kind, nt.text, nt.values)
 }
 
 func (s *scan) render(name string, data any) string {
 	out, err := s.n.tpl.Render(name, data)
 	if err != nil {
-		s.n.Logger.Error("wechat: render", "template", name, "err", err)
+		s.n.Logger.Error("notify: render", "template", name, "err", err)
 		return ""
 	}
 	return strings.TrimSpace(out)
@@ -347,9 +417,20 @@ const (
 	flagResult = "result"
 )
 
+// proposalList reads the proposals once per scan.
+func (s *scan) proposalList() ([]proposalRow, error) {
+	if !s.listRead {
+		if _, err := s.query("proposals", &s.list); err != nil {
+			return nil, err
+		}
+		s.listRead = true
+	}
+	return s.list, nil
+}
+
 func (s *scan) proposals() error {
-	var list []proposalRow
-	if _, err := s.query("proposals", &list); err != nil {
+	list, err := s.proposalList()
+	if err != nil {
 		return err
 	}
 	var errs []error
@@ -453,7 +534,7 @@ func (s *scan) eligible(p proposalRow, fn func(u *user, m *abci.MemberView) erro
 // skip logs a failure about one user, whom this notice then misses; the
 // others still get it.
 func (s *scan) skip(u *user, err error) {
-	s.n.Logger.Error("wechat: notifications: skipping a user", "user", HashID(u.openid), "err", err)
+	s.n.Logger.Error("notify: skipping a user", "user", hashID(u.id), "err", err)
 }
 
 type proposalData struct {
@@ -856,7 +937,7 @@ func (s *scan) getJSON(key string, v any) error {
 	}
 	if err := json.Unmarshal([]byte(raw), v); err != nil {
 		// Unreadable memory: start afresh rather than stop notifying.
-		s.n.Logger.Warn("wechat: discarding unreadable notifier state", "key", key, "err", err)
+		s.n.Logger.Warn("notify: discarding unreadable notifier state", "key", key, "err", err)
 	}
 	return nil
 }

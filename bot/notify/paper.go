@@ -1,4 +1,4 @@
-package wechatmp
+package notify
 
 import (
 	"errors"
@@ -23,13 +23,9 @@ const (
 // This is the main protection against it, so every counted sheet is told
 // once, in every phase after it counted (a sheet may count in the block
 // that closes the vote).
-//
-// It is its own file because the decision of what to tell whom moves to a
-// channel-neutral notifier (issue 13); it reads only the chain and the
-// Store.
 func (s *scan) paperBallots() error {
-	var list []proposalRow
-	if _, err := s.query("proposals", &list); err != nil {
+	list, err := s.proposalList()
+	if err != nil {
 		return err
 	}
 	var errs []error

@@ -1,4 +1,4 @@
-package wechatmp_test
+package notify_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
 	"github.com/linli-community/linli/bot"
-	"github.com/linli-community/linli/bot/wechatmp"
+	"github.com/linli-community/linli/bot/notify"
 	"github.com/linli-community/linli/ledger"
 	"github.com/linli-community/linli/store"
 	"github.com/linli-community/linli/templates"
@@ -62,27 +62,14 @@ type poster struct {
 	tmpls []string
 }
 
-// Notify records the text, and each fallback as "openid id key=value…"
-// (subscription messages with "sub:" before the id).
-func (p *poster) Notify(openid, kind, text string, fallbacks []wechatmp.Fallback) bool {
+// Notify records the text, and for proposals the values a template
+// message would show, as "user title=… time=… community=…".
+func (p *poster) Notify(user, kind, text string, values map[string]string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.texts[openid] = append(p.texts[openid], text)
-	for _, f := range fallbacks {
-		keys := make([]string, 0, len(f.Data))
-		for k := range f.Data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		id := f.TemplateID
-		if f.Subscription {
-			id = "sub:" + id
-		}
-		s := openid + " " + id
-		for _, k := range keys {
-			s += " " + k + "=" + f.Data[k]
-		}
-		p.tmpls = append(p.tmpls, s)
+	p.texts[user] = append(p.texts[user], text)
+	if kind == notify.KindProposal {
+		p.tmpls = append(p.tmpls, user+" title="+values["title"]+" time="+values["time"]+" community="+values["community"])
 	}
 	return true
 }
@@ -171,9 +158,8 @@ func TestNotifications(t *testing.T) {
 		}
 	}
 	out := &poster{texts: map[string][]string{}}
-	n := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
-	n.Templates = map[string]wechatmp.TemplateSpec{"proposal": {ID: "tmpl-new", Fields: map[string]string{"thing1": "title", "time2": "time", "thing3": "community"}}}
-	n.Subscriptions = map[string]wechatmp.TemplateSpec{"proposal": {ID: "sub-new", Fields: map[string]string{"thing1": "title"}}}
+	n := notify.New(c, wx, templates.MustLoad())
+	n.Users, n.Private = wx, out
 	scan := func() {
 		t.Helper()
 		if err := n.Scan(ctx); err != nil {
@@ -199,15 +185,13 @@ func TestNotifications(t *testing.T) {
 			map[string]any{"id": 2, "kind": "poll", "title": "中秋活动定在哪天", "options": []string{"周六", "周日"}, "vote_start": t0, "vote_end": t0 + 3*86400, "phase": "voting", "status": "open"})
 	})
 	scan()
-	// Every notice carries its template and subscription messages, which
-	// the outbox sends when WeChat allows no customer-service message.
-	fallback := func(openid string) []string {
-		end := time.Unix(t0+3*86400, 0).In(time.FixedZone("CST", 8*3600)).Format("1月2日 15:04")
-		return []string{openid + " tmpl-new thing1=中秋活动定在哪天 thing3=阳光花园 time2=" + end, openid + " sub:sub-new thing1=中秋活动定在哪天"}
-	}
+	// Every notice carries the values of its template message, which the
+	// official account sends when WeChat allows no customer-service
+	// message.
 	var fallbacks []string
 	for _, u := range []string{"oOld", "oOther", "oOwner1", "oOwner2", "oTenant"} {
-		fallbacks = append(fallbacks, fallback(u)...)
+		end := time.Unix(t0+3*86400, 0).In(time.FixedZone("CST", 8*3600)).Format("1月2日 15:04")
+		fallbacks = append(fallbacks, u+" title=中秋活动定在哪天 time="+end+" community=阳光花园")
 	}
 	// The text gives the end with its weekday, as the chat does; the
 	// template field keeps the short form.
@@ -315,7 +299,8 @@ func TestNotifications(t *testing.T) {
 	check("MeetingToldOnce", "", nil)
 
 	// A restart remembers what was sent.
-	n2 := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
+	n2 := notify.New(c, wx, templates.MustLoad())
+	n2.Users, n2.Private = wx, out
 	c.block(func(map[string]any) {})
 	if err := n2.Scan(ctx); err != nil {
 		t.Fatal(err)
@@ -347,7 +332,8 @@ func TestNotifierSkipsAUserItCannotRead(t *testing.T) {
 		}
 	}
 	out := &poster{texts: map[string][]string{}}
-	n := wechatmp.NewNotifier(c, wx, out, templates.MustLoad())
+	n := notify.New(c, wx, templates.MustLoad())
+	n.Users, n.Private = wx, out
 	if err := n.Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
