@@ -33,8 +33,21 @@ func (s *scan) paperBallots() error {
 		if p.Kind != abci.KindDecision || p.Phase == "draft" || p.Phase == abci.StatusCanceled {
 			continue
 		}
+		// A closed decision's sheets can change no more: read once after
+		// the close, then never again.
+		done := "paper/" + strconv.FormatUint(p.ID, 10) + "/closed"
+		if p.Status == abci.StatusClosed {
+			if _, ok, err := s.n.st.GetState(s.ctx, done); err != nil || ok {
+				errs = append(errs, err)
+				continue
+			}
+		}
 		if err := s.paperBallotsOf(p); err != nil {
 			errs = append(errs, fmt.Errorf("paper ballots of %d: %w", p.ID, err))
+			continue
+		}
+		if p.Status == abci.StatusClosed {
+			errs = append(errs, s.n.st.PutState(s.ctx, done, "1", s.n.Now()))
 		}
 	}
 	return errors.Join(errs...)

@@ -44,13 +44,14 @@ func TestPaperBallotToldToTheOwner(t *testing.T) {
 		"members/A3": member("3-501", "tenant", "O-1"),
 		"members/A4": member("3-502", "owner", "O-7"),
 		"members/A5": abci.MemberView{Roles: []string{"admin"}},
+		"members/A6": member("3-601", "owner", "O-9"),
 		"proposals": []map[string]any{{"id": 1, "kind": "decision", "title": "更换3栋电梯", "options": []string{"同意", "反对", "弃权"},
 			"notice_at": t0 - 100, "vote_start": t0 - 10, "vote_end": t0 + 7*86400, "phase": "voting", "status": "open"}},
 		"proposals/1/sheets": []abci.SheetView{sheet("O-7", abci.SheetCounted, "3-502")},
 		"repairs":            []abci.Repair{},
 	}}
 	now := time.Now()
-	for _, u := range []struct{ openid, addr string }{{"oOwner1", "A1"}, {"oOwner1b", "A2"}, {"oTenant", "A3"}, {"oOther", "A4"}, {"oAdmin", "A5"}} {
+	for _, u := range []struct{ openid, addr string }{{"oOwner1", "A1"}, {"oOwner1b", "A2"}, {"oTenant", "A3"}, {"oOther", "A4"}, {"oAdmin", "A5"}, {"oOwner9", "A6"}} {
 		if _, _, _, err := wx.BeginMessage(ctx, "m-"+u.openid, u.openid, u.addr, now, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -99,4 +100,22 @@ func TestPaperBallotToldToTheOwner(t *testing.T) {
 	if users, _ := out.take("录得不一样"); users != nil {
 		t.Errorf("the mismatch told twice: %v", users)
 	}
+
+	// A sheet that counted in the last block before the close is told
+	// after it; a closed decision is then never read again.
+	closed := func(a map[string]any) {
+		p := a["proposals"].([]map[string]any)
+		p[0]["phase"], p[0]["status"] = "closed", "closed"
+	}
+	c.block(func(a map[string]any) {
+		closed(a)
+		a["proposals/1/sheets"] = []abci.SheetView{sheet("O-1", abci.SheetCounted, "3-501", "5-101"), sheet("O-7", abci.SheetCounted, "3-502"), sheet("O-9", abci.SheetCounted, "3-601")}
+	})
+	scan()
+	if users, _ := out.take("您的书面表决票已录入"); strings.Join(users, ",") != "oOwner9" {
+		t.Errorf("after the close, told %v, want oOwner9", users)
+	}
+	c.fail = map[string]bool{"proposals/1/sheets": true}
+	c.block(func(map[string]any) {})
+	scan() // would fail if it read the sheets again
 }
