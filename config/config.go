@@ -43,7 +43,53 @@ type Config struct {
 	// Board holds the settings of the public notice board (公示栏) that
 	// `linli start` serves.
 	Board Board `toml:"board"`
+	// WxGroup holds the settings of the group adapter that runs a
+	// personal WeChat account in the community's groups (off by default).
+	WxGroup WxGroup `toml:"wxgroup"`
 }
+
+// WxGroup holds the settings of the personal-account group adapter
+// (bot/wxgroup). Its pacing has floors and caps Validate enforces: at
+// least 30s between two sends to one group, at most 20 sends to one group
+// and 200 in all in any 24 hours.
+type WxGroup struct {
+	// Enabled makes `linli start` run the adapter (after `linli wxgroup
+	// login`).
+	Enabled bool `toml:"enabled"`
+	// OfficialAccount is the name of the community's official account,
+	// where the group's members are sent for anything personal.
+	OfficialAccount string `toml:"official_account"`
+	// Gap is the least time between two sends to one group, Jitter the
+	// most added to it at random.
+	Gap    time.Duration `toml:"gap"`
+	Jitter time.Duration `toml:"jitter"`
+	// GroupDaily and Daily cap the sends in any 24 hours, per group and
+	// in all.
+	GroupDaily int `toml:"group_daily"`
+	Daily      int `toml:"daily"`
+	// QueueSize is how many messages may wait; beyond it the oldest is
+	// dropped and logged.
+	QueueSize int `toml:"queue_size"`
+	// AnswerTTL is how long an answer may wait for its turn.
+	AnswerTTL time.Duration `toml:"answer_ttl"`
+	// RetryBase is the pause after a failed send, doubled each time up to
+	// RetryMax; Tries attempts in all.
+	RetryBase time.Duration `toml:"retry_base"`
+	RetryMax  time.Duration `toml:"retry_max"`
+	Tries     int           `toml:"tries"`
+	// BindCodeTTL is how long a code from `linli wxgroup bindcode` binds.
+	BindCodeTTL time.Duration `toml:"bindcode_ttl"`
+	// Groups are groups of the community by name, each tied to a building
+	// ("" for the whole community), besides those bound with a code.
+	Groups map[string]string `toml:"groups"`
+}
+
+// Floors and caps of [wxgroup]'s pacing.
+const (
+	MinWxGroupGap        = 30 * time.Second
+	MaxWxGroupGroupDaily = 20
+	MaxWxGroupDaily      = 200
+)
 
 // Wecom holds the settings of the WeCom customer-group channel: the
 // community's customer groups, each owned by a committee member's WeCom
@@ -308,6 +354,20 @@ func Default() Config {
 			Listen:    "127.0.0.1:8090",
 			PublicURL: "",
 		},
+		WxGroup: WxGroup{
+			Enabled:         false,
+			OfficialAccount: "",
+			Gap:             30 * time.Second,
+			Jitter:          15 * time.Second,
+			GroupDaily:      20,
+			Daily:           200,
+			QueueSize:       200,
+			AnswerTTL:       10 * time.Minute,
+			RetryBase:       time.Minute,
+			RetryMax:        30 * time.Minute,
+			Tries:           5,
+			BindCodeTTL:     24 * time.Hour,
+		},
 	}
 }
 
@@ -464,7 +524,54 @@ func (c Config) Validate() error {
 			bad("board.public_url", "%q is not an http:// or https:// URL without ? or #", p)
 		}
 	}
+	c.WxGroup.validate(bad)
 	return errors.Join(errs...)
+}
+
+func (w WxGroup) validate(bad func(key, format string, args ...any)) {
+	if d := w.Gap; d < MinWxGroupGap || d > time.Hour {
+		bad("wxgroup.gap", "%s is not between %s and 1h", d, MinWxGroupGap)
+	}
+	if d := w.Jitter; d < 0 || d > 10*time.Minute {
+		bad("wxgroup.jitter", "%s is not between 0s and 10m", d)
+	}
+	if n := w.GroupDaily; n < 1 || n > MaxWxGroupGroupDaily {
+		bad("wxgroup.group_daily", "%d is not between 1 and %d", n, MaxWxGroupGroupDaily)
+	}
+	if n := w.Daily; n < 1 || n > MaxWxGroupDaily {
+		bad("wxgroup.daily", "%d is not between 1 and %d", n, MaxWxGroupDaily)
+	}
+	if n := w.QueueSize; n < 1 || n > 10_000 {
+		bad("wxgroup.queue_size", "%d is not between 1 and 10000", n)
+	}
+	if d := w.AnswerTTL; d < time.Minute || d > time.Hour {
+		bad("wxgroup.answer_ttl", "%s is not between 1m and 1h", d)
+	}
+	if d := w.RetryBase; d < 10*time.Second || d > 10*time.Minute {
+		bad("wxgroup.retry_base", "%s is not between 10s and 10m", d)
+	}
+	if d := w.RetryMax; d < w.RetryBase || d > 6*time.Hour {
+		bad("wxgroup.retry_max", "%s is not between retry_base and 6h", d)
+	}
+	if n := w.Tries; n < 1 || n > 10 {
+		bad("wxgroup.tries", "%d is not between 1 and 10", n)
+	}
+	if d := w.BindCodeTTL; d < 10*time.Minute || d > 7*24*time.Hour {
+		bad("wxgroup.bindcode_ttl", "%s is not between 10m and 168h", d)
+	}
+	names := make([]string, 0, len(w.Groups))
+	for name := range w.Groups {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if strings.TrimSpace(name) == "" || len(name) > 200 {
+			bad("wxgroup.groups", "%q is not a group name", name)
+		}
+		if b := w.Groups[name]; len(b) > 50 {
+			bad("wxgroup.groups."+name, "%q is not a building", b)
+		}
+	}
 }
 
 func (w Wechat) validate(bad func(key, format string, args ...any)) {

@@ -271,7 +271,20 @@ func TestValidate(t *testing.T) {
 		{"ErrZeroConfig", func(c *Config) { *c = Config{} }, []string{"log_level", "client.commit_timeout", "roster.batch_size",
 			"chat.session_ttl", "wechat.listen", "wechat.path", "wechat.budget", "wechat.timestamp_window", "wechat.max_body", "wechat.api_timeout",
 			"wechat.notify_interval", "wechat.send_rate", "wechat.queue_size", "wechat.message_window", "wechat.event_window",
-			"wecom.api_timeout", "wecom.per_day", "wecom.check_after", "wecom.confirm_by", "board.listen"}},
+			"wecom.api_timeout", "wecom.per_day", "wecom.check_after", "wecom.confirm_by", "board.listen",
+			"wxgroup.gap", "wxgroup.group_daily", "wxgroup.daily", "wxgroup.queue_size", "wxgroup.answer_ttl", "wxgroup.retry_base", "wxgroup.tries", "wxgroup.bindcode_ttl"}},
+
+		{"ErrWxGroupPacingBeyondTheFloorsAndCaps", func(c *Config) {
+			c.WxGroup.Gap, c.WxGroup.GroupDaily, c.WxGroup.Daily = 29*time.Second, 21, 201
+		}, []string{"wxgroup.gap", "wxgroup.group_daily", "wxgroup.daily"}},
+		{"WxGroupAtTheFloorsAndCapsIsValid", func(c *Config) {
+			c.WxGroup.Gap, c.WxGroup.Jitter, c.WxGroup.GroupDaily, c.WxGroup.Daily = MinWxGroupGap, 0, MaxWxGroupGroupDaily, MaxWxGroupDaily
+		}, nil},
+		{"ErrWxGroupRetryMaxBelowBase", func(c *Config) { c.WxGroup.RetryMax = 30 * time.Second }, []string{"wxgroup.retry_max"}},
+		{"WxGroupNamedGroupsAreValid", func(c *Config) {
+			c.WxGroup.Groups = map[string]string{"3号楼业主群": "3", "阳光花园大家庭": ""}
+		}, nil},
+		{"ErrWxGroupBlankGroupName", func(c *Config) { c.WxGroup.Groups = map[string]string{" ": "3"} }, []string{"wxgroup.groups"}},
 		{"ErrBoardPublicURLNotHTTP", func(c *Config) { c.Board.PublicURL = "ftp://x/" }, []string{"board.public_url"}},
 		{"ErrBoardPublicURLWithQuery", func(c *Config) { c.Board.PublicURL = "https://x.example/?a=1" }, []string{"board.public_url"}},
 		{"BoardPublicURLIsValid", func(c *Config) { c.Board.PublicURL = "https://gongshi.example.org/" }, nil},

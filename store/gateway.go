@@ -62,6 +62,9 @@ func OpenGateway(file string) (*Gateway, error) {
 var errDamaged = errors.New("quick_check failed")
 
 func openGateway(file string) (*sql.DB, error) {
+	if err := ownerOnly(file); err != nil {
+		return nil, err
+	}
 	db, err := open(file, "gateway", "NORMAL", "secure_delete(1)")
 	if err != nil {
 		return nil, err

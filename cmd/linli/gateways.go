@@ -64,7 +64,7 @@ func startGateways(ctx context.Context, env *Env, hm home, n *node.Node, conf co
 	if nt.Private != nil {
 		alerter = nt
 	}
-	groups, stopGroups, err := startGroups(env, hm, conf, gw, tset, alerter, logger)
+	groups, stopGroups, err := startGroups(ctx, env, hm, n, conf, gw, tset, alerter, logger)
 	if err != nil {
 		return nil, errors.Join(err, closeAll())
 	}
@@ -91,12 +91,12 @@ func gatewayLogger(env *Env, conf config.Config) *slog.Logger {
 }
 
 // groupsEnabled reports whether linli.toml turns on a group channel.
-func groupsEnabled(conf config.Config) bool { return conf.Wecom.Enabled }
+func groupsEnabled(conf config.Config) bool { return conf.Wecom.Enabled || conf.WxGroup.Enabled }
 
 // startGroups starts the group channels linli.toml enables, each told to
 // alert the admins through alerter. stop closes them, returning the
 // first error.
-func startGroups(env *Env, hm home, conf config.Config, gw *store.Gateway, tset *templates.Set, alerter bot.AdminAlerter, logger *slog.Logger) (groups []bot.GroupAnnouncer, stop func() error, err error) {
+func startGroups(ctx context.Context, env *Env, hm home, n *node.Node, conf config.Config, gw *store.Gateway, tset *templates.Set, alerter bot.AdminAlerter, logger *slog.Logger) (groups []bot.GroupAnnouncer, stop func() error, err error) {
 	var closers []func() error
 	stop = func() error {
 		var errs []error
@@ -111,6 +111,14 @@ func startGroups(env *Env, hm home, conf config.Config, gw *store.Gateway, tset 
 			return nil, nil, errors.Join(err, stop())
 		}
 		groups, closers = append(groups, a), append(closers, a.Close)
+	}
+	wx, stopWx, err := startWxGroup(ctx, env, hm, n, conf, gw, tset, alerter, logger)
+	if err != nil {
+		return nil, nil, errors.Join(err, stop())
+	}
+	closers = append(closers, stopWx)
+	if wx != nil {
+		groups = append(groups, wx)
 	}
 	return groups, stop, nil
 }

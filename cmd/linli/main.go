@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,6 +34,9 @@ func main() {
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// WeChatTransport, when not nil, carries the group account's requests
+	// to WeChat (tests: to a fake); nil is the network.
+	WeChatTransport http.RoundTripper
 }
 
 // errReported means the command already told the user what went wrong
@@ -64,6 +68,7 @@ func commands() []command {
 		{"demo", "try it: a throwaway community with a node, chatting as an elderly resident", runDemo},
 		{"wechat", "the WeChat official account: wechat menu (create the custom menu) | wechat check", runWechat},
 		{"wecom", "WeCom customer groups: wecom check (settings, secret, groups and their owners)", runWecom},
+		{"wxgroup", "WeChat groups through a personal account (opt-in): wxgroup login | check | bindcode [--building B] | groups | unbind NAME", runWxgroup},
 	}
 }
 
