@@ -138,6 +138,10 @@ func TestPaperBallotsFromPrintToCount(t *testing.T) {
 			t.Errorf("sheet %d QR = %q, code %q", i, texts[i+1], c)
 		}
 	}
+	// Printing again would replace codes already handed out: refused.
+	if _, errOut, err := run(t, append([]string{"print", "sheets", "--proposal", "1", "--out", filepath.Join(t.TempDir(), "again.html")}, v.cl...)...); err == nil || !strings.Contains(err.Error(), "--reissue") {
+		t.Errorf("a second print sheets: %v %s", err, errOut)
+	}
 	var sheets []abci.SheetView
 	if err := jsonOf(mustRun(t, append([]string{"query", "proposals/1/sheets"}, v.cl...)...), &sheets); err != nil || len(sheets) != 5 {
 		t.Fatalf("sheets on chain: %v, %d", err, len(sheets))

@@ -140,12 +140,13 @@ func naturalCmp(a, b string) int {
 }
 
 func runPrintSheets(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "print sheets", "--proposal N [--out FILE] [--owner LABEL,...] [--not-voted]")
+	fs := newFlags(env, "print sheets", "--proposal N [--out FILE] [--owner LABEL,...] [--not-voted] [--reissue]")
 	cf := addClientFlags(fs)
 	id := fs.Uint64("proposal", 0, "the owners' decision to issue paper ballots for")
 	out := fs.String("out", "", "the printable A4 HTML file to write, mode 0600 (default sheets-N.html)")
 	only := fs.String("owner", "", "issue (or reissue, for a lost sheet) only these owners' sheets, comma-separated")
 	notVoted := fs.Bool("not-voted", false, "issue only the sheets of owners who have not voted yet (a second round door to door)")
+	reissue := fs.Bool("reissue", false, "replace every sheet already issued and not yet entered (their old codes stop working)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -183,6 +184,12 @@ func runPrintSheets(ctx context.Context, env *Env, args []string) error {
 		if len(s.Entries) > 0 {
 			entered[s.Owner] = true
 		}
+	}
+	before := len(issued)
+	// Printing again replaces codes that may already be in letterboxes:
+	// only on purpose.
+	if before > 0 && *only == "" && !*notVoted && !*reissue {
+		return fmt.Errorf("print sheets: %d sheets of decision %d are issued already; reprinting replaces their codes. Use --owner LABEL for lost sheets, --not-voted for a second round, or --reissue to replace them all", before, *id)
 	}
 	var wanted []string
 	if *only != "" {
