@@ -33,6 +33,9 @@ type App struct {
 	pendingHeight int64
 	pendingHash   []byte
 	pendingTime   int64
+	// pendingKeep is set when the block closed a decision: its write set
+	// is kept (Block.KeepWrites).
+	pendingKeep bool
 
 	// check is CheckTx's view: committed state plus the txs admitted to
 	// the mempool since, so a signer's consecutive txs pass in order.
@@ -97,7 +100,7 @@ func (a *App) InitChain(_ context.Context, req *abcitypes.RequestInitChain) (*ab
 	a.chain = ChainInfo{ChainID: req.ChainId, Community: g.Community}
 	a.params = g.Params
 	a.pending = c
-	a.pendingPrev = chainHash(nil, req.InitialHeight-1, c.sorted())
+	a.pendingPrev = AppHash(nil, req.InitialHeight-1, c.sorted())
 	a.check = newCache(c)
 	return &abcitypes.ResponseInitChain{AppHash: a.pendingPrev}, nil
 }
@@ -127,7 +130,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 	c := a.pending
 	// The block time is not written to state (Store.Commit records it
 	// beside the height): a block without txs or due deadlines then
-	// writes nothing and keeps the app hash (chainHash), so an idle chain
+	// writes nothing and keeps the app hash (AppHash), so an idle chain
 	// stops making blocks.
 	blockTime := req.Time.Unix()
 	// Work that falls due at this block time runs before its txs, so a
@@ -141,7 +144,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abcitypes.RequestFinalizeBlo
 		a.checked.forget(raw)
 	}
 	a.pendingHeight, a.pendingTime = req.Height, blockTime
-	a.pendingHash = chainHash(a.pendingPrev, req.Height, c.sorted())
+	a.pendingKeep = closedDecision(bctx.events)
+	a.pendingHash = AppHash(a.pendingPrev, req.Height, c.sorted())
 	return &abcitypes.ResponseFinalizeBlock{TxResults: results, Events: bctx.events, AppHash: a.pendingHash,
 		ValidatorUpdates: validatorUpdates(c, req.Height)}, nil
 }
@@ -155,14 +159,30 @@ func (a *App) Commit(context.Context, *abcitypes.RequestCommit) (*abcitypes.Resp
 	if a.pending == nil || a.pendingHeight == 0 {
 		return nil, fmt.Errorf("abci: Commit without FinalizeBlock")
 	}
-	b := Block{Height: a.pendingHeight, AppHash: a.pendingHash, Time: a.pendingTime}
+	b := Block{Height: a.pendingHeight, AppHash: a.pendingHash, Time: a.pendingTime, KeepWrites: a.pendingKeep}
 	if err := a.store.Commit(b, a.pending.sorted()); err != nil {
 		panic("abci: commit state: " + err.Error())
 	}
 	a.height, a.appHash, a.blockTime = b.Height, b.AppHash, b.Time
-	a.pending, a.pendingPrev, a.pendingHeight, a.pendingHash, a.pendingTime = nil, nil, 0, nil, 0
+	a.pending, a.pendingPrev, a.pendingHeight, a.pendingHash, a.pendingTime, a.pendingKeep = nil, nil, 0, nil, 0, false
 	a.loadCommitted()
 	// Keep every block: a node that loses its app.db rebuilds it by
 	// replaying from genesis.
 	return &abcitypes.ResponseCommit{RetainHeight: 0}, nil
+}
+
+// closedDecision reports whether a block's own events (closeDue's) closed
+// an owners' decision.
+func closedDecision(events []abcitypes.Event) bool {
+	for _, e := range events {
+		if e.Type != "proposal.closed" {
+			continue
+		}
+		for _, a := range e.Attributes {
+			if a.Key == "kind" && a.Value == KindDecision {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -160,8 +160,17 @@ func execTx(parent *cache, chainID string, height, blockTime int64, checking boo
 		return result(err, ctx.events[:1])
 	}
 	put(ctx.st, keyAccount(signer), acct)
+	res := result(nil, ctx.events)
+	if !checking {
+		// The receipt's record: Data commits to the tx's writes (TxData)
+		// through the next header's LastResultsHash; Info states them, so
+		// verify can recompute Data. CheckTx's answer proves nothing and
+		// skips the cost.
+		ws := ctx.st.sorted()
+		res.Data, res.Info = TxData(ws), string(WritesJSON(ws))
+	}
 	ctx.st.flush(parent)
-	return result(nil, ctx.events)
+	return res
 }
 
 // apply dispatches a body to its handler. Each handler validates against

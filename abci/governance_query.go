@@ -12,6 +12,7 @@ import (
 //	proposals/ID/result           the published result and per-unit rows, once closed
 //	proposals/ID/sheets..., proposals/ID/notvoted
 //	                              paper ballot sheets and who has not voted (see querySheets)
+//	proposals/ID/proof/OWNER      an owner's counted ballot and the tally with their Merkle proofs (proof.go)
 //	ballots/ID/OWNER              an owner's current ballot on decision ID
 //	meetings, meetings/ID         requests for an extraordinary owners' meeting
 //
@@ -73,6 +74,8 @@ func queryGovernance(r reader, parts []string, now int64) (any, *Error) {
 			Result
 			Rows []ResultRow `json:"rows"`
 		}{res, rows}, nil
+	case parts[0] == "proposals" && len(parts) == 4 && parts[2] == "proof":
+		return queryBallotProof(r, p, parts[3])
 	case parts[0] == "ballots" && len(parts) == 3:
 		b, ok := get[Ballot](r, keyBallot(id, parts[2]))
 		if !ok {

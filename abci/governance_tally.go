@@ -61,6 +61,9 @@ type Result struct {
 	// Winners lists a poll's most chosen options; several mean a tie.
 	Winners      []string `json:"winners"`
 	ClosedHeight int64    `json:"closed_height"`
+	// Root is a decision's Merkle root over its counted ballots and tally
+	// (DecisionLeaves, proof.go), in hex; empty for polls.
+	Root string `json:"root"`
 }
 
 // ResultRow is one published line of a result: a unit of the electorate
@@ -172,9 +175,10 @@ func closeDue(ctx *Context) {
 func closeProposal(ctx *Context, p Proposal) {
 	res := Result{Proposal: p.ID, Kind: p.Kind, Class: p.Class, ClosedHeight: ctx.Height}
 	if p.Kind == KindDecision {
-		tally, counts := tallyDecision(ctx, p)
+		tally, counts, rows := tallyDecision(ctx, p)
 		res.Tally, res.Counts = &tally, counts
 		res.Outcome = Decide(p.Class, tally)
+		res.Root = DecisionRoot(DecisionLeaves(res, rows))
 	} else {
 		res.Counts, res.Winners = tallyPoll(ctx, p)
 	}
@@ -186,14 +190,15 @@ func closeProposal(ctx *Context, p Proposal) {
 }
 
 // tallyDecision counts the ballots of owners in the electorate and
-// publishes one row per electorate unit.
-func tallyDecision(ctx *Context, p Proposal) (Tally, []OptionCount) {
+// publishes one row per electorate unit, which it also returns.
+func tallyDecision(ctx *Context, p Proposal) (Tally, []OptionCount, []ResultRow) {
 	e := electorate(ctx.st, p.Buildings)
 	t := Tally{ATot: e.Area, NTot: int64(len(e.Order))}
 	counts := make([]OptionCount, len(p.Options))
 	for i, o := range p.Options {
 		counts[i].Option = o
 	}
+	var rows []ResultRow
 	ballots := map[string]Ballot{}
 	ctx.st.scan(prefixBallots(p.ID), func(k string, b []byte) bool {
 		bl := decode[Ballot](k, b)
@@ -219,9 +224,10 @@ func tallyDecision(ctx *Context, p Proposal) (Tally, []OptionCount) {
 				row.Choice, row.TxHash, row.Height, row.Channel = p.Options[bl.Choice], bl.TxHash, bl.Height, bl.Via()
 			}
 			put(ctx.st, keyResultRow(p.ID, u.Unit), row)
+			rows = append(rows, row)
 		}
 	}
-	return t, counts
+	return t, counts, rows
 }
 
 // tallyPoll counts poll votes and finds the winners, reporting ties.

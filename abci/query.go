@@ -3,6 +3,7 @@ package abci
 import (
 	"context"
 	"encoding/hex"
+	"strconv"
 	"strings"
 
 	abcitypes "github.com/cometbft/cometbft/abci/types"
@@ -26,6 +27,7 @@ import (
 //	announcements..., proposals/ID/comments, repairs..., disputes..., points...
 //	                      community life (see queryCommunity)
 //	accounts...           the community's accounts and entries (see queryAccounts)
+//	blocks/H/writes       the write set of block H, one that closed a decision (BlockWrites), to recompute its app hash
 //
 // CometBFT calls it for the abci_query RPC. Every answer comes from one
 // committed height, the one it reports, however many blocks commit while
@@ -82,6 +84,8 @@ func (a *App) Query(_ context.Context, req *abcitypes.RequestQuery) (*abcitypes.
 		v, err = queryGovernance(r, parts, blockTime)
 	case parts[0] == "accounts":
 		v, err = queryAccounts(r, parts)
+	case len(parts) == 3 && parts[0] == "blocks" && parts[2] == "writes":
+		v, err = queryBlockWrites(snap, parts[1])
 	default:
 		err = reject(CodeQueryBad, "unknown query path %q", req.Path)
 	}
@@ -196,4 +200,19 @@ func queryRoles(r reader) map[string][]tx.Address {
 		out[role] = as
 	}
 	return out
+}
+
+func queryBlockWrites(snap Snapshot, h string) (any, *Error) {
+	height, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || height < 1 {
+		return nil, reject(CodeQueryBad, "%q is not a block height", h)
+	}
+	ws, ok, serr := snap.BlockWrites(height)
+	if serr != nil {
+		panic("abci: query block writes: " + serr.Error())
+	}
+	if !ok {
+		return nil, reject(CodeQueryNotFound, "block %d kept no write set (only a block that closed a decision keeps one), or is not committed here", height)
+	}
+	return BlockWrites{Height: height, Writes: ws}, nil
 }

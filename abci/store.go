@@ -17,6 +17,8 @@ type Store interface {
 	LastBlock() (Block, error)
 	// Commit applies writes and records b as the last block, all in one
 	// transaction: after a crash the store holds either all of it or none.
+	// When b.KeepWrites is set it also keeps writes as block b.Height's
+	// write set, for Snapshot.BlockWrites.
 	Commit(b Block, writes []Write) error
 	// Snapshot returns a read-only view of one commit, the last one when
 	// Snapshot is called, that later commits do not change. Query reads
@@ -32,6 +34,11 @@ type Snapshot interface {
 	Scan(prefix string, fn func(key string, value []byte) bool) error
 	// Block is the commit the snapshot shows.
 	Block() Block
+	// BlockWrites returns the write set that Commit applied for height
+	// (EncodeWrites order), or ok=false when that block's writes were not
+	// kept (Block.KeepWrites) or it is not yet committed. Proofs of a record (verify) recompute the
+	// block's app hash from it.
+	BlockWrites(height int64) (writes []Write, ok bool, err error)
 	// Close releases the snapshot.
 	Close() error
 }
@@ -40,8 +47,14 @@ type Snapshot interface {
 type Block struct {
 	Height  int64
 	AppHash []byte
+	// KeepWrites asks Commit to keep the block's write set for
+	// Snapshot.BlockWrites. The app sets it on blocks that closed a
+	// decision, the ones verify proves a decision's root through; other
+	// blocks' writes are not kept, so they cost nothing more to commit.
+	// LastBlock does not report it.
+	KeepWrites bool
 	// Time is the block's header time in unix seconds. It is not state:
-	// the app hash does not cover it (see chainHash), but CheckTx and
+	// the app hash does not cover it (see AppHash), but CheckTx and
 	// queries judge deadlines against it.
 	Time int64
 }

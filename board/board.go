@@ -60,6 +60,10 @@ type Board struct {
 	RenderTimeout time.Duration
 	// Logger logs internal errors (a node that does not answer).
 	Logger *slog.Logger
+	// VerifyNode is the RPC URL of the board's own node. When set, the
+	// receipt page runs linli verify's checks against it (package
+	// verify) and says what they prove and what they do not.
+	VerifyNode string
 
 	ledger Ledger
 	codes  *templates.Set

@@ -7,7 +7,9 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,6 +110,43 @@ func TestEveryPageAnswersReadOnly(t *testing.T) {
 		r := w.txs["vote-1-101"]
 		if !strings.Contains(body, "#"+itoa(r.Height)) {
 			t.Errorf("the receipt page does not show block #%d", r.Height)
+		}
+	})
+
+	t.Run("ReceiptPageVerifies", func(t *testing.T) {
+		// The entry is committed blocks ago; verify's checks against the
+		// board's node pass, and the page says what they do not prove.
+		_, _, body := w.get(t, "/tx/"+w.txs["roof"].Hash)
+		for _, want := range []string{"公示栏替您核对了这张回执", "✓ 区块头", "✓ 交易", "✓ 结果", "✓ 记录", "这说明", "这不能证明的", "不能证明住户本人按了键"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the receipt page lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "✗") {
+			t.Errorf("a check failed on the receipt page:\n%s", body)
+		}
+	})
+
+	t.Run("ReceiptPageSaysWhenItCannotCheck", func(t *testing.T) {
+		// A board whose node for the checks does not answer says the
+		// check failed and not to trust the receipt, and still shows it.
+		b, err := board.New(w.cust.Client(), templates.MustLoad())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.VerifyNode = "http://127.0.0.1:1"
+		srv := httptest.NewServer(b)
+		defer srv.Close()
+		res, err := http.Get(srv.URL + "/tx/" + w.txs["roof"].Hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		for _, want := range []string{"✗ 信任锚", "请不要相信这张回执", "#" + itoa(w.txs["roof"].Height)} {
+			if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+				t.Errorf("status %d, the page lacks %q", res.StatusCode, want)
+			}
 		}
 	})
 

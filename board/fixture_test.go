@@ -168,6 +168,7 @@ func startWorld(tb testing.TB) *world {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	b.VerifyNode = n.RPCAddr()
 	w.board = b
 	w.srv = httptest.NewServer(b)
 	b.PublicURL = w.srv.URL + "/"

@@ -1,6 +1,7 @@
 package board
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -8,10 +9,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
 	"github.com/linli-community/linli/ledger"
+	"github.com/linli-community/linli/verify"
 )
 
 // pageData is what every page template sees: the snapshot and the page's
@@ -242,6 +245,12 @@ type txView struct {
 	Code    uint32
 	Message string
 	Events  []eventView
+	// Checks are the lines of verify's report, when the board has a
+	// node to check against; Checked says whether every step passed, and
+	// Early that the only failure is the next block not being made yet.
+	Checks  []string
+	Checked bool
+	Early   bool
 }
 
 type eventView struct {
@@ -300,5 +309,27 @@ func (b *Board) tx(v *view, r *http.Request) (*response, error) {
 		}
 		tv.Events = append(tv.Events, ev)
 	}
+	if b.VerifyNode != "" {
+		tv.Checks, tv.Checked, tv.Early = b.verifyLines(v.ctx, hash)
+	}
 	return b.page(v, "tx", "回执 "+short(hash), r.URL.Path, tv)
+}
+
+// verifyLines runs verify's checks of a receipt against the board's own
+// node and renders one line per step in the words linli verify prints.
+func (b *Board) verifyLines(ctx context.Context, hash string) (lines []string, ok, early bool) {
+	rep := verify.Check(ctx, hash, verify.Options{Node: b.VerifyNode, NextBlock: 2 * time.Second})
+	for _, s := range rep.Steps {
+		if s.Node == b.VerifyNode {
+			s.Node = "board" // said as 公示栏的节点: its address is internal
+		}
+		line, err := b.codes.Render("verify.step."+s.Name, s)
+		if err != nil {
+			b.Logger.Error("board: render a verify step", "step", s.Name, "err", err)
+			continue
+		}
+		lines = append(lines, line)
+	}
+	failed, _ := rep.Failed()
+	return lines, rep.OK(), failed.Reason == verify.ReasonNextBlock
 }

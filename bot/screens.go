@@ -193,18 +193,20 @@ func showMine(t *Turn, f *Frame) error {
 type receiptsData struct{ Items []noteLine }
 
 type noteLine struct {
-	When    string
-	What    string
-	Height  int64
-	Hash    string
-	Pending bool
-	Failed  string
+	When   string
+	What   string
+	Height int64
+	Hash   string
+	// FullHash is the whole tx hash, which linli verify takes.
+	FullHash string
+	Pending  bool
+	Failed   string
 }
 
 func showReceipts(t *Turn, f *Frame) error {
 	var d receiptsData
 	for _, n := range t.sess.Receipts {
-		l := noteLine{When: t.date(n.At), What: n.What, Height: n.Height, Hash: short(n.Hash), Pending: n.Pending}
+		l := noteLine{When: t.date(n.At), What: n.What, Height: n.Height, Hash: short(n.Hash), FullHash: n.Hash, Pending: n.Pending}
 		if n.Code != 0 {
 			l.Failed = t.e.Templates.CodeMessage(n.Code, abci.Code(n.Code).String())
 		}

@@ -61,7 +61,7 @@ var templateSamples = map[string][]any{
 	"bot.help":              {nil},
 	"bot.mine":              {mineData{Bound: true, Unit: "3-502", Relation: "owner", Owner: "O-7", Roles: []string{"admin", "treasurer"}, Address: "ab12cd34"}, mineData{Address: "ab12cd34"}},
 	"bot.unbind":            {nil},
-	"bot.receipts":          {receiptsData{Items: []noteLine{{When: "3月10日（周二）10:00", What: "对【更换电梯】投 同意", Height: 12, Hash: "1a2b3c4d"}, {When: "3月10日（周二）10:05", What: "对【聚餐】投 周六", Pending: true}, {When: "3月10日（周二）10:06", What: "绑定房屋 3-502（业主）", Failed: "绑定码不对。"}}}, receiptsData{}},
+	"bot.receipts":          {receiptsData{Items: []noteLine{{When: "3月10日（周二）10:00", What: "对【更换电梯】投 同意", Height: 12, Hash: "1a2b3c4d", FullHash: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80"}, {When: "3月10日（周二）10:05", What: "对【聚餐】投 周六", Pending: true}, {When: "3月10日（周二）10:06", What: "绑定房屋 3-502（业主）", Failed: "绑定码不对。"}}}, receiptsData{}},
 	"bot.bind.ask.unit":     {struct{ Unit string }{""}},
 	"bot.bind.ask.relation": {struct{ Unit string }{"3-502"}},
 	"bot.bind.ask.code":     {struct{ Unit string }{"3-502"}},

@@ -206,6 +206,7 @@ var scrubs = []struct {
 }{
 	{regexp.MustCompile(`区块 #\d+`), "区块 #N"},
 	{regexp.MustCompile(`凭证 [0-9a-f]{8}`), "凭证 xxxxxxxx"},
+	{regexp.MustCompile(`linli verify [0-9a-f]{64}`), "linli verify TXHASH"},
 	{regexp.MustCompile(`\d{1,2}月\d{1,2}日（周.）\d{2}:\d{2}`), "M月D日（周W）hh:mm"},
 	{regexp.MustCompile(`\d{1,2}月\d{1,2}日（周.）`), "M月D日（周W）"},
 	{regexp.MustCompile(`\d{1,2}月\d{1,2}日 \d{2}:\d{2}`), "M月D日 hh:mm"},

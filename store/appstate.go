@@ -162,6 +162,12 @@ func (s *AppState) Commit(b abci.Block, writes []abci.Write) (err error) {
 			return err
 		}
 	}
+	if b.KeepWrites && len(writes) > 0 {
+		if _, err = tx.Exec(`INSERT INTO block_writes (height, writes) VALUES (?, ?)
+			ON CONFLICT (height) DO UPDATE SET writes = excluded.writes`, height, abci.EncodeWrites(writes)); err != nil {
+			return err
+		}
+	}
 	if _, err = tx.Exec(`INSERT INTO last_block (id, height, app_hash, block_time) VALUES (1, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET height = excluded.height, app_hash = excluded.app_hash, block_time = excluded.block_time`,
 		height, b.AppHash, b.Time); err != nil {
@@ -224,6 +230,26 @@ func (s *snapshot) Scan(prefix string, fn func(string, []byte) bool) error {
 	}
 	defer scanFrom.Close()
 	return scan(scanRange, scanFrom, prefix, fn)
+}
+
+// BlockWrites implements abci.Snapshot.
+func (s *snapshot) BlockWrites(height int64) ([]abci.Write, bool, error) {
+	if height > s.block.Height {
+		return nil, false, nil
+	}
+	var b []byte
+	err := s.tx.QueryRow(`SELECT writes FROM block_writes WHERE height = ?`, height).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: block writes %d: %w", height, err)
+	}
+	ws, err := abci.DecodeWrites(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: block writes %d: %w", height, err)
+	}
+	return ws, true, nil
 }
 
 // Close ends the read transaction; it wrote nothing, so rolling back loses

@@ -41,9 +41,24 @@ type client struct {
 
 func (f clientFlags) dial() (*client, error) {
 	h := home(*f.home)
-	conf, err := config.Load(h.linliConfig())
+	conf, url, err := f.nodeURL()
 	if err != nil {
 		return nil, err
+	}
+	lc, err := ledger.Dial(url)
+	if err != nil {
+		return nil, err
+	}
+	return &client{home: h, conf: conf, lc: lc}, nil
+}
+
+// nodeURL returns the home's config and the node to talk to: --node,
+// else client.node in linli.toml, else the home's own node.
+func (f clientFlags) nodeURL() (config.Config, string, error) {
+	h := home(*f.home)
+	conf, err := config.Load(h.linliConfig())
+	if err != nil {
+		return config.Config{}, "", err
 	}
 	url := *f.node
 	if url == "" {
@@ -54,16 +69,12 @@ func (f clientFlags) dial() (*client, error) {
 		if h.exists() {
 			nc, err := node.LoadConfig(string(h))
 			if err != nil {
-				return nil, err
+				return config.Config{}, "", err
 			}
 			url = nc.RPC.ListenAddress
 		}
 	}
-	lc, err := ledger.Dial(url)
-	if err != nil {
-		return nil, err
-	}
-	return &client{home: h, conf: conf, lc: lc}, nil
+	return conf, url, nil
 }
 
 // query runs a query and decodes its JSON answer into v. A non-zero code

@@ -100,7 +100,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("demo: seeding the community: %w", err)
 	}
 	// The board on a free port, so that two demos can run side by side.
-	stopBoard, err := startBoard(env, config.Default(), cust.Client(), "127.0.0.1:0")
+	stopBoard, err := startBoard(env, config.Default(), cust.Client(), n.RPCAddr(), "127.0.0.1:0")
 	if err != nil {
 		return err
 	}

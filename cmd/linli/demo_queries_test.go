@@ -35,7 +35,7 @@ func TestEveryDemoQueryAnswerHasEveryField(t *testing.T) {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	cust := ledger.NewCustodian(ledger.New(n.Local()), secret, demoChainID)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := seedDemo(ctx, cust, admin); err != nil {
 		t.Fatal(err)

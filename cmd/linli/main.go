@@ -61,6 +61,8 @@ func commands() []command {
 		{"print", "print a decision's paper ballots or door-to-door list: print sheets --proposal N [--out FILE] | print not-voted --proposal N [--out FILE]", runPrint},
 		{"ballots", "enter paper ballots from a CSV file (code,choice,scan_sha256), as a scrutineer: ballots import FILE.csv [--as CHANNEL:USER]", runBallots},
 		{"accounts", "print the accounts' balances, or export a statement: accounts export --from YYYY-MM [--to YYYY-MM] [FILE]", runAccounts},
+		{"verify", "check a receipt against the validators' signatures: verify TXHASH [--node URL] [--witness URL]... [--trust HEIGHT:HASH]", runVerify},
+		{"anchor", "print a block header as a trust anchor for verify: anchor [--height N] [--node URL]", runAnchor},
 		{"keys", "show the admin address, or derive a chat user's: keys derive --channel C --user U", runKeys},
 		{"testnet", "write the homes of a local network: testnet --validators 4 [--full 1] --out DIR", runTestnet},
 		{"bench", "measure committed tx/s and latency, optionally beside CometBFT's kvstore: bench [--app kvstore]", runBench},

@@ -49,7 +49,7 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return errors.Join(err, closeAll())
 	}
-	stopBoard, err := startBoard(env, conf, ledger.New(n.Local()), "")
+	stopBoard, err := startBoard(env, conf, ledger.New(n.Local()), n.RPCAddr(), "")
 	if err != nil {
 		return errors.Join(err, stopWechat(), closeAll())
 	}

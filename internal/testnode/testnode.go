@@ -5,9 +5,13 @@
 package testnode
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +35,66 @@ type Options struct {
 // the test ends. It returns the node and its home directory.
 func Start(tb testing.TB, o Options) (*node.Node, string) {
 	tb.Helper()
+	home := initHome(tb, o, filepath.Join(tb.TempDir(), "home"))
+	return run(tb, home), home
+}
+
+// StartFork runs two nodes of one chain that share its first blocks and
+// then never meet: prefix runs on the first node alone, which then stops;
+// its home is copied, and both restart, each signing its own blocks at the
+// same heights from there on with the same validator key. That is a fork
+// (the validator equivocates) that a light client holding a header from
+// the shared blocks and both nodes must catch as an attack.
+func StartFork(tb testing.TB, o Options, prefix func(a *node.Node)) (a, b *node.Node) {
+	tb.Helper()
+	homeA := initHome(tb, o, filepath.Join(tb.TempDir(), "a"))
+	first, stop := start(tb, homeA)
+	prefix(first)
+	stop()
+	homeB := filepath.Join(tb.TempDir(), "b")
+	if err := os.CopyFS(homeB, os.DirFS(homeA)); err != nil {
+		tb.Fatal(err)
+	}
+	// CopyFS loosens modes; keys stay 0600 as the node requires.
+	err := filepath.WalkDir(homeA, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(homeA, path)
+		return os.Chmod(filepath.Join(homeB, rel), info.Mode().Perm())
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// B listens elsewhere.
+	conf := filepath.Join(homeB, "config", "config.toml")
+	text, err := os.ReadFile(conf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	nc, err := node.LoadConfig(homeA)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, old := range []string{nc.RPC.ListenAddress, nc.P2P.ListenAddress} {
+		addr, err := node.FreeLoopbackAddr()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		text = bytes.ReplaceAll(text, []byte(old), []byte(addr))
+	}
+	if err := os.WriteFile(conf, text, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return run(tb, homeA), run(tb, homeB)
+}
+
+func initHome(tb testing.TB, o Options, home string) string {
+	tb.Helper()
 	if o.TimeoutCommit == 0 {
 		o.TimeoutCommit = 100 * time.Millisecond
 	}
@@ -49,11 +113,24 @@ func Start(tb testing.TB, o Options) (*node.Node, string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	home := filepath.Join(tb.TempDir(), "home")
 	if _, _, err := node.InitHome(node.HomeOptions{Home: home, ChainID: o.ChainID, AppState: appState,
 		RPCListen: rpcAddr, P2PListen: p2pAddr, TimeoutCommit: o.TimeoutCommit, EmptyBlocksInterval: o.EmptyBlocks}); err != nil {
 		tb.Fatal(err)
 	}
+	return home
+}
+
+// run starts the node of an initialised home until the test ends.
+func run(tb testing.TB, home string) *node.Node {
+	tb.Helper()
+	n, _ := start(tb, home)
+	return n
+}
+
+// start is run with a stop that ends the node earlier; the test's end
+// stops it too, once.
+func start(tb testing.TB, home string) (*node.Node, func()) {
+	tb.Helper()
 	st, err := store.OpenAppState(filepath.Join(home, "data", "app.db"))
 	if err != nil {
 		tb.Fatal(err)
@@ -70,11 +147,15 @@ func Start(tb testing.TB, o Options) (*node.Node, string) {
 		st.Close()
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		if err := n.Close(); err != nil {
-			tb.Errorf("node Close: %v", err)
-		}
-		st.Close()
-	})
-	return n, home
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			if err := n.Close(); err != nil {
+				tb.Errorf("node Close: %v", err)
+			}
+			st.Close()
+		})
+	}
+	tb.Cleanup(stop)
+	return n, stop
 }
