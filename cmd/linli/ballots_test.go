@@ -76,8 +76,8 @@ var printedCode = regexp.MustCompile(`class="code">(\d{4} \d{4} \d{4})<`)
 func (v paperVote) printSheets(tb testing.TB, args ...string) (string, []string) {
 	tb.Helper()
 	out := filepath.Join(tb.TempDir(), "sheets.html")
-	if _, errOut, err := runWithin(tb, 2*time.Minute, append(append([]string{"print", "sheets", "--proposal", "1", "--out", out}, args...), v.cl...)...); err != nil {
-		tb.Fatalf("print sheets: %v\n%s", err, errOut)
+	if stdout, errOut, err := runWithin(tb, 2*time.Minute, append(append([]string{"print", "sheets", "--proposal", "1", "--out", out}, args...), v.cl...)...); err != nil {
+		tb.Fatalf("print sheets: %v\n%s%s", err, stdout, errOut)
 	}
 	fi, err := os.Stat(out)
 	if err != nil || fi.Mode().Perm() != 0o600 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/linli-community/linli/abci"
 	"github.com/linli-community/linli/abci/tx"
@@ -236,33 +238,76 @@ func runPrintSheets(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	results, err := c.submitMany(ctx, key, bodies, nil)
-	done := 0
-	var receipts []ledger.Receipt
 	var failed error
-	for i, r := range results {
-		if i == len(results)-1 && err != nil || r.Code != 0 {
-			failed = printReceipt(env, r, err)
+	for _, r := range results {
+		if r.Code != 0 {
+			failed = printReceipt(env, r, nil)
 			break
 		}
-		receipts = append(receipts, r)
-		done += len(batches[i].Sheets)
+	}
+	if errors.Is(err, ledger.ErrPending) {
+		// A loaded node may commit after the commit timeout, and these
+		// codes exist nowhere else: wait longer for the chain to show them.
+		fmt.Fprintln(env.Stderr, "linli: the node has not confirmed the sheets yet; waiting up to two minutes more")
+		err = nil
+		waitSheets(ctx, c, p.ID, specs, 2*time.Minute)
 	}
 	if failed == nil && err != nil {
 		failed = err
 	}
-	if done < len(todo) {
-		fmt.Fprintf(env.Stderr, "linli: the sheets of %d owners from %s on were not issued; run print sheets again for them\n", len(todo)-done, todo[done].Owner)
+	// Only sheets the chain recorded, with these codes, are printed.
+	onChain, qerr := issuedVerifiers(ctx, c, p.ID)
+	if qerr != nil {
+		return errors.Join(failed, qerr)
 	}
-	// Only sheets the chain recorded are printed.
-	todo = todo[:done]
-	if done > 0 {
-		if err := writeBallotSheets(ctx, c, *out, p, chain, todo); err != nil {
+	var printed, missing []ballotSheet
+	for i, s := range todo {
+		if onChain[s.Owner] == specs[i].Verifier {
+			printed = append(printed, s)
+		} else {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(env.Stderr, "linli: the sheets of %d owners (%s first) were not issued; run print sheets --owner for them\n", len(missing), missing[0].Owner)
+		if failed == nil {
+			failed = errReported
+		}
+	}
+	if len(printed) > 0 {
+		if err := writeBallotSheets(ctx, c, *out, p, chain, printed); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stderr, "linli: %d paper ballots for decision %d issued in %d txs, blocks %d–%d; written to %s\n",
-			done, p.ID, len(receipts), receipts[0].Height, receipts[len(receipts)-1].Height, *out)
+		fmt.Fprintf(env.Stderr, "linli: %d paper ballots for decision %d issued in %d txs; written to %s\n", len(printed), p.ID, len(batches), *out)
 	}
 	return failed
+}
+
+// issuedVerifiers maps each owner with a sheet on decision id to its
+// code's verifier.
+func issuedVerifiers(ctx context.Context, c *client, id uint64) (map[string]string, error) {
+	var sheets []abci.SheetView
+	if err := c.query(ctx, fmt.Sprintf("proposals/%d/sheets", id), &sheets); err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(sheets))
+	for _, s := range sheets {
+		m[s.Owner] = s.Verifier
+	}
+	return m, nil
+}
+
+// waitSheets polls the chain, for at most limit, until every one of specs
+// is issued.
+func waitSheets(ctx context.Context, c *client, id uint64, specs []tx.SheetSpec, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		m, err := issuedVerifiers(ctx, c, id)
+		if err == nil && !slices.ContainsFunc(specs, func(s tx.SheetSpec) bool { return m[s.Owner] != s.Verifier }) {
+			return
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // newSheetCodes draws a random code for each sheet and derives its
