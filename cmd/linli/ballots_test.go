@@ -47,8 +47,11 @@ func setUpPaperVote(tb testing.TB, roster string, initArgs ...string) paperVote 
 		a := decode[struct{ Address string }](tb, mustRun(tb, "keys", "derive", "--channel", "console", "--user", who, "--home", h))
 		mustRun(tb, append([]string{"tx", "role.grant", `{"address":"` + a.Address + `","role":"scrutineer"}`}, v.cl...)...)
 	}
+	// The notice starts a minute back, so that it starts at the block's
+	// time: CometBFT's block time can trail the clock, and sheets are
+	// issued only once the decision is noticed.
 	now := time.Now().Unix()
-	mustRun(tb, append([]string{"tx", "proposal.open", fmt.Sprintf(`{"title":"更换3栋电梯","text":"拟使用维修资金约46万元。","class":"ordinary","notice_at":%d,"vote_start":%d,"vote_end":%d}`, now, now+3, now+3+600)}, v.cl...)...)
+	mustRun(tb, append([]string{"tx", "proposal.open", fmt.Sprintf(`{"title":"更换3栋电梯","text":"拟使用维修资金约46万元。","class":"ordinary","notice_at":%d,"vote_start":%d,"vote_end":%d}`, now-60, now+3, now+3+600)}, v.cl...)...)
 	return v
 }
 
