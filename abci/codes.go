@@ -122,6 +122,18 @@ const (
 	CodeBindTriesBusy   Code = 140
 	CodeOutcomeMismatch Code = 141
 
+	// Paper ballots and scrutineers, issue #14 (160-169).
+	CodeScrutineerNotMember Code = 160
+	CodeSheetNotIssued      Code = 161
+	CodeSheetUsed           Code = 162
+	CodeSheetOtherDecision  Code = 163
+	CodeSheetSameScrutineer Code = 164
+	CodeSheetMismatched     Code = 165
+	CodeSheetEntryNotFound  Code = 166
+	CodeSheetsNotNoticed    Code = 167
+	CodeSheetHasEntries     Code = 168
+	CodeSheetCodeTaken      Code = 169
+
 	// Proxies (委托投票), issue #14 (170-179).
 	CodeProxyNotFound        Code = 170
 	CodeProxyLimit           Code = 171
@@ -233,6 +245,16 @@ var codeNames = map[Code]string{
 	CodeValidatorBusy:           "validator_changed_this_block",
 	CodeBindTriesBusy:           "bind_tries_this_block",
 	CodeOutcomeMismatch:         "dispute_outcome_mismatch",
+	CodeScrutineerNotMember:     "scrutineer_not_member",
+	CodeSheetNotIssued:          "sheet_not_issued",
+	CodeSheetUsed:               "sheet_already_used",
+	CodeSheetOtherDecision:      "sheet_other_decision",
+	CodeSheetSameScrutineer:     "sheet_same_scrutineer",
+	CodeSheetMismatched:         "sheet_entries_disagree",
+	CodeSheetEntryNotFound:      "sheet_entry_not_found",
+	CodeSheetsNotNoticed:        "sheets_not_noticed",
+	CodeSheetHasEntries:         "sheet_has_entries",
+	CodeSheetCodeTaken:          "sheet_code_taken",
 
 	CodeProxyNotFound:        "proxy_not_found",
 	CodeProxyLimit:           "proxy_limit",

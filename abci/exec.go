@@ -268,6 +268,12 @@ func apply(ctx *Context, body tx.Body) error {
 		return execProxyRevoke(ctx, b)
 	case *tx.ProxyAccept:
 		return execProxyAccept(ctx, b)
+	case *tx.SheetIssue:
+		return execSheetIssue(ctx, b)
+	case *tx.SheetEnter:
+		return execSheetEnter(ctx, b)
+	case *tx.SheetVoid:
+		return execSheetVoid(ctx, b)
 	}
 	// tx.Decode only returns known types, so this is a programming error
 	// that must not split nodes: every node rejects the same way.

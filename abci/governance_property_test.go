@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/linli-community/linli/abci"
@@ -40,13 +41,43 @@ func TestNoticeAndVotingBoundsAreExact(t *testing.T) {
 
 // governanceScript opens a decision and a poll, lets a random subset of
 // owners vote (some twice, some in the closing block), and closes both.
+// The decision also gets paper sheets for every owner: two scrutineers
+// enter a random third of them, in among the chat ballots (so paper and
+// chat replace each other in either order), some with a mismatch that
+// never counts.
 func governanceScript(c *testChain, rng *rand.Rand, voters []string) [][][]byte {
 	now := c.time
 	start, end := now.Add(16*day), now.Add(17*day)
 	blocks := [][][]byte{{
 		c.sign(c.admin, &tx.ProposalOpen{Title: "维修资金使用", Class: tx.ClassSpecial, NoticeAt: now.Unix(), VoteStart: start.Unix(), VoteEnd: end.Unix()}),
 		c.sign(c.admin, &tx.PollOpen{Title: "活动", Options: []string{"a", "b", "c"}, VoteStart: start.Unix(), VoteEnd: end.Unix()}),
+		c.sign(c.admin, &tx.RoleGrant{Address: addr(key(voters[0])), Role: tx.RoleScrutineer}),
+		c.sign(c.admin, &tx.RoleGrant{Address: addr(key(voters[1])), Role: tx.RoleScrutineer}),
 	}}
+	var us []abci.Unit
+	c.query("units", &us)
+	var owners []string
+	for _, u := range us {
+		if !slices.Contains(owners, u.Owner) {
+			owners = append(owners, u.Owner)
+		}
+	}
+	codes := make([]string, len(owners))
+	for i := range owners {
+		codes[i] = fmt.Sprintf("%012d", rng.Int64N(1e12))
+	}
+	blocks[0] = append(blocks[0], c.issueSheets(1, owners, codes))
+	var papers [][]byte
+	for i := range owners {
+		if rng.IntN(3) != 0 {
+			continue
+		}
+		choice, second := rng.IntN(3), rng.IntN(3)
+		if rng.IntN(5) != 0 {
+			second = choice // most pairs agree
+		}
+		papers = append(papers, enter(c, voters[0], 1, codes[i], choice, codes[i]), enter(c, voters[1], 1, codes[i], second, codes[i]))
+	}
 	var votes [][]byte
 	for _, v := range voters {
 		if rng.IntN(4) == 0 {
@@ -57,6 +88,7 @@ func governanceScript(c *testChain, rng *rand.Rand, voters []string) [][][]byte 
 			votes = append(votes, vote(c, v, 1, rng.IntN(3))) // changes their ballot
 		}
 	}
+	votes = interleave(rng, votes, papers)
 	// Spread the votes over a few blocks of the voting window.
 	for len(votes) > 0 {
 		n := min(len(votes), 1+rng.IntN(40))
@@ -65,6 +97,19 @@ func governanceScript(c *testChain, rng *rand.Rand, voters []string) [][][]byte 
 	}
 	blocks = append(blocks, [][]byte{vote(c, voters[0], 1, 0)}) // lands in the closing block: rejected
 	return blocks
+}
+
+// interleave merges a and b at random, keeping the order within each.
+func interleave(rng *rand.Rand, a, b [][]byte) [][]byte {
+	out := make([][]byte, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		if len(b) == 0 || len(a) > 0 && rng.IntN(len(a)+len(b)) < len(a) {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
 }
 
 // runTimed applies blocks: the first now, the voting blocks inside the
@@ -159,6 +204,23 @@ func TestTallyEqualsRecountFromPublishedRows(t *testing.T) {
 			}
 			if recount.NP == 0 {
 				t.Fatalf("nobody voted: the script is broken")
+			}
+			// Every paper row is a sheet two scrutineers agreed on, whose
+			// second entry is the counted ballot.
+			paper := 0
+			for _, r := range res.Rows {
+				if r.Channel != abci.ChannelPaper {
+					continue
+				}
+				paper++
+				var s abci.SheetView
+				c.query("proposals/1/sheets/"+r.Owner, &s)
+				if s.Status != abci.SheetCounted || s.CountedTx != r.TxHash {
+					t.Errorf("row %s counts paper, sheet %s counted by %s, row tx %s", r.Unit, s.Status, s.CountedTx, r.TxHash)
+				}
+			}
+			if paper == 0 {
+				t.Errorf("no paper ballot counted: the script is broken")
 			}
 			t.Logf("tally %+v: %s", recount, res.Outcome)
 			if recount != *res.Tally {

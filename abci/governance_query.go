@@ -10,6 +10,8 @@ import (
 //	proposals/ID                  one of them
 //	proposals/ID/turnout          live participation: heads and area voted, not how
 //	proposals/ID/result           the published result and per-unit rows, once closed
+//	proposals/ID/sheets..., proposals/ID/notvoted
+//	                              paper ballot sheets and who has not voted (see querySheets)
 //	proposals/ID/proof/OWNER      an owner's counted ballot and the tally with their Merkle proofs (proof.go)
 //	ballots/ID/OWNER              an owner's current ballot on decision ID
 //	meetings, meetings/ID         requests for an extraordinary owners' meeting
@@ -54,6 +56,8 @@ func queryGovernance(r reader, parts []string, now int64) (any, *Error) {
 	switch {
 	case parts[0] == "proposals" && len(parts) == 2:
 		return proposalView{p, p.Phase(now)}, nil
+	case parts[0] == "proposals" && len(parts) >= 3 && (parts[2] == "sheets" || parts[2] == "notvoted"):
+		return querySheets(r, p, parts[2:])
 	case parts[0] == "proposals" && len(parts) == 3 && parts[2] == "turnout":
 		return turnout(r, p), nil
 	case parts[0] == "proposals" && len(parts) == 3 && parts[2] == "result":

@@ -184,7 +184,7 @@ func queryMember(r reader, a tx.Address) (any, *Error) {
 	}
 	acct, hasAcct := get[Account](r, keyAccount(a))
 	v := MemberView{Address: a, Nonce: acct.Nonce, Roles: []string{}}
-	for _, role := range []string{tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator} {
+	for _, role := range []string{tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator, tx.RoleScrutineer} {
 		if hasRole(r, a, role) {
 			v.Roles = append(v.Roles, role)
 		}
@@ -203,7 +203,7 @@ func queryMember(r reader, a tx.Address) (any, *Error) {
 
 func queryRoles(r reader) map[string][]tx.Address {
 	out := map[string][]tx.Address{}
-	for _, role := range []string{tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator} {
+	for _, role := range []string{tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator, tx.RoleScrutineer} {
 		as := []tx.Address{}
 		for _, s := range suffixes(r, prefixRole(role)) {
 			as = append(as, tx.Address(s))

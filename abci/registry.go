@@ -149,6 +149,9 @@ func execRoleGrant(ctx *Context, b *tx.RoleGrant) error {
 	if hasRole(ctx.st, b.Address, b.Role) {
 		return reject(CodeRoleHeld, "%s already has role %s", b.Address, b.Role)
 	}
+	if b.Role == tx.RoleScrutineer && !has(ctx.st, keyMember(b.Address)) {
+		return reject(CodeScrutineerNotMember, "%s is not bound to a unit", b.Address)
+	}
 	ctx.st.set(keyRole(b.Role, b.Address), marker)
 	ctx.emit("role.granted", "address", string(b.Address), "role", b.Role)
 	return nil

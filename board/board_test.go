@@ -220,7 +220,10 @@ func figuresMatch(t *testing.T, w *world) {
 	}
 	_, _, page := w.get(t, "/decisions/1")
 	tl := res.Tally
-	for _, want := range []string{"通过", "参与户数 " + itoa(tl.NP) + " / " + itoa(tl.NTot), "同意户数 " + itoa(tl.NY) + " / " + itoa(tl.NP)} {
+	// Every published row says how its ballot came (the fixture's are
+	// all from chat).
+	for _, want := range []string{"通过", "参与户数 " + itoa(tl.NP) + " / " + itoa(tl.NTot), "同意户数 " + itoa(tl.NY) + " / " + itoa(tl.NP),
+		"<th>方式</th>", "<td>同意</td><td>网上</td>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/decisions/1 lacks %q", want)
 		}

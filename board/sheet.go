@@ -73,6 +73,15 @@ func (b *Board) RenderSheet(w io.Writer, s Sheet) error {
 	return nil
 }
 
+// Body renders one of the board's templates (templates/board) as a
+// sheet's Body, for the pages other packages print through RenderSheet:
+// ballot sheets ("ballot_sheets") and the door-to-door list
+// ("notvoted_sheet").
+func (b *Board) Body(name string, data any) (template.HTML, error) { return b.fragment(name, data) }
+
+// URL is the public address of path on the board.
+func (b *Board) URL(path string) string { return b.url(path) }
+
 // sheet renders the body template name with data, then the layout.
 func (b *Board) sheet(name string, data any, s Sheet) (*response, error) {
 	var body bytes.Buffer

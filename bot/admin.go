@@ -20,6 +20,9 @@ var adminSubs = map[string]string{
 	"公告": "notice", "发公告": "notice", "发布公告": "notice",
 	"发码": "code", "绑定码": "code", "发绑定码": "code",
 	"设角色": "role", "角色": "role", "授权": "role",
+	"录入选票": "sheet", "录入": "sheet", "录票": "sheet", "书面选票": "sheet",
+	"未投票": "notvoted", "扫楼": "notvoted", "没投票": "notvoted",
+	"作废录入": "void", "作废选票录入": "void",
 }
 
 // adminEntries are the admin menu, in order, with the roles each needs.
@@ -34,6 +37,9 @@ var adminEntries = []struct {
 	{"notice", []string{tx.RoleAdmin}},
 	{"code", []string{tx.RoleAdmin}},
 	{"role", []string{tx.RoleAdmin}},
+	{"sheet", []string{tx.RoleScrutineer}},
+	{"notvoted", []string{tx.RoleAdmin, tx.RoleScrutineer}},
+	{"void", []string{tx.RoleAdmin}},
 }
 
 // serveAdmin answers 管理: the admin menu, or an admin command given on one
@@ -44,7 +50,7 @@ func serveAdmin(t *Turn) error {
 	if err != nil {
 		return err
 	}
-	if !hasRole(m, tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator) {
+	if !hasRole(m, tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator, tx.RoleScrutineer) {
 		t.say("bot.admin.refused", nil)
 		return nil
 	}
@@ -91,12 +97,20 @@ func (t *Turn) startAdmin(key string, args, orig []string) error {
 	if key == "approve" {
 		return t.Open(Frame{Screen: "admin.approve"})
 	}
+	f := Frame{Screen: "admin." + key, Form: map[string]string{}}
+	if key == "sheet" || key == "notvoted" || key == "void" {
+		if ok, err := t.startSheet(&f); !ok || err != nil {
+			return err
+		}
+	}
+	if key == "notvoted" {
+		return t.Open(f)
+	}
 	d := dialogueFor("admin." + key)
 	if d == nil {
 		t.say("bot.coming", comingData{Feature: key})
 		return nil
 	}
-	f := Frame{Screen: "admin." + key, Form: map[string]string{}}
 	if len(args) > 0 {
 		if err := d.oneLine(t, &f, args, orig); err != nil {
 			return err

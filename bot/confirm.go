@@ -92,6 +92,10 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{roles: admin, build: buildCode}
 	case "role":
 		return &actionKind{roles: admin, build: buildRole}
+	case "sheet":
+		return &actionKind{roles: []string{tx.RoleScrutineer}, build: buildSheet}
+	case "void":
+		return &actionKind{roles: admin, build: buildVoid}
 	case "notice":
 		return &actionKind{roles: admin, build: buildNotice}
 	case "ledger":

@@ -34,6 +34,10 @@ func dialogueFor(screen string) *dialogue {
 		return &dialogue{steps: []string{"unit", "member", "role", "op"}, read: readStep, oneLine: roleOneLine, action: roleAction}
 	case "admin.notice":
 		return &dialogue{steps: []string{"title", "text"}, read: readStep, oneLine: noticeOneLine, action: noticeAction}
+	case "admin.sheet":
+		return &dialogue{steps: []string{"decision", "code", "choice", "scan"}, read: readSheetStep, oneLine: sheetOneLine, action: sheetAction}
+	case "admin.void":
+		return &dialogue{steps: []string{"decision", "sheet", "entry", "reason"}, read: readVoidStep, oneLine: sheetOneLine, action: voidAction}
 	case "admin.ledger":
 		return &dialogue{steps: []string{"kind", "account", "to", "proposal", "amount", "category", "counterparty", "memo"},
 			read: readLedgerStep, oneLine: func(*Turn, *Frame, []string, []string) error { return nil }, action: ledgerAction}
@@ -97,6 +101,10 @@ type askData struct {
 	Slots []string
 	// Accounts are the accounts an entry can name.
 	Accounts []accountLine
+	// Decisions are the decisions voting, for a scrutineer to choose;
+	// Voids the sheets in mismatch or the entries of one, for an admin.
+	Decisions []sheetLine
+	Voids     []voidLine
 }
 
 type memberLine struct {
@@ -145,6 +153,24 @@ func showDialogue(t *Turn, f *Frame) error {
 			}
 			d.Accounts = lines
 		}
+	case "decision":
+		lines, err := t.sheetDecisionChoices(f)
+		if err != nil {
+			return err
+		}
+		d.Decisions = lines
+	case "sheet", "entry":
+		lines, err := t.voidChoices(f)
+		if err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			// Nothing (any more) to void: another admin was quicker.
+			t.say("bot.sheet.nomismatch", nil)
+			t.sess.pop()
+			return t.showTop()
+		}
+		d.Voids = lines
 	case "slot":
 		for _, s := range bookingSlots {
 			d.Slots = append(d.Slots, fmt.Sprintf("%d:00–%d:00", s.from, s.to))
@@ -374,8 +400,8 @@ func readStep(t *Turn, f *Frame, step string) (bool, error) {
 		f.Form["member"] = f.Choices[num-1]
 	case "role":
 		r := roleWord(word)
-		if num >= 1 && num <= 3 {
-			r = []string{tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator}[num-1]
+		if num >= 1 && num <= 4 {
+			r = []string{tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator, tx.RoleScrutineer}[num-1]
 		}
 		if r == "" {
 			return bad("pick")
@@ -439,6 +465,8 @@ func roleWord(s string) string {
 		return tx.RoleTreasurer
 	case "调解员", "调解", "mediator":
 		return tx.RoleMediator
+	case "监票人", "监票", "scrutineer":
+		return tx.RoleScrutineer
 	}
 	return ""
 }

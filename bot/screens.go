@@ -102,7 +102,9 @@ func screenFor(name string) *screen {
 		return &screen{show: showProxyBallot, input: proxyBallotInput, dialogue: true}
 	case "admin":
 		return &screen{show: showAdmin, input: menuInput(chooseAdmin)}
-	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger",
+	case "admin.notvoted":
+		return &screen{show: showNotVoted, input: notVotedInput}
+	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger", "admin.sheet", "admin.void",
 		"form.repair", "form.reopen", "form.item", "form.booking", "form.comment",
 		"form.dispute", "form.statement", "form.outcome", "form.cancel", "form.meeting":
 		return &screen{show: showDialogue, input: dialogueInput, stepBack: dialogueStepBack, freeText: true, dialogue: true}
@@ -158,7 +160,7 @@ func showHome(t *Turn, f *Frame) error {
 		return nil
 	}
 	d := homeData{Community: t.community(), Bound: m.Unit != "", Unit: m.Unit, Relation: m.Relation,
-		Admin: hasRole(m, tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator)}
+		Admin: hasRole(m, tx.RoleAdmin, tx.RoleTreasurer, tx.RoleMediator, tx.RoleScrutineer)}
 	f.Choices = []string{"votes", "accounts", "sharing", "notices", "mine", "repairs", "", "", "help"}
 	if d.Admin {
 		f.Choices[7] = "admin"

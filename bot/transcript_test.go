@@ -49,6 +49,13 @@ const (
 	codeChen = "2468135724681357"
 )
 
+// Paper ballot sheet codes of decision 1.
+const (
+	sheetO3  = "111122223333"
+	sheetDev = "444455556666"
+	sheetO4  = "777788889999"
+)
+
 func user(name string) ledger.User { return ledger.User{Channel: "console", ID: name} }
 
 // startWorld starts a node and seeds it: six units, console:admin as the
@@ -120,6 +127,13 @@ func startWorld(tb testing.TB) *world {
 		time.Sleep(50 * time.Millisecond)
 	}
 	w.must(ctx, tb, "li", &tx.VoteCast{Proposal: 1, Choices: []int{tx.DecisionOptionYes}})
+	// Paper ballots for three owners of decision 1, with codes a
+	// transcript can enter.
+	var sheets []tx.SheetSpec
+	for _, s := range []struct{ owner, code string }{{"O-3", sheetO3}, {"developer", sheetDev}, {"O-4", sheetO4}} {
+		sheets = append(sheets, tx.SheetSpec{Owner: s.owner, Verifier: tx.SheetVerifier("linli-chat", 1, s.code)})
+	}
+	w.must(ctx, tb, "admin", &tx.SheetIssue{Proposal: 1, Sheets: sheets})
 	return w
 }
 

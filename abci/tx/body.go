@@ -159,6 +159,12 @@ func NewBody(t Type) Body {
 		return new(ProxyRevoke)
 	case TypeProxyAccept:
 		return new(ProxyAccept)
+	case TypeSheetIssue:
+		return new(SheetIssue)
+	case TypeSheetEnter:
+		return new(SheetEnter)
+	case TypeSheetVoid:
+		return new(SheetVoid)
 	}
 	return nil
 }
@@ -176,6 +182,7 @@ func Types() []Type {
 		TypeAccountOpen, TypeAccountThreshold, TypeEntryRecord, TypeEntryApprove, TypeEntryReverse, TypeEntryWithdraw,
 		TypeBindCodeBatch,
 		TypeProxyAppoint, TypeProxyRevoke, TypeProxyAccept,
+		TypeSheetIssue, TypeSheetEnter, TypeSheetVoid,
 	}
 }
 
@@ -331,7 +338,7 @@ const (
 
 // ValidRole reports whether r is a grantable role.
 func ValidRole(r string) bool {
-	return r == RoleAdmin || r == RoleTreasurer || r == RoleMediator
+	return r == RoleAdmin || r == RoleTreasurer || r == RoleMediator || r == RoleScrutineer
 }
 
 // RoleGrant gives an address a role (admin only).
@@ -360,7 +367,7 @@ func validRoleChange(a Address, role string) error {
 		return fieldErr("address", "must be 40 lowercase hex digits")
 	}
 	if !ValidRole(role) {
-		return fieldErr("role", "must be %q, %q or %q", RoleAdmin, RoleTreasurer, RoleMediator)
+		return fieldErr("role", "must be %q, %q, %q or %q", RoleAdmin, RoleTreasurer, RoleMediator, RoleScrutineer)
 	}
 	return nil
 }

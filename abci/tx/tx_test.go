@@ -71,6 +71,9 @@ func sampleBodies() []tx.Body {
 			Until: 1_800_000_000, Owner: "O-7", AuthorisationSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
 		&tx.ProxyRevoke{ID: 1},
 		&tx.ProxyAccept{ID: 1, Proof: strings.Repeat("5a", ed25519.SignatureSize)},
+		&tx.SheetIssue{Proposal: 1, Sheets: []tx.SheetSpec{{Owner: "O-1", Verifier: tx.SheetVerifier("linli-test", 1, "123456789012")}}},
+		&tx.SheetEnter{Proposal: 1, Code: "123456789012", Choice: tx.DecisionOptionYes, ScanSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		&tx.SheetVoid{Proposal: 1, Owner: "O-1", Entry: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Reason: "选择录错"},
 	}
 }
 

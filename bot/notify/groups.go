@@ -94,16 +94,15 @@ type figures struct {
 }
 
 // turnoutFigures computes figures from counts in 0.01 m², in integers:
-// two thirds are reached when 3·voted ≥ 2·total.
+// two thirds are reached when 3·voted ≥ 2·total (abci.QuorumShort, the
+// rule turnout's missing_heads and missing_area follow).
 func turnoutFigures(heads, headsTotal, area, areaTotal int64) figures {
 	f := figures{Heads: heads, HeadsTotal: headsTotal, AreaM2: area / 100, AreaTotalM2: areaTotal / 100}
 	if areaTotal > 0 {
 		f.Percent = area * 100 / areaTotal
 	}
-	needHeads := (2*headsTotal + 2) / 3 // ⌈2N/3⌉
-	needArea := (2*areaTotal + 2) / 3
-	f.NeedHeads = max(0, needHeads-heads)
-	f.NeedM2 = (max(0, needArea-area) + 99) / 100
+	f.NeedHeads = abci.QuorumShort(heads, headsTotal)
+	f.NeedM2 = (abci.QuorumShort(area, areaTotal) + 99) / 100
 	return f
 }
 

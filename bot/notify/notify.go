@@ -214,7 +214,7 @@ func (n *Notifier) Scan(ctx context.Context) error {
 			return err
 		}
 		s.silent = !known
-		errs = append(errs, s.proposals(), s.repairs(), s.bookings(), s.disputes(), s.meetings(), s.proxies())
+		errs = append(errs, s.proposals(), s.repairs(), s.bookings(), s.disputes(), s.meetings(), s.proxies(), s.paperBallots())
 		if err := errors.Join(errs...); err != nil {
 			return err
 		}

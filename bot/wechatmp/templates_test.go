@@ -53,6 +53,8 @@ var templateSamples = map[string][]any{
 		struct{ Topic, Event string }{"楼上漏水", "statement"}, struct{ Topic, Event string }{"楼上漏水", "resolved"},
 		struct{ Topic, Event string }{"楼上漏水", "escalated"},
 	},
+	"wechat.notify.paper_mismatch": {struct{ Title, Owner, Units string }{"更换3栋电梯", "O-9", "3-601"}},
+	"wechat.notify.paper":          {struct{ Title, Choice, Units, End string }{"更换3栋电梯", "同意", "3-501、5-101", "12月8日（周二）09:00"}},
 	"wechat.notify.repair": {
 		abci.Repair{Kind: "repair", Title: "楼道灯坏了", Status: "done", Reason: "已换新灯"},
 		abci.Repair{Kind: "suggestion", Title: "加装充电桩", Status: "accepted"},

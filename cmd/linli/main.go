@@ -58,6 +58,8 @@ func commands() []command {
 		{"tx", "sign and submit a tx: linli tx TYPE BODY_JSON", runTx},
 		{"roster", "the unit roster: roster import FILE.xlsx|FILE.csv | roster export [FILE] | roster template [FILE]", runRoster},
 		{"bindcode", "issue one-time binding codes: bindcode UNIT... | bindcode --all [--building B] [--print slips.html] [--json]", runBindCode},
+		{"print", "print a decision's paper ballots or door-to-door list: print sheets --proposal N [--out FILE] | print not-voted --proposal N [--out FILE]", runPrint},
+		{"ballots", "enter paper ballots from a CSV file (code,choice,scan_sha256), as a scrutineer: ballots import FILE.csv [--as CHANNEL:USER]", runBallots},
 		{"accounts", "print the accounts' balances, or export a statement: accounts export --from YYYY-MM [--to YYYY-MM] [FILE]", runAccounts},
 		{"verify", "check a receipt against the validators' signatures: verify TXHASH [--node URL] [--witness URL]... [--trust HEIGHT:HASH]", runVerify},
 		{"anchor", "print a block header as a trust anchor for verify: anchor [--height N] [--node URL]", runAnchor},

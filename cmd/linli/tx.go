@@ -58,6 +58,9 @@ func runTx(ctx context.Context, env *Env, args []string) error {
 // typed with the code, {"unit","relation","code"}: submit turns the code
 // into the proof the chain wants, and the code never goes on the wire.
 func decodeTxBody(t tx.Type, raw []byte) (tx.Body, error) {
+	if t == tx.TypeSheetEnter {
+		return decodeSheetEnter(raw)
+	}
 	if t != tx.TypeMemberBind {
 		return tx.DecodeBody(t, raw)
 	}
@@ -79,4 +82,21 @@ func decodeTxBody(t tx.Type, raw []byte) (tx.Body, error) {
 		in.Relation = tx.RelationOwner
 	}
 	return &tx.MemberBind{Unit: in.Unit, Relation: in.Relation, Code: code}, nil
+}
+
+// decodeSheetEnter decodes a sheet.enter typed by a person: the code as
+// printed, with its spaces or dashes, which the chain wants without.
+func decodeSheetEnter(raw []byte) (tx.Body, error) {
+	var in tx.SheetEnter
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("sheet.enter wants {\"proposal\",\"code\",\"choice\",\"scan_sha256\"}: %w", err)
+	}
+	code, ok := tx.NormalizeSheetCode(in.Code)
+	if !ok {
+		return nil, fmt.Errorf("sheet.enter: code must be %d digits", tx.SheetCodeDigits)
+	}
+	in.Code = code
+	return tx.DecodeBody(tx.TypeSheetEnter, tx.Canonical(&in))
 }
