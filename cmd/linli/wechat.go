@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -333,6 +334,20 @@ func wechatAPI(hm home, conf config.Config) (*wechatmp.API, error) {
 	return wechatmp.NewAPI(wechatmp.APIConfig{AppID: conf.Wechat.AppID, AppSecret: sec.AppSecret, BaseURL: conf.Wechat.APIURL, Timeout: conf.Wechat.APITimeout})
 }
 
+// checkReport prints the lines of a `check` command, "ok" or "FAIL" and
+// what was checked, and remembers whether any failed.
+type checkReport struct {
+	w      io.Writer
+	failed bool
+}
+
+func (r *checkReport) ok(format string, a ...any) { fmt.Fprintf(r.w, "ok    "+format+"\n", a...) }
+
+func (r *checkReport) bad(format string, a ...any) {
+	r.failed = true
+	fmt.Fprintf(r.w, "FAIL  "+format+"\n", a...)
+}
+
 func runWechatCheck(ctx context.Context, env *Env, args []string) error {
 	flags := newFlags(env, "wechat check", "[--home DIR] [--offline]")
 	h := homeFlag(flags)
@@ -345,12 +360,8 @@ func runWechatCheck(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("wechat check takes no arguments, got %q", args)
 	}
 	hm := home(*h)
-	failed := false
-	ok := func(format string, a ...any) { fmt.Fprintf(env.Stdout, "ok    "+format+"\n", a...) }
-	bad := func(format string, a ...any) {
-		failed = true
-		fmt.Fprintf(env.Stdout, "FAIL  "+format+"\n", a...)
-	}
+	rep := &checkReport{w: env.Stdout}
+	ok, bad := rep.ok, rep.bad
 	conf, err := config.Load(hm.linliConfig())
 	if err != nil {
 		bad("%v", err)
@@ -418,7 +429,7 @@ func runWechatCheck(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	}
-	if failed {
+	if rep.failed {
 		return errReported
 	}
 	return nil

@@ -131,12 +131,8 @@ func runWecomCheck(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("wecom check takes no arguments, got %q", args)
 	}
 	hm := home(*h)
-	failed := false
-	ok := func(format string, a ...any) { fmt.Fprintf(env.Stdout, "ok    "+format+"\n", a...) }
-	bad := func(format string, a ...any) {
-		failed = true
-		fmt.Fprintf(env.Stdout, "FAIL  "+format+"\n", a...)
-	}
+	rep := &checkReport{w: env.Stdout}
+	ok, bad := rep.ok, rep.bad
 	conf, err := config.Load(hm.linliConfig())
 	if err != nil {
 		bad("%v", err)
@@ -198,7 +194,7 @@ func runWecomCheck(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	}
-	if failed {
+	if rep.failed {
 		return errReported
 	}
 	return nil

@@ -122,12 +122,8 @@ func runWxgroupCheck(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("wxgroup check takes no arguments, got %q", args)
 	}
 	hm := home(*h)
-	failed := false
-	ok := func(format string, a ...any) { fmt.Fprintf(env.Stdout, "ok    "+format+"\n", a...) }
-	bad := func(format string, a ...any) {
-		failed = true
-		fmt.Fprintf(env.Stdout, "FAIL  "+format+"\n", a...)
-	}
+	rep := &checkReport{w: env.Stdout}
+	ok, bad := rep.ok, rep.bad
 	conf, err := config.Load(hm.linliConfig())
 	if err != nil {
 		bad("%v", err)
@@ -184,7 +180,7 @@ func runWxgroupCheck(ctx context.Context, env *Env, args []string) error {
 	for _, g := range groups {
 		ok("group %s", g)
 	}
-	if failed {
+	if rep.failed {
 		return errReported
 	}
 	return nil
