@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/linli-community/linli/internal/tokencache"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	oaconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 	"github.com/silenceper/wechat/v2/officialaccount/menu"
@@ -45,7 +46,7 @@ type APIConfig struct {
 // logged, and errors have it removed. An API is safe for concurrent use.
 type API struct {
 	oa    *officialaccount.OfficialAccount
-	cache *tokenCache
+	cache *tokencache.Cache
 	// The SDK makes these lazily without a lock: they are made once here.
 	custom    *message.Manager
 	templates *message.Template
@@ -85,7 +86,7 @@ func NewAPI(c APIConfig) (*API, error) {
 	util.DefaultHTTPClient = &http.Client{Timeout: c.Timeout, Transport: &rebase{base: base, next: t}}
 	installMu.Unlock()
 
-	cache := &tokenCache{m: map[string]cacheEntry{}}
+	cache := tokencache.New()
 	oa := officialaccount.NewOfficialAccount(&oaconfig.Config{
 		AppID: c.AppID, AppSecret: c.AppSecret, Cache: cache, UseStableAK: true,
 	})
@@ -161,7 +162,7 @@ func (a *API) apiError(op string, err error) error {
 		e.Code, _ = strconv.Atoi(m[1])
 	}
 	if e.tokenInvalid() {
-		a.cache.clear()
+		a.cache.Clear()
 	}
 	return e
 }
@@ -290,53 +291,4 @@ func (b MenuButton) button() *menu.Button {
 		x.SetClickButton(b.Name, b.Key)
 	}
 	return x
-}
-
-// tokenCache is the SDK's cache.Cache, safe for concurrent use (the SDK's
-// own memory cache reads its map without the lock). It only ever holds
-// the access token.
-type tokenCache struct {
-	mu sync.Mutex
-	m  map[string]cacheEntry
-}
-
-type cacheEntry struct {
-	v       any
-	expires time.Time
-}
-
-func (c *tokenCache) Get(key string) any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok {
-		return nil
-	}
-	if !time.Now().Before(e.expires) {
-		delete(c.m, key)
-		return nil
-	}
-	return e.v
-}
-
-func (c *tokenCache) Set(key string, v any, ttl time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[key] = cacheEntry{v: v, expires: time.Now().Add(ttl)}
-	return nil
-}
-
-func (c *tokenCache) IsExist(key string) bool { return c.Get(key) != nil }
-
-func (c *tokenCache) Delete(key string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, key)
-	return nil
-}
-
-func (c *tokenCache) clear() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	clear(c.m)
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/linli-community/linli/internal/tokencache"
 	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/util"
 	wconfig "github.com/silenceper/wechat/v2/work/config"
@@ -54,7 +55,7 @@ type APIConfig struct {
 type API struct {
 	ec     *externalcontact.Client
 	tok    credential.AccessTokenContextHandle
-	cache  *tokenCache
+	cache  *tokencache.Cache
 	secret string
 }
 
@@ -100,7 +101,7 @@ func NewAPI(c APIConfig) (*API, error) {
 	util.DefaultHTTPClient = &http.Client{Timeout: timeout, Transport: &rebase{base: base, next: next}}
 	installMu.Unlock()
 
-	cache := &tokenCache{m: map[string]cacheEntry{}}
+	cache := tokencache.New()
 	tok := credential.NewWorkAccessToken(c.CorpID, c.Secret, "", credential.CacheKeyWorkPrefix, cache)
 	ctx := &wcontext.Context{
 		Config:            &wconfig.Config{CorpID: c.CorpID, CorpSecret: c.Secret, Cache: cache},
@@ -176,7 +177,7 @@ func (a *API) fail(op string, err error) error {
 	}
 	switch e.Code {
 	case 40014, 42001: // invalid or expired access token
-		a.cache.clear()
+		a.cache.Clear()
 	}
 	msg := err.Error()
 	if a.secret != "" {
@@ -190,7 +191,7 @@ var tokenParam = regexp.MustCompile(`((?:access_token|corpsecret)=)[^&\s"]+`)
 
 // Check fetches an access token: the corp id and secret work.
 func (a *API) Check(ctx context.Context) error {
-	a.cache.clear()
+	a.cache.Clear()
 	if _, err := a.tok.GetAccessTokenContext(ctx); err != nil {
 		return a.fail("get token", err)
 	}
@@ -241,54 +242,6 @@ func (a *API) GroupMessageResult(ctx context.Context, msgID, sender string) (map
 		cursor = res.NextCursor
 	}
 	return out, nil
-}
-
-// tokenCache is the SDK's token cache, safe for concurrent use (the SDK's
-// own memory cache reads without its lock).
-type tokenCache struct {
-	mu sync.Mutex
-	m  map[string]cacheEntry
-}
-
-type cacheEntry struct {
-	v       any
-	expires time.Time
-}
-
-func (c *tokenCache) Get(key string) any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok {
-		return nil
-	}
-	if !time.Now().Before(e.expires) {
-		delete(c.m, key)
-		return nil
-	}
-	return e.v
-}
-
-func (c *tokenCache) Set(key string, v any, ttl time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[key] = cacheEntry{v: v, expires: time.Now().Add(ttl)}
-	return nil
-}
-
-func (c *tokenCache) IsExist(key string) bool { return c.Get(key) != nil }
-
-func (c *tokenCache) Delete(key string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, key)
-	return nil
-}
-
-func (c *tokenCache) clear() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	clear(c.m)
 }
 
 // GroupInfo is what `linli wecom check` shows of a customer group: its
