@@ -170,12 +170,13 @@ type CategoryTotal struct {
 const (
 	prefixLedgerAccounts = "ledger/account/"
 	prefixPendingEntries = "ledger/pending/"
+	prefixEntries        = "ledger/entry/"
 	seqEntry             = "seq/entry"
 	seqPosting           = "seq/posting"
 )
 
 func keyLedgerAccount(id string) string { return prefixLedgerAccounts + id }
-func keyEntry(id uint64) string         { return fmt.Sprintf("ledger/entry/%020d", id) }
+func keyEntry(id uint64) string         { return string(appendNumber([]byte(prefixEntries), id)) }
 func keyPendingEntry(id uint64) string  { return fmt.Sprintf("%s%020d", prefixPendingEntries, id) }
 func keyPosting(account string, month int, n int64) string {
 	return fmt.Sprintf("ledger/post/%s/%06d/%020d", account, month, n)

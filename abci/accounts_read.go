@@ -44,29 +44,61 @@ func scanRange(r reader, base string, lo, hi int64, fn func(key string, value []
 // costs a fraction of a keyed read (a statement of its own).
 const entryScanGap = 8
 
+// appendNumber appends n zero-padded to 20 digits, as %020d writes it: the
+// last part of an entry's and a posting's key. The readers below build
+// thousands of keys an answer, too many for fmt.
+func appendNumber(b []byte, n uint64) []byte {
+	var d [20]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, d[:]...)
+}
+
 // entryBytes returns the stored bytes of the entries ids (in any order,
-// repeats allowed) by id. Runs of close ids are read by scanning their
-// range, the rest one by one.
+// repeats allowed) by id. The entries the read cache knows (memo) come
+// from memory; of the rest, runs of close ids are read by scanning their
+// range, the others one by one, and what is read is remembered.
 func entryBytes(r reader, ids []uint64) map[uint64][]byte {
 	sorted := slices.Clone(ids)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
 	out := make(map[uint64][]byte, len(sorted))
-	for i := 0; i < len(sorted); {
+	m := memoOf(r)
+	missing := sorted
+	if m != nil {
+		missing = nil
+		key := []byte(prefixEntries)
+		for _, id := range sorted {
+			key = appendNumber(key[:len(prefixEntries)], id)
+			v, ok, hit := m.peek(string(key))
+			switch {
+			case hit && ok:
+				out[id] = v
+			case !hit:
+				missing = append(missing, id)
+			}
+		}
+	}
+	for i := 0; i < len(missing); {
 		j := i + 1
-		for j < len(sorted) && sorted[j]-sorted[j-1] <= entryScanGap {
+		for j < len(missing) && missing[j]-missing[j-1] <= entryScanGap {
 			j++
 		}
 		if j-i == 1 {
-			if b, ok := r.get(keyEntry(sorted[i])); ok {
-				out[sorted[i]] = b
+			if b, ok := r.get(keyEntry(missing[i])); ok {
+				out[missing[i]] = b
 			}
 		} else {
-			want := sorted[i:j]
-			scanRange(r, "ledger/entry/", int64(want[0]), int64(want[len(want)-1])+1, func(key string, value []byte) {
-				id, _ := strconv.ParseUint(key[len("ledger/entry/"):], 10, 64)
+			want := missing[i:j]
+			scanRange(r, prefixEntries, int64(want[0]), int64(want[len(want)-1])+1, func(key string, value []byte) {
+				id, _ := strconv.ParseUint(key[len(prefixEntries):], 10, 64)
 				if _, ok := slices.BinarySearch(want, id); ok {
 					out[id] = value
+					if m != nil {
+						m.keep(key, value)
+					}
 				}
 			})
 		}
@@ -76,17 +108,58 @@ func entryBytes(r reader, ids []uint64) map[uint64][]byte {
 }
 
 // monthRefs returns the PostingRefs of account in month m at positions
-// [lo, hi) of the month, in posting order.
+// [lo, hi) of the month, in posting order. The postings the read cache
+// knows come from memory, the rest from scans of their runs of positions,
+// remembered as they are read.
 func monthRefs(r reader, account string, m int, lo, hi int64) []PostingRef {
-	refs := make([]PostingRef, 0, max(0, hi-lo))
-	base := fmt.Sprintf("ledger/post/%s/%06d/", account, m)
-	scanRange(r, base, lo, hi, func(key string, value []byte) {
-		ref, ok := parsePostingRef(value)
+	base := prefixPostings(account, m)
+	n := max(0, hi-lo)
+	// vals[i] is the stored ref at position lo+i, when found[i].
+	vals, found := make([][]byte, n), make([]bool, n)
+	// runs are the ranges of positions to read from the store.
+	var runs [][2]int64
+	mm := memoOf(r)
+	if mm == nil {
+		if n > 0 {
+			runs = [][2]int64{{lo, hi}}
+		}
+	} else {
+		key := []byte(base)
+		for i := range n {
+			key = appendNumber(key[:len(base)], uint64(lo+i))
+			v, ok, hit := mm.peek(string(key))
+			switch {
+			case hit && ok:
+				vals[i], found[i] = v, true
+			case !hit && len(runs) > 0 && lo+i-runs[len(runs)-1][1] < entryScanGap:
+				runs[len(runs)-1][1] = lo + i + 1
+			case !hit:
+				runs = append(runs, [2]int64{lo + i, lo + i + 1})
+			}
+		}
+	}
+	for _, run := range runs {
+		scanRange(r, base, run[0], run[1], func(key string, value []byte) {
+			p, err := strconv.ParseInt(key[len(base):], 10, 64)
+			if k := p - lo; err == nil && k >= 0 && k < n && !found[k] {
+				vals[k], found[k] = value, true
+				if mm != nil {
+					mm.keep(key, value)
+				}
+			}
+		})
+	}
+	refs := make([]PostingRef, 0, n)
+	for i, v := range vals {
+		if !found[i] {
+			continue
+		}
+		ref, ok := parsePostingRef(v)
 		if !ok {
-			ref = decode[PostingRef](key, value)
+			ref = decode[PostingRef](keyPosting(account, m, lo+int64(i)), v)
 		}
 		refs = append(refs, ref)
-	})
+	}
 	return refs
 }
 

@@ -53,7 +53,7 @@ func New(s Store) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("abci: read last block: %w", err)
 	}
-	a := &App{store: newReadCache(s, readCacheSize), checked: newCheckedTxs(checkedTxsSize, checkedTxsBytes),
+	a := &App{store: newReadCache(s, readCacheSize, b.Height), checked: newCheckedTxs(checkedTxsSize, checkedTxsBytes),
 		height: b.Height, appHash: b.AppHash, blockTime: b.Time}
 	a.loadCommitted()
 	return a, nil

@@ -23,6 +23,29 @@ type committed interface {
 	Scan(prefix string, fn func(key string, value []byte) bool) error
 }
 
+// memo is what a readCache's snapshot adds to reading committed state:
+// the readers of many records at once (accounts_read.go) look each one up
+// in memory first and read only the rest from the store.
+type memo interface {
+	// peek returns key's value from memory only; hit=false when memory
+	// does not know it at the snapshot's height.
+	peek(key string) (value []byte, ok, hit bool)
+	// keep remembers value, read from the snapshot, as key's (present)
+	// value, when the cache may (readCache).
+	keep(key string, value []byte)
+}
+
+// memoOf returns the memo under r, or nil when r does not read committed
+// state through one (a block's cache, a store without a read cache).
+func memoOf(r reader) memo {
+	if sr, ok := r.(storeReader); ok {
+		if m, ok := sr.s.(memo); ok {
+			return m
+		}
+	}
+	return nil
+}
+
 func (r storeReader) get(key string) ([]byte, bool) {
 	v, ok, err := r.s.Get(key)
 	if err != nil {

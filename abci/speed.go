@@ -134,55 +134,88 @@ const (
 
 // readCache is a Store that remembers committed values (and absent keys)
 // read through it, up to about max keys, and keeps them right on Commit.
-// The app is the store's only writer, so the cache never goes stale. Scans
-// go to the store. It is safe for concurrent use.
+// The app is the store's only writer, so the cache never goes stale. Its
+// snapshots (Snapshot) read through it too, each at its own height. Scans
+// go to the store. It is safe for concurrent use; Commit is called by one
+// goroutine at a time (the app's, under its lock).
+//
+// Each cached value carries since, a height from which it is known to be
+// the committed value, up to height, the last commit applied to the cache.
+// The invariant: every entry (key, v, since) has v = the committed value of
+// key at every height in [since, height]. Everything below keeps it:
+//
+//   - Commit of block h+1 runs in three steps. Locked: it sets committing,
+//     counts the commit in gen and drops the keys it writes. Unlocked: the
+//     store commits (a big block's SQLite commit must not stall queries).
+//     Locked: it remembers each write with since = h+1, sets height = h+1
+//     and clears committing. An entry left after the first step was not
+//     written by the block, so its value holds at h+1 as well.
+//   - A snapshot at height s uses an entry only when since ≤ s. The store
+//     is at height or, from the second step of a Commit to its third, at
+//     height+1, so s ≤ height+1. When s ≤ height the invariant gives the
+//     value at s. When s = height+1 the store committed s and its Commit
+//     is between its steps: every key it wrote was dropped and none was
+//     added since (see the next two rules), so an entry's value is the one
+//     at height, unchanged at s.
+//   - A value a snapshot at s read from the store is remembered (since = s)
+//     only when, under the lock, no commit is under way and height = s:
+//     the store is then at s, so the value is the committed one at
+//     [s, height]. A snapshot older than height, or one taken during a
+//     commit, keeps nothing; a commit that starts later drops the key.
+//   - Get, the execution path's read of the store's latest state, remembers
+//     a value (since = height) only when no commit was under way as it
+//     started (committing clear) and none started while it read (gen
+//     unchanged): the store held height's state throughout.
+//   - A hit in the older generation is moved to the newer with its since.
+//
+// A Commit that fails leaves committing set and empties the cache: the
+// store's state is then unknown to it, so it serves and remembers nothing
+// more (the app panics on the error anyway).
 type readCache struct {
 	Store
 	mu       sync.Mutex
 	max      int
 	cur, old map[string]cachedValue
-	// gen counts commits, so a Get that read the store while a Commit ran
-	// does not cache what it read.
+	// height is the last commit applied to the cache.
+	height int64
+	// committing is set while a Commit is between dropping its keys and
+	// remembering its writes.
+	committing bool
+	// gen counts the commits started, so a Get that read the store while
+	// a Commit began does not remember what it read.
 	gen uint64
 }
 
+// cachedValue is a committed value (ok=false: the key is absent), known
+// to hold from height since on.
 type cachedValue struct {
-	v  []byte
-	ok bool
+	v     []byte
+	ok    bool
+	since int64
 }
 
-// readCacheSize is how many keys each generation of the read cache holds.
+// readCacheSize is how many keys each generation of the read cache holds:
+// more than a period's statement of 10,000 entries and their 10,000
+// postings, with a block's other traffic beside it
+// (TestReadCacheKeepsAStatementAcrossBlocks).
 const readCacheSize = 50_000
 
-func newReadCache(s Store, max int) *readCache {
-	return &readCache{Store: s, max: max, cur: make(map[string]cachedValue)}
+// newReadCache returns a cache over s, whose last commit is height.
+func newReadCache(s Store, max int, height int64) *readCache {
+	return &readCache{Store: s, max: max, cur: make(map[string]cachedValue), height: height}
 }
 
-// Get implements Store.
-func (c *readCache) Get(key string) ([]byte, bool, error) {
-	c.mu.Lock()
-	cv, hit := c.cur[key]
-	if !hit {
-		if cv, hit = c.old[key]; hit {
-			c.remember(key, cv)
-		}
+// lookup returns key's cached value, moving it to the newer generation;
+// c.mu is held.
+func (c *readCache) lookup(key string) (cachedValue, bool) {
+	if cv, ok := c.cur[key]; ok {
+		return cv, true
 	}
-	gen := c.gen
-	c.mu.Unlock()
-	if hit {
-		// A full slice: a caller's append must not write into the cache.
-		return cv.v[:len(cv.v):len(cv.v)], cv.ok, nil
+	cv, ok := c.old[key]
+	if ok {
+		c.remember(key, cv)
 	}
-	v, ok, err := c.Store.Get(key)
-	if err != nil {
-		return nil, false, err
-	}
-	c.mu.Lock()
-	if c.gen == gen {
-		c.remember(key, cachedValue{v, ok})
-	}
-	c.mu.Unlock()
-	return v, ok, nil
+	return cv, ok
 }
 
 // remember caches a value; c.mu is held.
@@ -193,23 +226,120 @@ func (c *readCache) remember(key string, cv cachedValue) {
 	c.cur[key] = cv
 }
 
-// Commit implements Store: the writes go to the store, then replace what
-// the cache held for their keys.
-func (c *readCache) Commit(b Block, writes []Write) error {
+// full returns v with its capacity cut to its length: a caller's append
+// must not write into the cache.
+func full(v []byte) []byte { return v[:len(v):len(v)] }
+
+// Get implements Store: the execution path's read of the latest commit.
+func (c *readCache) Get(key string) ([]byte, bool, error) {
+	c.mu.Lock()
+	cv, hit := c.lookup(key)
+	quiet, gen := !c.committing, c.gen
+	c.mu.Unlock()
+	if hit {
+		return full(cv.v), cv.ok, nil
+	}
+	v, ok, err := c.Store.Get(key)
+	if err != nil {
+		return nil, false, err
+	}
+	c.mu.Lock()
+	if quiet && c.gen == gen {
+		c.remember(key, cachedValue{v, ok, c.height})
+	}
+	c.mu.Unlock()
+	return v, ok, nil
+}
+
+// peekAt returns key's cached value if a snapshot at height h may use it.
+func (c *readCache) peekAt(h int64, key string) ([]byte, bool, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	cv, hit := c.lookup(key)
+	if !hit || cv.since > h {
+		return nil, false, false
+	}
+	return full(cv.v), cv.ok, true
+}
+
+// keepAt remembers a value that a snapshot at height h read from the
+// store, when that is the committed value up to c.height (see readCache).
+func (c *readCache) keepAt(h int64, key string, v []byte, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.committing || c.height != h {
+		return
+	}
+	if _, hit := c.lookup(key); !hit {
+		c.remember(key, cachedValue{v, ok, h})
+	}
+}
+
+// Commit implements Store: the writes go to the store, then replace what
+// the cache held for their keys (see readCache for the steps).
+func (c *readCache) Commit(b Block, writes []Write) error {
+	c.mu.Lock()
+	c.committing = true
 	c.gen++
-	// Until the store has them, a concurrent Get must not find the old
-	// values of these keys: drop them first, and hold the lock.
+	// Until the cache has the new values, nothing may find the old ones
+	// of these keys.
 	for _, w := range writes {
 		delete(c.cur, w.Key)
 		delete(c.old, w.Key)
 	}
-	if err := c.Store.Commit(b, writes); err != nil {
+	c.mu.Unlock()
+	err := c.Store.Commit(b, writes)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.cur, c.old = make(map[string]cachedValue), nil
 		return err
 	}
 	for _, w := range writes {
-		c.remember(w.Key, cachedValue{w.Value, w.Value != nil})
+		c.remember(w.Key, cachedValue{w.Value, w.Value != nil, b.Height})
 	}
+	c.height, c.committing = b.Height, false
 	return nil
 }
+
+// Snapshot implements Store: a snapshot of the store whose Get reads
+// through the cache at the snapshot's height.
+func (c *readCache) Snapshot() (Snapshot, error) {
+	snap, err := c.Store.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return &cachedSnapshot{Snapshot: snap, c: c, h: snap.Block().Height}, nil
+}
+
+// cachedSnapshot is a store snapshot at height h read through a readCache:
+// Get takes a value from memory when the cache knows it at h and remembers
+// what it reads when it may (readCache); Scan and BlockWrites go to the
+// snapshot. It implements memo, for the readers of many records
+// (accounts_read.go).
+type cachedSnapshot struct {
+	Snapshot
+	c *readCache
+	h int64
+}
+
+var _ memo = (*cachedSnapshot)(nil)
+
+// Get implements Snapshot.
+func (s *cachedSnapshot) Get(key string) ([]byte, bool, error) {
+	if v, ok, hit := s.c.peekAt(s.h, key); hit {
+		return v, ok, nil
+	}
+	v, ok, err := s.Snapshot.Get(key)
+	if err != nil {
+		return nil, false, err
+	}
+	s.c.keepAt(s.h, key, v, ok)
+	return v, ok, nil
+}
+
+// peek implements memo.
+func (s *cachedSnapshot) peek(key string) ([]byte, bool, bool) { return s.c.peekAt(s.h, key) }
+
+// keep implements memo.
+func (s *cachedSnapshot) keep(key string, value []byte) { s.c.keepAt(s.h, key, value, true) }

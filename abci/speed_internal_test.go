@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
+	"fmt"
+	"maps"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/linli-community/linli/abci/tx"
@@ -60,7 +64,7 @@ func (s *mapStore) Commit(b Block, ws []Write) error {
 
 func TestReadCacheFollowsCommits(t *testing.T) {
 	s := &mapStore{m: map[string][]byte{"a": []byte("1"), "b": []byte("2")}}
-	c := newReadCache(s, 100)
+	c := newReadCache(s, 100, 0)
 	get := func(k string) string {
 		v, ok, err := c.Get(k)
 		if err != nil {
@@ -97,7 +101,7 @@ func TestReadCacheFollowsCommits(t *testing.T) {
 
 func TestReadCacheEvictsOldGeneration(t *testing.T) {
 	s := &mapStore{m: map[string][]byte{}}
-	c := newReadCache(s, 2)
+	c := newReadCache(s, 2, 0)
 	for _, k := range []string{"a", "b", "c", "d", "e"} {
 		c.Get(k)
 	}
@@ -197,5 +201,349 @@ func TestCheckedTxsBoundsBytes(t *testing.T) {
 	s.forget([]byte{4})
 	if s.curBytes != 0 {
 		t.Errorf("after forgetting the only current tx: %d bytes counted", s.curBytes)
+	}
+}
+
+// verStore is a Store that keeps the state of every height, so that a
+// snapshot shows the height it was taken at whatever commits follow, and
+// counts the reads that reach it. A test pauses a Commit between its steps
+// with beforeApply and afterApply, and a read just after it read with
+// afterRead; each is called, when set, on the goroutine doing the work.
+type verStore struct {
+	mu       sync.Mutex
+	versions []map[string][]byte // versions[h] is the state at height h
+	reads    int
+	fail     bool // Commit fails
+
+	beforeApply, afterApply func()
+	afterRead               func(key string)
+}
+
+func newVerStore(state map[string][]byte) *verStore {
+	return &verStore{versions: []map[string][]byte{state}}
+}
+
+func (s *verStore) at(h int64, key string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	v, ok := s.versions[h][key]
+	return v, ok
+}
+
+func (s *verStore) read(h int64, key string) ([]byte, bool, error) {
+	v, ok := s.at(h, key)
+	if s.afterRead != nil {
+		s.afterRead(key)
+	}
+	return v, ok, nil
+}
+
+func (s *verStore) last() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(len(s.versions) - 1)
+}
+
+func (s *verStore) readCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
+}
+
+func (s *verStore) Get(key string) ([]byte, bool, error) { return s.read(s.last(), key) }
+
+func (s *verStore) scanAt(h int64, prefix string, fn func(string, []byte) bool) error {
+	s.mu.Lock()
+	m := s.versions[h]
+	var keys []string
+	for k := range m {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	s.reads += len(keys)
+	s.mu.Unlock()
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !fn(k, m[k]) {
+			break
+		}
+	}
+	return nil
+}
+
+func (s *verStore) Scan(prefix string, fn func(string, []byte) bool) error {
+	return s.scanAt(s.last(), prefix, fn)
+}
+
+func (s *verStore) LastBlock() (Block, error) { return Block{Height: s.last()}, nil }
+
+func (s *verStore) Commit(b Block, ws []Write) error {
+	if s.beforeApply != nil {
+		s.beforeApply()
+	}
+	s.mu.Lock()
+	if s.fail {
+		s.mu.Unlock()
+		return errors.New("verStore: disk full")
+	}
+	if b.Height != int64(len(s.versions)) {
+		panic(fmt.Sprintf("verStore: commit of height %d after %d", b.Height, len(s.versions)-1))
+	}
+	next := maps.Clone(s.versions[len(s.versions)-1])
+	for _, w := range ws {
+		if w.Value == nil {
+			delete(next, w.Key)
+		} else {
+			next[w.Key] = w.Value
+		}
+	}
+	s.versions = append(s.versions, next)
+	s.mu.Unlock()
+	if s.afterApply != nil {
+		s.afterApply()
+	}
+	return nil
+}
+
+func (s *verStore) Snapshot() (Snapshot, error) { return verSnapshot{s, s.last()}, nil }
+
+type verSnapshot struct {
+	s *verStore
+	h int64
+}
+
+func (v verSnapshot) Get(key string) ([]byte, bool, error) { return v.s.read(v.h, key) }
+func (v verSnapshot) Scan(prefix string, fn func(string, []byte) bool) error {
+	return v.s.scanAt(v.h, prefix, fn)
+}
+func (v verSnapshot) Block() Block { return Block{Height: v.h} }
+func (v verSnapshot) BlockWrites(int64) ([]Write, bool, error) {
+	return nil, false, nil
+}
+func (v verSnapshot) Close() error { return nil }
+
+// gate pauses one goroutine at a point until the test lets it go on.
+type gate struct{ reached, release chan struct{} }
+
+func newGate() gate { return gate{make(chan struct{}), make(chan struct{})} }
+
+// pass is called where the work pauses.
+func (g gate) pass() {
+	close(g.reached)
+	<-g.release
+}
+
+// snapGet reads key through snap and fails the test unless it is want
+// ("" for absent); hit says whether the store may be reached.
+func snapGet(t *testing.T, s *verStore, snap Snapshot, key, want string, fromMemory bool) {
+	t.Helper()
+	before := s.readCount()
+	v, ok, err := snap.Get(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(v)
+	if !ok {
+		got = ""
+	}
+	if got != want {
+		t.Errorf("snapshot at %d: %s = %q, want %q", snap.Block().Height, key, got, want)
+	}
+	if read := s.readCount() > before; fromMemory && read {
+		t.Errorf("snapshot at %d: %s came from the store, want from memory", snap.Block().Height, key)
+	}
+}
+
+// TestReadCacheSnapshotsAcrossACommit runs snapshot reads before, during
+// (both before and after the store applied the writes) and after a commit,
+// with snapshots taken at each point and used at the later ones: each must
+// see its own height's values, never a later one's, and memory is used
+// only where it holds.
+func TestReadCacheSnapshotsAcrossACommit(t *testing.T) {
+	s := newVerStore(map[string][]byte{"k": []byte("v0"), "other": []byte("o0")})
+	c := newReadCache(s, 100, 0)
+	a, _ := c.Snapshot()
+	snapGet(t, s, a, "k", "v0", false)
+	snapGet(t, s, a, "k", "v0", true) // remembered at height 0
+	snapGet(t, s, a, "other", "o0", false)
+
+	before, after := newGate(), newGate()
+	s.beforeApply, s.afterApply = before.pass, after.pass
+	done := make(chan error)
+	go func() { done <- c.Commit(Block{Height: 1}, []Write{{"k", []byte("v1")}, {"new", []byte("n1")}}) }()
+
+	<-before.reached // the cache dropped k; the store is still at 0
+	snapGet(t, s, a, "k", "v0", false)
+	snapGet(t, s, a, "k", "v0", false) // not remembered during a commit
+	snapGet(t, s, a, "other", "o0", true)
+	b, _ := c.Snapshot()
+	snapGet(t, s, b, "k", "v0", false)
+	snapGet(t, s, b, "new", "", false)
+	close(before.release)
+
+	<-after.reached // the store is at 1, the cache still at 0
+	d, _ := c.Snapshot()
+	if d.Block().Height != 1 {
+		t.Fatalf("snapshot during the commit at height %d, want 1", d.Block().Height)
+	}
+	snapGet(t, s, d, "k", "v1", false)
+	snapGet(t, s, d, "other", "o0", true) // not written: height 0's value holds at 1
+	snapGet(t, s, d, "new", "n1", false)
+	snapGet(t, s, d, "new", "n1", false)
+	snapGet(t, s, a, "k", "v0", false)
+	snapGet(t, s, b, "new", "", false)
+	close(after.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	// After the commit: the writes are remembered at height 1, which the
+	// snapshots at 0 must not use.
+	for _, snap := range []Snapshot{a, b} {
+		snapGet(t, s, snap, "k", "v0", false)
+		snapGet(t, s, snap, "k", "v0", false) // a snapshot behind keeps nothing
+		snapGet(t, s, snap, "new", "", false)
+		snapGet(t, s, snap, "other", "o0", true)
+	}
+	snapGet(t, s, d, "k", "v1", true)
+	snapGet(t, s, d, "new", "n1", true)
+	e, _ := c.Snapshot()
+	snapGet(t, s, e, "k", "v1", true)
+	snapGet(t, s, e, "absent", "", false)
+	snapGet(t, s, e, "absent", "", true)
+	// The execution path's Get sees the latest commit.
+	if v, _, _ := c.Get("k"); string(v) != "v1" {
+		t.Errorf("Get(k) after the commit = %q, want v1", v)
+	}
+}
+
+// TestReadCacheSnapshotReadRacingACommit has a snapshot read a value just
+// before a whole commit changes it: the value is right for the snapshot,
+// but must not be remembered for the heights after.
+func TestReadCacheSnapshotReadRacingACommit(t *testing.T) {
+	s := newVerStore(map[string][]byte{"k": []byte("v0")})
+	c := newReadCache(s, 100, 0)
+	a, _ := c.Snapshot()
+	read := newGate()
+	s.afterRead = func(string) { s.afterRead = nil; read.pass() }
+	got := make(chan string)
+	go func() { v, _, _ := a.Get("k"); got <- string(v) }()
+	<-read.reached
+	s.afterRead = nil
+	if err := c.Commit(Block{Height: 1}, []Write{{"k", []byte("v1")}}); err != nil {
+		t.Fatal(err)
+	}
+	close(read.release)
+	if v := <-got; v != "v0" {
+		t.Errorf("snapshot at 0 read k = %q, want v0", v)
+	}
+	e, _ := c.Snapshot()
+	snapGet(t, s, e, "k", "v1", true)
+	if v, _, _ := c.Get("k"); string(v) != "v1" {
+		t.Errorf("Get(k) = %q, want v1", v)
+	}
+}
+
+// TestReadCacheGetRacingACommit has the execution path's Get read the
+// store just before a commit changes the key, once started before the
+// commit and once during it: neither may remember the old value over the
+// commit's.
+func TestReadCacheGetRacingACommit(t *testing.T) {
+	for _, during := range []bool{false, true} {
+		s := newVerStore(map[string][]byte{"k": []byte("v0")})
+		c := newReadCache(s, 100, 0)
+		commit := func() error { return c.Commit(Block{Height: 1}, []Write{{"k", []byte("v1")}}) }
+		read := newGate()
+		got := make(chan string)
+		done := make(chan error)
+		if during {
+			// The commit pauses before the store applies it; the Get
+			// starts then, reads v0, and pauses while the commit ends.
+			apply := newGate()
+			s.beforeApply = apply.pass
+			go func() { done <- commit() }()
+			<-apply.reached
+			s.beforeApply = nil
+			s.afterRead = func(string) { read.pass() }
+			go func() { v, _, _ := c.Get("k"); got <- string(v) }()
+			<-read.reached
+			s.afterRead = nil
+			close(apply.release)
+		} else {
+			s.afterRead = func(string) { read.pass() }
+			go func() { v, _, _ := c.Get("k"); got <- string(v) }()
+			<-read.reached
+			s.afterRead = nil
+			go func() { done <- commit() }()
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		close(read.release)
+		if v := <-got; v != "v0" {
+			t.Errorf("during=%v: the racing Get = %q, want v0 (what the store held)", during, v)
+		}
+		if v, _, _ := c.Get("k"); string(v) != "v1" {
+			t.Errorf("during=%v: Get(k) after the commit = %q, want v1", during, v)
+		}
+		e, _ := c.Snapshot()
+		snapGet(t, s, e, "k", "v1", true)
+	}
+}
+
+// TestReadCacheFailedCommitForgets: after a commit the store refused, the
+// cache does not know the store's state, so it serves nothing from memory
+// and remembers nothing.
+func TestReadCacheFailedCommitForgets(t *testing.T) {
+	s := newVerStore(map[string][]byte{"k": []byte("v0"), "j": []byte("j0")})
+	c := newReadCache(s, 100, 0)
+	c.Get("k")
+	s.fail = true
+	if err := c.Commit(Block{Height: 1}, []Write{{"j", []byte("j1")}}); err == nil {
+		t.Fatal("the failing commit succeeded")
+	}
+	for range 2 {
+		before := s.readCount()
+		if v, _, _ := c.Get("k"); string(v) != "v0" {
+			t.Errorf("Get(k) = %q, want v0", v)
+		}
+		snap, _ := c.Snapshot()
+		snapGet(t, s, snap, "j", "j0", false)
+		if s.readCount() != before+2 {
+			t.Errorf("after a failed commit %d reads reached the store, want 2", s.readCount()-before)
+		}
+	}
+}
+
+// TestReadCacheMemoKeepsFullSlices: what a snapshot's peek returns cannot
+// be appended into the cache, and keep follows the same rules as Get.
+func TestReadCacheMemoKeepsFullSlices(t *testing.T) {
+	s := newVerStore(map[string][]byte{"k": []byte("v0")})
+	c := newReadCache(s, 100, 0)
+	snap, _ := c.Snapshot()
+	m := snap.(memo)
+	if _, _, hit := m.peek("k"); hit {
+		t.Fatal("peek found a key never read")
+	}
+	m.keep("k", append(make([]byte, 0, 10), "v0"...))
+	v, ok, hit := m.peek("k")
+	if !hit || !ok || string(v) != "v0" {
+		t.Fatalf("peek after keep = %q %v %v", v, ok, hit)
+	}
+	if cap(v) != len(v) {
+		t.Errorf("peek returned a slice of cap %d for %d bytes", cap(v), len(v))
+	}
+	_ = append(v, '!')
+	if v, _, _ := m.peek("k"); string(v) != "v0" {
+		t.Errorf("an append changed the cache: %q", v)
+	}
+	if err := c.Commit(Block{Height: 1}, []Write{{"other", []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	m.keep("j", []byte("stale")) // a snapshot behind the cache keeps nothing
+	if _, _, hit := m.peek("j"); hit {
+		t.Error("a snapshot behind the cache kept a value")
 	}
 }
