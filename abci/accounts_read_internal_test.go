@@ -2,6 +2,7 @@ package abci
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -103,6 +104,90 @@ func TestParsePostingRefAgreesWithJSON(t *testing.T) {
 		`{"time":2,"posting":1,"entry":3,"delta":4,"balance":5}`, `{"posting":99999999999999999999,"time":2,"entry":3,"delta":4,"balance":5}`} {
 		if got, ok := parsePostingRef([]byte(bad)); ok {
 			t.Errorf("%s: read as %+v, want refused", bad, got)
+		}
+	}
+}
+
+// TestAppendNumberIsPercent020d: the keys built without fmt are the keys
+// fmt builds.
+func TestAppendNumberIsPercent020d(t *testing.T) {
+	for _, n := range []uint64{0, 1, 9, 10, 12_345, 1<<63 - 1, 1<<64 - 1} {
+		if got, want := string(appendNumber([]byte("p/"), n)), fmt.Sprintf("p/%020d", n); got != want {
+			t.Errorf("%d: %s, want %s", n, got, want)
+		}
+	}
+	if got, want := keyEntry(42), "ledger/entry/00000000000000000042"; got != want {
+		t.Errorf("keyEntry(42) = %s, want %s", got, want)
+	}
+}
+
+// TestLedgerReadsUseTheReadCache reads entries and postings through a
+// read cache's snapshot: cold, warm, and with some of them forgotten. The
+// answers must equal those read straight from the store, a warm read must
+// reach the store for nothing, and a partly warm one only near what was
+// forgotten.
+func TestLedgerReadsUseTheReadCache(t *testing.T) {
+	const n = 3_000
+	state := map[string][]byte{}
+	for i := range int64(n) {
+		if i%13 != 5 { // some entries missing
+			state[keyEntry(uint64(i))] = fmt.Appendf(nil, `{"id":%d}`, i)
+		}
+		state[keyPosting("mgmt", 202603, i)] = tx.Canonical(PostingRef{Posting: uint64(i + 1), Time: 1, Entry: uint64(i), Delta: i, Balance: 2 * i})
+	}
+	s := newVerStore(state)
+	c := newReadCache(s, readCacheSize, 0)
+	direct := storeReader{verSnapshot{s, 0}}
+	rng := rand.New(rand.NewPCG(7, 8))
+	// Postings name stored entries only; a wanted entry that is not
+	// stored is read again each time (a scan remembers what it finds).
+	var ids, absent []uint64
+	for range 2_000 {
+		id := rng.Uint64N(n + 50)
+		if _, ok := state[keyEntry(id)]; ok {
+			ids = append(ids, id)
+		} else {
+			absent = append(absent, id)
+		}
+	}
+	wantEntries := entryBytes(direct, ids)
+	wantRefs := monthRefs(direct, "mgmt", 202603, 100, n-100)
+	check := func(label string, maxReads int) {
+		t.Helper()
+		snap, _ := c.Snapshot()
+		r := storeReader{snap}
+		before := s.readCount()
+		got := entryBytes(r, ids)
+		refs := monthRefs(r, "mgmt", 202603, 100, n-100)
+		if reads := s.readCount() - before; reads > maxReads {
+			t.Errorf("%s: %d reads reached the store, want at most %d", label, reads, maxReads)
+		}
+		if !maps.EqualFunc(got, wantEntries, func(a, b []byte) bool { return string(a) == string(b) }) {
+			t.Errorf("%s: entries differ from the store's", label)
+		}
+		if !slices.Equal(refs, wantRefs) {
+			t.Errorf("%s: %d postings differ from the store's %d", label, len(refs), len(wantRefs))
+		}
+	}
+	check("cold", 2*n)
+	check("warm", 0)
+	// Forget every seventh key: the reads are those keys and the rows
+	// between close ones, never the whole range again.
+	forgot := 0
+	for k := range c.cur {
+		if len(k)%7 == 0 || k[len(k)-1] == '7' {
+			delete(c.cur, k)
+			forgot++
+		}
+	}
+	check("partly warm", forgot*2)
+	check("warm again", 0)
+	ids = append(ids, absent...)
+	wantEntries = entryBytes(direct, ids)
+	check("with absent entries", 2*n)
+	for _, id := range absent {
+		if _, ok := wantEntries[id]; ok {
+			t.Errorf("entry %d, not stored, was found", id)
 		}
 	}
 }

@@ -547,3 +547,59 @@ func TestReadCacheMemoKeepsFullSlices(t *testing.T) {
 		t.Error("a snapshot behind the cache kept a value")
 	}
 }
+
+// TestReadCacheKeepsAStatementAcrossBlocks renders a statement's records
+// (10,000 entries and their 10,000 postings) once a block, while each
+// block brings other traffic: 5,000 keys read by its txs and 5,000
+// written. The cache's two generations of readCacheSize keys must keep
+// every record of the statement from one render to the next, also as the
+// generations turn over.
+func TestReadCacheKeepsAStatementAcrossBlocks(t *testing.T) {
+	const entries, traffic = 10_000, 5_000
+	state := map[string][]byte{}
+	ids := make([]uint64, entries)
+	for i := range int64(entries) {
+		ids[i] = uint64(i + 1)
+		state[keyEntry(ids[i])] = fmt.Appendf(nil, `{"id":%d,"memo":"%0200d"}`, i+1, 0)
+		state[keyPosting("mgmt", 202603, i)] = tx.Canonical(PostingRef{Posting: uint64(i + 1), Entry: ids[i], Delta: 1, Balance: i + 1})
+	}
+	s := newVerStore(state)
+	c := newReadCache(s, readCacheSize, 0)
+	render := func() int {
+		snap, _ := c.Snapshot()
+		r := storeReader{snap}
+		before := s.readCount()
+		refs := monthRefs(r, "mgmt", 202603, 0, entries)
+		got := entryBytes(r, refIDs(refs))
+		if len(refs) != entries || len(got) != entries {
+			t.Fatalf("rendered %d postings and %d entries, want %d", len(refs), len(got), entries)
+		}
+		return s.readCount() - before
+	}
+	if reads := render(); reads < 2*entries {
+		t.Fatalf("the cold render read %d records, want %d", reads, 2*entries)
+	}
+	rotations := 0
+	for h := int64(1); h <= 12; h++ {
+		old := c.old
+		for i := range traffic {
+			c.Get(fmt.Sprintf("unit/%d/%d", h, i))
+		}
+		ws := make([]Write, traffic)
+		for i := range ws {
+			ws[i] = Write{fmt.Sprintf("member/%d/%d", h, i), []byte("{}")}
+		}
+		if err := c.Commit(Block{Height: h}, ws); err != nil {
+			t.Fatal(err)
+		}
+		if reads := render(); reads != 0 {
+			t.Errorf("the render after block %d read %d records from the store, want 0", h, reads)
+		}
+		if fmt.Sprintf("%p", old) != fmt.Sprintf("%p", c.old) {
+			rotations++
+		}
+	}
+	if rotations == 0 {
+		t.Error("the generations never turned over: the test shows nothing about them")
+	}
+}

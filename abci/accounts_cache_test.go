@@ -1,0 +1,123 @@
+package abci_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/linli-community/linli/abci"
+	"github.com/linli-community/linli/abci/tx"
+)
+
+// ledgerReadStore counts the ledger records (entries and postings) that
+// its snapshots read from the store below: what the app's read cache did
+// not have.
+type ledgerReadStore struct {
+	abci.Store
+	reads atomic.Int64
+}
+
+func (s *ledgerReadStore) Snapshot() (abci.Snapshot, error) {
+	snap, err := s.Store.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return ledgerReadSnapshot{snap, s}, nil
+}
+
+func (s *ledgerReadStore) count(key string) {
+	if strings.HasPrefix(key, "ledger/entry/") || strings.HasPrefix(key, "ledger/post/") {
+		s.reads.Add(1)
+	}
+}
+
+type ledgerReadSnapshot struct {
+	abci.Snapshot
+	s *ledgerReadStore
+}
+
+func (l ledgerReadSnapshot) Get(key string) ([]byte, bool, error) {
+	l.s.count(key)
+	return l.Snapshot.Get(key)
+}
+
+func (l ledgerReadSnapshot) Scan(prefix string, fn func(string, []byte) bool) error {
+	return l.Snapshot.Scan(prefix, func(k string, v []byte) bool {
+		l.s.count(k)
+		return fn(k, v)
+	})
+}
+
+// TestLedgerAnswersFromTheReadCache asks for a statement, an account's
+// entries and a page of them cold, then again from the read cache, then
+// after a block that reverses an entry (rewriting it) and records more
+// (new postings): every answer must be byte for byte the one a fresh app
+// over the same SQLite file gives with an empty cache, and the warm
+// answers must come from memory.
+func TestLedgerAnswersFromTheReadCache(t *testing.T) {
+	counter := &ledgerReadStore{}
+	c := newChainWrapped(t, func(s abci.Store) abci.Store { counter.Store = s; return counter })
+	grantLedgerRoles(c)
+	c.at(time.Date(2026, 3, 2, 9, 0, 0, 0, cst))
+	for blk := range 4 {
+		var txs [][]byte
+		for i := range 60 {
+			acct := []string{"mgmt", "public", "committee"}[i%3]
+			txs = append(txs, record(c, "treasurer", tx.EntryIncome, acct, int64(10_000+blk*100+i), "物业费"))
+		}
+		c.mustOK(txs...)
+	}
+	paths := []string{"accounts/statement/2026-03/2026-03", "accounts/mgmt/entries/2026-03/2026-03", "accounts/public/page/2026-03/5/30"}
+	ask := func(app *abci.App, path string) []byte {
+		t.Helper()
+		res, err := app.Query(context.Background(), queryReq(path))
+		if err != nil || res.Code != 0 {
+			t.Fatalf("%s: %v code %d %s", path, err, res.Code, res.Log)
+		}
+		return res.Value
+	}
+	compare := func(label string, wantReads bool) {
+		t.Helper()
+		fresh, err := abci.New(c.store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
+			before := counter.reads.Load()
+			got := ask(c.app, path)
+			reads := counter.reads.Load() - before
+			if want := ask(fresh, path); !bytes.Equal(got, want) {
+				t.Errorf("%s: %s differs from a fresh app's answer:\n%s\nwant\n%s", label, path, got, want)
+			}
+			if !wantReads && reads != 0 {
+				t.Errorf("%s: %s read %d ledger records from the store, want all from memory", label, path, reads)
+			}
+			if wantReads && reads == 0 && path == paths[0] {
+				t.Errorf("%s: %s read nothing from the store", label, path)
+			}
+		}
+	}
+	// The blocks' commits left their records in the cache; a restarted
+	// app starts with it empty.
+	app, err := abci.New(counter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.app = app
+	compare("cold", true)
+	compare("warm", false)
+
+	// Entry 7 (mgmt) is reversed, which rewrites it and posts the
+	// reversal; two more entries post at the month's end.
+	c.mustOK(reverse(c, "treasurer", 7), record(c, "treasurer", tx.EntryIncome, "mgmt", 555, "停车费"),
+		record(c, "treasurer", tx.EntryExpense, "public", 444, "保洁"))
+	if e := c.entry(7); e.ReversedBy == 0 {
+		t.Fatalf("entry 7 was not reversed: %+v", e)
+	}
+	// The block's writes are remembered as it commits: the reversed entry
+	// and the new postings come from memory too.
+	compare("after a reversal", false)
+}
