@@ -224,9 +224,21 @@ func refIDs(refs ...[]PostingRef) []uint64 {
 	return ids
 }
 
+// linesSize bounds the bytes appendLines writes for refs: each line's
+// entry, field names and five numbers.
+func linesSize(refs []PostingRef, entries map[uint64][]byte) int {
+	n := 2
+	for _, ref := range refs {
+		n += 128 + len(entries[ref.Entry])
+	}
+	return n
+}
+
 // appendLines appends refs as a JSON array of StatementLines, each with
-// its entry's stored bytes.
+// its entry's stored bytes. It makes room for them first: an answer of
+// thousands of lines grown by append would be copied over and over.
 func appendLines(b []byte, refs []PostingRef, entries map[uint64][]byte) []byte {
+	b = slices.Grow(b, linesSize(refs, entries))
 	b = append(b, '[')
 	for i, ref := range refs {
 		if i > 0 {
@@ -306,7 +318,11 @@ func statementAnswer(r reader, from, to int) rawJSON {
 		refs[i] = accountRefs(r, a.ID, months[i], from, to)
 	}
 	entries := entryBytes(r, refIDs(refs...))
-	b := []byte{'{'}
+	size := 256
+	for i := range accounts {
+		size += 512 + linesSize(refs[i], entries)
+	}
+	b := append(make([]byte, 0, size), '{')
 	b = appendField(b, "from", FormatMonth(from))
 	b = appendField(b, "to", FormatMonth(to))
 	b = appendField(b, "start", MonthStart(from))
