@@ -9,9 +9,9 @@ import (
 
 // The two caches here make the shell faster without changing what it
 // computes: each remembers the result of a pure function (decoding and
-// checking the signature of given bytes, the committed value of a key),
-// so every node reaches the same results whether a value came from a
-// cache or not.
+// checking the signature of given bytes, the committed value of a key at
+// a height), so every node reaches the same results, and every query the
+// same answer, whether a value came from a cache or not.
 
 // PreCheckTx decodes a tx and checks its signature into the cache of
 // checked txs, so that CheckTx, called next, need not. The node calls it
