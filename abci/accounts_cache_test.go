@@ -121,3 +121,75 @@ func TestLedgerAnswersFromTheReadCache(t *testing.T) {
 	// and the new postings come from memory too.
 	compare("after a reversal", false)
 }
+
+// TestLedgerAnswersDuringCommits asks for an account's entries and the
+// statement over and over while blocks commit (each recording entries and
+// reversing an earlier one, which rewrites it): every answer must be the
+// one a fresh app gave at the height the answer reports, whichever step
+// of a commit the query met.
+func TestLedgerAnswersDuringCommits(t *testing.T) {
+	c := ledgerChain(t)
+	c.at(time.Date(2026, 3, 2, 9, 0, 0, 0, cst))
+	paths := []string{"accounts/mgmt/entries/2026-03/2026-03", "accounts/statement/2026-03/2026-03"}
+	type answer struct {
+		height int64
+		value  string
+	}
+	want := map[string]map[int64]string{}
+	remember := func() {
+		fresh, err := abci.New(c.store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
+			res, err := fresh.Query(context.Background(), queryReq(path))
+			if err != nil || res.Code != 0 {
+				t.Fatalf("%s: %v %+v", path, err, res)
+			}
+			if want[path] == nil {
+				want[path] = map[int64]string{}
+			}
+			want[path][res.Height] = string(res.Value)
+		}
+	}
+	remember()
+	done := make(chan struct{})
+	got := make(chan []answer)
+	go func() {
+		var as []answer
+		for i := 0; ; i++ {
+			path := paths[i%len(paths)]
+			res, err := c.app.Query(context.Background(), queryReq(path))
+			if err != nil || res.Code != 0 {
+				t.Errorf("%s during the commits: %v %+v", path, err, res)
+			}
+			as = append(as, answer{res.Height, path + "\n" + string(res.Value)})
+			select {
+			case <-done:
+				got <- as
+				return
+			default:
+			}
+		}
+	}()
+	for blk := range 15 {
+		var txs [][]byte
+		if blk > 0 {
+			txs = append(txs, reverse(c, "treasurer", uint64(1+blk*3)))
+		}
+		for i := range 20 {
+			txs = append(txs, record(c, "treasurer", tx.EntryIncome, "mgmt", int64(1_000+blk*100+i), "物业费"))
+		}
+		c.mustOK(txs...)
+		remember()
+	}
+	close(done)
+	answers := <-got
+	t.Logf("%d answers, last at height %d", len(answers), answers[len(answers)-1].height)
+	for _, a := range answers {
+		path, value, _ := strings.Cut(a.value, "\n")
+		if w, ok := want[path][a.height]; !ok || value != w {
+			t.Errorf("%s at height %d differs from a fresh app's answer at that height", path, a.height)
+		}
+	}
+}
