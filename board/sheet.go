@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 
 	gojson "github.com/goccy/go-json"
 
@@ -43,8 +44,66 @@ func DataJSON(data any) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("board: notice data: %w", err)
 	}
 	b = append(b, '\n')
-	sum := sha256.Sum256(b)
-	return b, hex.EncodeToString(sum[:]), nil
+	return b, dataHash(b), nil
+}
+
+// dataHash is the hex SHA-256 a notice's proof block prints for its data.
+func dataHash(js []byte) string {
+	sum := sha256.Sum256(js)
+	return hex.EncodeToString(sum[:])
+}
+
+// statementIndent is how deep an entry of an account's "entries" sits in
+// a period's notice data: notice, "accounts", an account, "entries".
+const statementIndent = "        "
+
+// statementData is DataJSON(n) with each account's Entries given as
+// entries[i], one object each as gojson.MarshalIndent(row,
+// statementIndent, "  ") writes it, so that a statement of thousands of
+// entries encodes only the entries that changed (see lineMemo). It encodes
+// n with every account's Entries nil, then writes each account's entries
+// where its "entries": null is: that text is a key and its value, never
+// part of a string, which encodes a quote as \" (TestStatementDataIsDataJSON).
+func statementData(n accountsNotice, entries [][][]byte) ([]byte, error) {
+	n.Accounts = slices.Clone(n.Accounts)
+	for i := range n.Accounts {
+		n.Accounts[i].Entries = nil
+	}
+	js, _, err := DataJSON(n)
+	if err != nil {
+		return nil, err
+	}
+	const null = `"entries": null`
+	if bytes.Count(js, []byte(null)) != len(entries) {
+		return nil, fmt.Errorf("board: notice data: %d accounts, %d entries lists", len(entries), bytes.Count(js, []byte(null)))
+	}
+	size := len(js)
+	for _, es := range entries {
+		for _, e := range es {
+			size += len(e) + len(statementIndent) + 2
+		}
+	}
+	out := make([]byte, 0, size+len(entries)*16)
+	for _, es := range entries {
+		i := bytes.Index(js, []byte(null))
+		out = append(out, js[:i]...)
+		out = append(out, `"entries": [`...)
+		for k, e := range es {
+			if k > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, '\n')
+			out = append(out, statementIndent...)
+			out = append(out, e...)
+		}
+		if len(es) > 0 {
+			out = append(out, '\n')
+			out = append(out, statementIndent[2:]...)
+		}
+		out = append(out, ']')
+		js = js[i+len(null):]
+	}
+	return append(out, js...), nil
 }
 
 // Sheet is one printable A4 notice: its own content inside the board's
