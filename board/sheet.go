@@ -141,17 +141,22 @@ func (b *Board) Body(name string, data any) (template.HTML, error) { return b.fr
 // URL is the public address of path on the board.
 func (b *Board) URL(path string) string { return b.url(path) }
 
-// sheet renders the body template name with data, then the layout.
+// sheet renders the body template name with data inside the layout. It
+// writes the body between the layout's two halves itself: printed through
+// the template, a statement's 3 MB body would be copied twice more.
 func (b *Board) sheet(name string, data any, s Sheet) (*response, error) {
 	var body bytes.Buffer
 	if err := b.pages.ExecuteTemplate(&body, name, data); err != nil {
 		return nil, fmt.Errorf("board: template %s: %w", name, err)
 	}
-	s.Body = template.HTML(body.String()) // html/template escaped it
 	var page bytes.Buffer
 	page.Grow(body.Len() + 32<<10) // the layout, proof block and QR code around the body
-	if err := b.RenderSheet(&page, s); err != nil {
-		return nil, err
+	if err := b.pages.ExecuteTemplate(&page, "sheethead", s); err != nil {
+		return nil, fmt.Errorf("board: sheet: %w", err)
+	}
+	page.Write(body.Bytes()) // html/template escaped it
+	if err := b.pages.ExecuteTemplate(&page, "sheetfoot", s); err != nil {
+		return nil, fmt.Errorf("board: sheet: %w", err)
 	}
 	return &response{status: 200, ctype: "text/html; charset=utf-8", body: page.Bytes()}, nil
 }
