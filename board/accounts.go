@@ -2,9 +2,12 @@ package board
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/linli-community/linli/abci"
 )
@@ -198,21 +201,78 @@ type monthStatement struct {
 	Total int `json:"-"`
 }
 
-func (v *view) statement(from, to int, names map[string]string) ([]monthStatement, error) {
-	var st statementAnswer
-	if err := v.must(fmt.Sprintf("accounts/statement/%s/%s", abci.FormatMonth(from), abci.FormatMonth(to)), &st); err != nil {
-		return nil, err
-	}
-	out := make([]monthStatement, 0, len(st.Accounts))
-	for _, a := range st.Accounts {
-		ms := monthStatement{Account: a.Account, Name: a.Name, Opening: a.Opening, Income: a.Income, Expense: a.Expense,
-			TransferIn: a.TransferIn, TransferOut: a.TransferOut, Closing: a.Closing, Entries: make([]EntryRow, 0, len(a.Lines))}
-		for _, l := range a.Lines {
-			ms.Entries = append(ms.Entries, lineRow(l, names))
+// statementAccount is one account's part of a period's printed statement:
+// its figures and entries as the notice's data holds them (Entries left
+// out: statementData puts them in), and its rows as the sheet shows them.
+type statementAccount struct {
+	monthStatement
+	// Count is how many entries the account has in the period; Rows are
+	// their rows in the sheet's table, and Data their data, one indented
+	// JSON object each (see sheetLine).
+	Count int
+	Rows  template.HTML
+	Data  [][]byte
+}
+
+// sheetLine is what the printed statement writes for one line: its row in
+// the sheet's table, and its entry in the notice's data, indented as an
+// element of an account's "entries" (statementData).
+type sheetLine struct {
+	html template.HTML
+	data []byte
+}
+
+// statement reads every account's figures and entries in months
+// from..to, as the statement query answers them, each line written once
+// (sheetLines, see lineMemo). It asks for each account's lines on their
+// own, an array the board splits without decoding.
+func (b *Board) statement(v *view, list []abci.LedgerAccount, from, to int, names map[string]string) ([]statementAccount, error) {
+	out := make([]statementAccount, 0, len(list))
+	for _, a := range list {
+		var am accountWithMonths
+		if err := v.must("accounts/"+a.ID, &am); err != nil {
+			return nil, err
 		}
-		out = append(out, ms)
+		raws, err := v.lines(fmt.Sprintf("accounts/%s/entries/%s/%s", a.ID, abci.FormatMonth(from), abci.FormatMonth(to)))
+		if err != nil {
+			return nil, err
+		}
+		lines, err := b.sheetLines.lines(names, raws, func(raw []byte) (sheetLine, error) {
+			row, err := rowOf(raw, names)
+			if err != nil {
+				return sheetLine{}, err
+			}
+			html, err := b.sheetRows([]EntryRow{row})
+			if err != nil {
+				return sheetLine{}, err
+			}
+			data, err := gojson.MarshalIndent(row, statementIndent, "  ")
+			return sheetLine{html, data}, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		sa := statementAccount{monthStatement: monthFigures(am, from, to), Count: len(lines)}
+		size := 0
+		for _, l := range lines {
+			size += len(l.html)
+		}
+		var rows strings.Builder
+		rows.Grow(size)
+		for _, l := range lines {
+			rows.WriteString(string(l.html))
+			sa.Data = append(sa.Data, l.data)
+		}
+		sa.Rows = template.HTML(rows.String()) // each row escaped by sheetRows
+		out = append(out, sa)
 	}
 	return out, nil
+}
+
+// rowOf is one line of an accounts answer as pages show it.
+func rowOf(raw []byte, names map[string]string) (EntryRow, error) {
+	l, err := decodeLine(raw)
+	return lineRow(l, names), err
 }
 
 // monthPageSize is how many entries of each account a month's page shows,
@@ -292,35 +352,54 @@ func allEmpty(st []monthStatement) bool {
 	return true
 }
 
+// entriesHeader is the entries export's CSV header, entryRecord a row's
+// record under it.
+var entriesHeader = []string{"id", "date", "account", "kind", "to", "category", "counterparty", "memo", "amount_yuan",
+	"delta_yuan", "balance_yuan", "evidence", "proposal", "emergency", "reverses", "reversed_by", "status", "approvals", "height", "tx_hash"}
+
+func entryRecord(e EntryRow) []string {
+	return []string{strconv.FormatUint(e.ID, 10), e.Date, e.Account, e.Kind, e.To, e.Category, e.Counterparty, e.Memo,
+		yuan(e.Amount), yuan(e.Delta), yuan(e.Balance), e.Evidence, id0(e.Proposal), strconv.FormatBool(e.Emergency),
+		id0(e.Reverses), id0(e.ReversedBy), e.Status, strings.Join(e.Approvals, " "), height(e.Height), e.TxHash}
+}
+
+// entriesExport answers an account's every entry as CSV or JSON, each line
+// written once (csvLines, jsonLines; see lineMemo).
 func (b *Board) entriesExport(v *view, r *http.Request) (*response, error) {
 	id := r.PathValue("account")
 	_, names, err := v.accountsAt()
 	if err != nil {
 		return nil, err
 	}
-	_, lines, found, err := v.accountEntries(id)
+	_, raws, found, err := v.accountLines(id)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, errNotFound
 	}
-	rs := make([]EntryRow, 0, len(lines))
-	for _, l := range lines {
-		rs = append(rs, lineRow(l, names))
-	}
 	name := "account-" + id + "-entries"
 	if strings.HasSuffix(r.URL.Path, ".json") {
-		return jsonExport(name, rs)
-	}
-	return csvExport(name, []string{"id", "date", "account", "kind", "to", "category", "counterparty", "memo", "amount_yuan",
-		"delta_yuan", "balance_yuan", "evidence", "proposal", "emergency", "reverses", "reversed_by", "status", "approvals", "height", "tx_hash"},
-		len(rs), func(i int) []string {
-			e := rs[i]
-			return []string{strconv.FormatUint(e.ID, 10), e.Date, e.Account, e.Kind, e.To, e.Category, e.Counterparty, e.Memo,
-				yuan(e.Amount), yuan(e.Delta), yuan(e.Balance), e.Evidence, id0(e.Proposal), strconv.FormatBool(e.Emergency),
-				id0(e.Reverses), id0(e.ReversedBy), e.Status, strings.Join(e.Approvals, " "), height(e.Height), e.TxHash}
+		elems, err := b.jsonLines.lines(names, raws, func(raw []byte) ([]byte, error) {
+			row, err := rowOf(raw, names)
+			if err != nil {
+				return nil, err
+			}
+			return gojson.MarshalIndent(row, "  ", "  ")
 		})
+		if err != nil {
+			return nil, err
+		}
+		return jsonArray(elems), nil
+	}
+	recs, err := b.csvLines.lines(names, raws, func(raw []byte) ([]byte, error) {
+		row, err := rowOf(raw, names)
+		return csvRecord(entryRecord(row)), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return csvRows(name, entriesHeader, recs), nil
 }
 
 func id0(n uint64) string {
@@ -378,7 +457,7 @@ func (b *Board) printAccounts(v *view, r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := v.statement(from, to, names)
+	st, err := b.statement(v, list, from, to, names)
 	if err != nil {
 		return nil, err
 	}
@@ -409,15 +488,27 @@ func (b *Board) printAccounts(v *view, r *http.Request) (*response, error) {
 		}
 	}
 	n := accountsNotice{Community: v.snap.Community, Period: period, From: abci.FormatMonth(from), To: abci.FormatMonth(to),
-		Accounts: st, FundUses: uses, PublicIncome: public}
+		FundUses: uses, PublicIncome: public}
+	entries := make([][][]byte, len(st))
+	for i, a := range st {
+		n.Accounts = append(n.Accounts, a.monthStatement)
+		entries[i] = a.Data
+	}
 	if n.FundUses == nil {
 		n.FundUses = []fundUse{}
 	}
 	if n.PublicIncome == nil {
 		n.PublicIncome = []categorySum{}
 	}
+	js, err := statementData(n, entries)
+	if err != nil {
+		return nil, err
+	}
 	path := "/print/accounts/" + period
-	return b.notice(v, r, path, "accounts_sheet", n, n, Sheet{
+	return b.notice(v, r, path, "accounts_sheet", js, struct {
+		accountsNotice
+		Details []statementAccount
+	}{n, st}, Sheet{
 		Title:   b.label("period", period[5:6]) + "账目公示（" + periodName(from, to) + "）",
 		Legal:   b.label("legal", "accounts"),
 		Posting: b.posting(v.snap.BlockTime),
@@ -434,14 +525,11 @@ func (b *Board) posting(t int64) string {
 	return fmt.Sprintf(b.label("posting", "window"), date(t), date(t+15*24*3600))
 }
 
-// notice answers a printed notice: its data as JSON at path/data.json, or
-// the sheet with the data's hash in the proof block.
-// The template sees tmpl, which holds data.
-func (b *Board) notice(v *view, r *http.Request, path, body string, data, tmpl any, s Sheet) (*response, error) {
-	js, sum, err := DataJSON(data)
-	if err != nil {
-		return nil, err
-	}
+// notice answers a printed notice: its data js (DataJSON) at
+// path/data.json, or the sheet with the data's hash in the proof block.
+// The template sees tmpl, which holds the data.
+func (b *Board) notice(v *view, r *http.Request, path, body string, js []byte, tmpl any, s Sheet) (*response, error) {
+	sum := dataHash(js)
 	if strings.HasSuffix(r.URL.Path, "/data.json") {
 		return &response{status: 200, ctype: "application/json; charset=utf-8", body: js}, nil
 	}
@@ -487,7 +575,11 @@ func (b *Board) printDecision(v *view, r *http.Request) (*response, error) {
 	if p.Kind == abci.KindDecision {
 		legal = "decision"
 	}
-	return b.notice(v, r, fmt.Sprintf("/print/decisions/%d", p.ID), "decision_sheet", n, struct {
+	js, _, err := DataJSON(n)
+	if err != nil {
+		return nil, err
+	}
+	return b.notice(v, r, fmt.Sprintf("/print/decisions/%d", p.ID), "decision_sheet", js, struct {
 		N decisionNotice
 		D decisionView
 	}{n, d}, Sheet{

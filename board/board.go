@@ -101,6 +101,11 @@ type Board struct {
 	// kept in the cache; joined when a request waits for another's render.
 	rendered func(height int64, path string)
 	joined   func(path string)
+
+	// csvLines, jsonLines and sheetLines remember what the entries exports
+	// and the printed statement wrote for each line (memo.go).
+	csvLines, jsonLines lineMemo[[]byte]
+	sheetLines          lineMemo[sheetLine]
 }
 
 type flightKey struct {

@@ -32,3 +32,14 @@ func Kept(b *Board, path string) (height int64, status int, body string, ok bool
 
 // HotPaths is the pages Warm would render now.
 func HotPaths(b *Board) []string { return b.hotPaths() }
+
+// MemoSize is how many lines b remembers for its documents (memo.go).
+func MemoSize(b *Board) int { return b.csvLines.size() + b.jsonLines.size() + b.sheetLines.size() }
+
+// ForgetLines empties b's memos of lines, as a board just started has
+// them.
+func ForgetLines(b *Board) {
+	b.csvLines.forget()
+	b.jsonLines.forget()
+	b.sheetLines.forget()
+}

@@ -61,7 +61,6 @@ func (b *Board) funcs() template.FuncMap {
 		"qr":        qrSVG,
 		"add":       func(a, b int) int { return a + b },
 		"cards":     b.cards,
-		"sheetrows": b.sheetRows,
 		"pagerows":  b.pageRows,
 		"printrows": b.printRows,
 	}

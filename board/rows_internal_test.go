@@ -148,3 +148,34 @@ func TestDataJSONIsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestSheetIsRenderSheet wants a sheet the board prints for itself byte
+// for byte what RenderSheet, which other packages print through, writes
+// for the same body.
+func TestSheetIsRenderSheet(t *testing.T) {
+	b, err := New(nil, templates.MustLoad())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := accountsNotice{Community: "阳光<花园>", Period: "2026-Q4", FundUses: []fundUse{}, PublicIncome: []categorySum{}}
+	s := Sheet{Title: "账目<公示>", Community: "阳光花园", Legal: "依据", Posting: "张贴", URL: "http://127.0.0.1:8090/print/x",
+		Proof: Proof{ChainID: "c", Height: 7, BlockTime: 1_780_000_000, AppHash: "ab", DataHash: "cd", DataURL: "http://x/data.json"}}
+	tmpl := struct {
+		accountsNotice
+		Details []statementAccount
+	}{data, []statementAccount{{monthStatement: monthStatement{Name: "物业费"}, Count: 1, Rows: "<tr><td>1</td></tr>"}}}
+	got, err := b.sheet("accounts_sheet", tmpl, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Body, err = b.fragment("accounts_sheet", tmpl); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := b.RenderSheet(&want, s); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.body, want.Bytes()) {
+		t.Errorf("the board's sheet differs from RenderSheet's:\n%s\n---\n%s", got.body, want.Bytes())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 
 	gojson "github.com/goccy/go-json"
 
@@ -43,8 +44,66 @@ func DataJSON(data any) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("board: notice data: %w", err)
 	}
 	b = append(b, '\n')
-	sum := sha256.Sum256(b)
-	return b, hex.EncodeToString(sum[:]), nil
+	return b, dataHash(b), nil
+}
+
+// dataHash is the hex SHA-256 a notice's proof block prints for its data.
+func dataHash(js []byte) string {
+	sum := sha256.Sum256(js)
+	return hex.EncodeToString(sum[:])
+}
+
+// statementIndent is how deep an entry of an account's "entries" sits in
+// a period's notice data: notice, "accounts", an account, "entries".
+const statementIndent = "        "
+
+// statementData is DataJSON(n) with each account's Entries given as
+// entries[i], one object each as gojson.MarshalIndent(row,
+// statementIndent, "  ") writes it, so that a statement of thousands of
+// entries encodes only the entries that changed (see lineMemo). It encodes
+// n with every account's Entries nil, then writes each account's entries
+// where its "entries": null is: that text is a key and its value, never
+// part of a string, which encodes a quote as \" (TestStatementDataIsDataJSON).
+func statementData(n accountsNotice, entries [][][]byte) ([]byte, error) {
+	n.Accounts = slices.Clone(n.Accounts)
+	for i := range n.Accounts {
+		n.Accounts[i].Entries = nil
+	}
+	js, _, err := DataJSON(n)
+	if err != nil {
+		return nil, err
+	}
+	const null = `"entries": null`
+	if bytes.Count(js, []byte(null)) != len(entries) {
+		return nil, fmt.Errorf("board: notice data: %d accounts, %d entries lists", len(entries), bytes.Count(js, []byte(null)))
+	}
+	size := len(js)
+	for _, es := range entries {
+		for _, e := range es {
+			size += len(e) + len(statementIndent) + 2
+		}
+	}
+	out := make([]byte, 0, size+len(entries)*16)
+	for _, es := range entries {
+		i := bytes.Index(js, []byte(null))
+		out = append(out, js[:i]...)
+		out = append(out, `"entries": [`...)
+		for k, e := range es {
+			if k > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, '\n')
+			out = append(out, statementIndent...)
+			out = append(out, e...)
+		}
+		if len(es) > 0 {
+			out = append(out, '\n')
+			out = append(out, statementIndent[2:]...)
+		}
+		out = append(out, ']')
+		js = js[i+len(null):]
+	}
+	return append(out, js...), nil
 }
 
 // Sheet is one printable A4 notice: its own content inside the board's
@@ -82,17 +141,22 @@ func (b *Board) Body(name string, data any) (template.HTML, error) { return b.fr
 // URL is the public address of path on the board.
 func (b *Board) URL(path string) string { return b.url(path) }
 
-// sheet renders the body template name with data, then the layout.
+// sheet renders the body template name with data inside the layout. It
+// writes the body between the layout's two halves itself: printed through
+// the template, a statement's 3 MB body would be copied twice more.
 func (b *Board) sheet(name string, data any, s Sheet) (*response, error) {
 	var body bytes.Buffer
 	if err := b.pages.ExecuteTemplate(&body, name, data); err != nil {
 		return nil, fmt.Errorf("board: template %s: %w", name, err)
 	}
-	s.Body = template.HTML(body.String()) // html/template escaped it
 	var page bytes.Buffer
 	page.Grow(body.Len() + 32<<10) // the layout, proof block and QR code around the body
-	if err := b.RenderSheet(&page, s); err != nil {
-		return nil, err
+	if err := b.pages.ExecuteTemplate(&page, "sheethead", s); err != nil {
+		return nil, fmt.Errorf("board: sheet: %w", err)
+	}
+	page.Write(body.Bytes()) // html/template escaped it
+	if err := b.pages.ExecuteTemplate(&page, "sheetfoot", s); err != nil {
+		return nil, fmt.Errorf("board: sheet: %w", err)
 	}
 	return &response{status: 200, ctype: "text/html; charset=utf-8", body: page.Bytes()}, nil
 }

@@ -1,8 +1,10 @@
 package board
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	gojson "github.com/goccy/go-json"
@@ -34,28 +36,138 @@ func (b *Board) newView(ctx context.Context) (*view, error) {
 // query decodes the answer to path into out; found is false for a record
 // the chain does not have.
 func (v *view) query(path string, out any) (found bool, err error) {
+	value, found, err := v.raw(path, out)
+	if err != nil || !found {
+		return found, err
+	}
+	// goccy/go-json decodes the same JSON into the same values as
+	// encoding/json, several times faster: a month's statement is tens
+	// of thousands of entries, and decoding them was the largest part of
+	// its render.
+	if err := gojson.Unmarshal(value, out); err != nil {
+		return false, fmt.Errorf("query %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// raw returns the answer to path as the chain wrote it; found is false for
+// a record the chain does not have. An answer with another error code is
+// decoded into out, to name the code in its error.
+func (v *view) raw(path string, out any) (value []byte, found bool, err error) {
 	res, err := v.ledger.Query(v.ctx, path)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if res.Height != v.snap.Height {
 		v.stale = true
 	}
 	switch abci.Code(res.Code) {
 	case abci.CodeOK:
+		return res.Value, true, nil
 	case abci.CodeQueryNotFound:
-		return false, nil
+		return nil, false, nil
 	default:
-		return res.Decode(path, out) // its error names the code
+		_, err := res.Decode(path, out) // its error names the code
+		return nil, false, err
 	}
-	// goccy/go-json decodes the same JSON into the same values as
-	// encoding/json, several times faster: a month's statement is tens
-	// of thousands of entries, and decoding them was the largest part of
-	// its render.
-	if err := gojson.Unmarshal(res.Value, out); err != nil {
-		return false, fmt.Errorf("query %s: %w", path, err)
+}
+
+// lines returns the lines of an accounts answer that is an array of them
+// (accounts/ID/entries/FROM/TO), each as the chain wrote it, without
+// decoding them: the board decodes only the lines it has not seen
+// (lineMemo).
+func (v *view) lines(path string) ([]gojson.RawMessage, error) {
+	value, found, err := v.raw(path, &[]line{})
+	if err == nil && !found {
+		err = fmt.Errorf("board: query %s: not found", path)
 	}
-	return true, nil
+	if err != nil {
+		return nil, err
+	}
+	lines, err := splitObjects(value)
+	if err != nil {
+		return nil, fmt.Errorf("board: query %s: %w", path, err)
+	}
+	return lines, nil
+}
+
+// splitObjects returns the elements of a JSON array of objects, each as it
+// is written. It finds where each object ends (its strings, escapes and
+// nesting) and checks nothing else: an object is checked whole when it is
+// decoded.
+func splitObjects(b []byte) ([]gojson.RawMessage, error) {
+	bad := errors.New("want a JSON array of objects")
+	lines := []gojson.RawMessage{}
+	i := skipSpace(b, 0)
+	if i == len(b) || b[i] != '[' {
+		return nil, bad
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		if skipSpace(b, i+1) != len(b) {
+			return nil, bad
+		}
+		return lines, nil
+	}
+	for {
+		end := objectEnd(b, i)
+		if end < 0 {
+			return nil, bad
+		}
+		lines = append(lines, b[i:end:end])
+		i = skipSpace(b, end)
+		switch {
+		case i < len(b) && b[i] == ',':
+			i = skipSpace(b, i+1)
+		case i < len(b) && b[i] == ']' && skipSpace(b, i+1) == len(b):
+			return lines, nil
+		default:
+			return nil, bad
+		}
+	}
+}
+
+// objectEnd is the index just after the object that starts at b[i], or -1.
+func objectEnd(b []byte, i int) int {
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			// The string ends at the next quote not escaped, one after
+			// an even number of backslashes.
+			for {
+				j := bytes.IndexByte(b[i+1:], '"')
+				if j < 0 {
+					return -1
+				}
+				i += 1 + j
+				k := i
+				for k > 0 && b[k-1] == '\\' {
+					k--
+				}
+				if (i-k)%2 == 0 {
+					break
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // must is query for records that always exist (lists, the accounts).
@@ -128,20 +240,6 @@ type (
 		Total int    `json:"total"`
 		Lines []line `json:"lines"`
 	}
-	// statementAnswer is an abci.AccountsStatement.
-	statementAnswer struct {
-		Accounts []struct {
-			Account     string `json:"account"`
-			Name        string `json:"name"`
-			Opening     int64  `json:"opening"`
-			Income      int64  `json:"income"`
-			Expense     int64  `json:"expense"`
-			TransferIn  int64  `json:"transfer_in"`
-			TransferOut int64  `json:"transfer_out"`
-			Closing     int64  `json:"closing"`
-			Lines       []line `json:"lines"`
-		} `json:"accounts"`
-	}
 )
 
 // proposals returns every proposal and poll, newest first.
@@ -162,14 +260,15 @@ func (v *view) turnout(id uint64) (abci.Turnout, error) {
 	return t, err
 }
 
-// accountEntries returns every posting to an account since it first moved.
-func (v *view) accountEntries(id string) (abci.LedgerAccount, []line, bool, error) {
+// accountLines returns every posting to an account since it first moved,
+// each line as the chain wrote it (see lineMemo).
+func (v *view) accountLines(id string) (abci.LedgerAccount, []gojson.RawMessage, bool, error) {
 	var a accountWithMonths
 	found, err := v.query("accounts/"+id, &a)
 	if err != nil || !found {
 		return a.LedgerAccount, nil, found, err
 	}
-	lines := []line{}
+	var lines []gojson.RawMessage
 	if len(a.Months) == 0 {
 		return a.LedgerAccount, lines, true, nil
 	}
@@ -180,14 +279,38 @@ func (v *view) accountEntries(id string) (abci.LedgerAccount, []line, bool, erro
 		for n := 1; n < abci.MaxQueryMonths && to < last; n++ {
 			to = abci.NextMonth(to)
 		}
-		var part []line
-		if err := v.must(fmt.Sprintf("accounts/%s/entries/%s/%s", id, abci.FormatMonth(from), abci.FormatMonth(to)), &part); err != nil {
+		part, err := v.lines(fmt.Sprintf("accounts/%s/entries/%s/%s", id, abci.FormatMonth(from), abci.FormatMonth(to)))
+		if err != nil {
 			return a.LedgerAccount, nil, true, err
 		}
 		lines = append(lines, part...)
 		from = abci.NextMonth(to)
 	}
 	return a.LedgerAccount, lines, true, nil
+}
+
+// accountEntries is accountLines, decoded.
+func (v *view) accountEntries(id string) (abci.LedgerAccount, []line, bool, error) {
+	a, raws, found, err := v.accountLines(id)
+	if err != nil || !found {
+		return a, nil, found, err
+	}
+	lines := make([]line, len(raws))
+	for i, raw := range raws {
+		if lines[i], err = decodeLine(raw); err != nil {
+			return a, nil, true, err
+		}
+	}
+	return a, lines, true, nil
+}
+
+// decodeLine decodes one line of an accounts answer.
+func decodeLine(raw []byte) (line, error) {
+	var l line
+	if err := gojson.Unmarshal(raw, &l); err != nil {
+		return l, fmt.Errorf("board: an accounts line: %w", err)
+	}
+	return l, nil
 }
 
 // decode is json.Unmarshal for the tx body of the receipt page.
