@@ -233,11 +233,8 @@ func (b *Board) statement(v *view, list []abci.LedgerAccount, from, to int, name
 		if err := v.must("accounts/"+a.ID, &am); err != nil {
 			return nil, err
 		}
-		raws, err := v.lines(fmt.Sprintf("accounts/%s/entries/%s/%s", a.ID, abci.FormatMonth(from), abci.FormatMonth(to)))
-		if err != nil {
-			return nil, err
-		}
-		lines, err := b.sheetLines.lines(names, raws, func(raw []byte) (sheetLine, error) {
+		path := fmt.Sprintf("accounts/%s/entries/%s/%s", a.ID, abci.FormatMonth(from), abci.FormatMonth(to))
+		lines, err := b.sheetLines.answer(v, path, names, func(raw []byte) (sheetLine, error) {
 			row, err := rowOf(raw, names)
 			if err != nil {
 				return sheetLine{}, err
@@ -371,7 +368,7 @@ func (b *Board) entriesExport(v *view, r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, raws, found, err := v.accountLines(id)
+	_, paths, found, err := v.accountPaths(id)
 	if err != nil {
 		return nil, err
 	}
@@ -379,23 +376,32 @@ func (b *Board) entriesExport(v *view, r *http.Request) (*response, error) {
 		return nil, errNotFound
 	}
 	name := "account-" + id + "-entries"
-	if strings.HasSuffix(r.URL.Path, ".json") {
-		elems, err := b.jsonLines.lines(names, raws, func(raw []byte) ([]byte, error) {
-			row, err := rowOf(raw, names)
+	// each writes every line of the account with memo, in order.
+	each := func(memo *lineMemo[[]byte], write func(EntryRow) ([]byte, error)) ([][]byte, error) {
+		var out [][]byte
+		for _, path := range paths {
+			part, err := memo.answer(v, path, names, func(raw []byte) ([]byte, error) {
+				row, err := rowOf(raw, names)
+				if err != nil {
+					return nil, err
+				}
+				return write(row)
+			})
 			if err != nil {
 				return nil, err
 			}
-			return gojson.MarshalIndent(row, "  ", "  ")
-		})
+			out = append(out, part...)
+		}
+		return out, nil
+	}
+	if strings.HasSuffix(r.URL.Path, ".json") {
+		elems, err := each(&b.jsonLines, func(row EntryRow) ([]byte, error) { return gojson.MarshalIndent(row, "  ", "  ") })
 		if err != nil {
 			return nil, err
 		}
 		return jsonArray(elems), nil
 	}
-	recs, err := b.csvLines.lines(names, raws, func(raw []byte) ([]byte, error) {
-		row, err := rowOf(raw, names)
-		return csvRecord(entryRecord(row)), err
-	})
+	recs, err := each(&b.csvLines, func(row EntryRow) ([]byte, error) { return csvRecord(entryRecord(row)), nil })
 	if err != nil {
 		return nil, err
 	}

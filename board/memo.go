@@ -1,6 +1,7 @@
 package board
 
 import (
+	"fmt"
 	"maps"
 	"sync"
 
@@ -37,7 +38,22 @@ type lineMemo[T any] struct {
 	// not remembered under the new ones.
 	epoch    uint64
 	cur, old map[string]T
+	// last is the last answer to each query path, with its lines and what
+	// was written for them (answer).
+	last map[string]*answerLines[T]
 }
+
+// answerLines is an answer of lines with where each line is and what was
+// written for it.
+type answerLines[T any] struct {
+	value       []byte
+	starts, end []int
+	out         []T
+}
+
+// maxAnswers bounds the answers a memo keeps for answer: a few documents'
+// accounts and periods.
+const maxAnswers = 64
 
 // lines returns write(raw) for each of raws, from memory for the lines
 // written before with the same names. write runs without the memo's lock,
@@ -82,6 +98,161 @@ func (m *lineMemo[T]) lines(names map[string]string, raws []gojson.RawMessage, w
 	return out, nil
 }
 
+// answer returns write(line) for each line of the answer to path, an
+// array of lines (accounts/ID/entries/FROM/TO). Most of an answer is the
+// same as the last answer to the same path, byte for byte: a block
+// appends lines, or changes one or two. The lines in the bytes that both
+// answers begin with, and those in the bytes both end with, are the last
+// answer's lines, with what was written for them; only the lines between
+// are split and looked up (lines). The lines after the common beginning
+// are split from where a line must start, so the lines of the common end
+// are lines of the new answer too: from the same state, the same bytes
+// parse the same.
+func (m *lineMemo[T]) answer(v *view, path string, names map[string]string, write func(raw []byte) (T, error)) ([]T, error) {
+	value, found, err := v.raw(path, &[]line{})
+	if err == nil && !found {
+		err = fmt.Errorf("board: query %s: not found", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	prev := m.last[path]
+	if !maps.Equal(m.names, names) {
+		prev = nil
+	}
+	m.mu.Unlock()
+	a, mid, lo, err := reuse(prev, value)
+	if err != nil {
+		return nil, fmt.Errorf("board: query %s: %w", path, err)
+	}
+	out, err := m.lines(names, mid, write)
+	if err != nil {
+		return nil, err
+	}
+	copy(a.out[lo:], out)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if maps.Equal(m.names, names) {
+		if m.last == nil || len(m.last) >= maxAnswers {
+			m.last = map[string]*answerLines[T]{}
+		}
+		m.last[path] = a
+	}
+	return a.out, nil
+}
+
+// reuse lays out the lines of value: those it shares with prev, with what
+// was written for them, and mid, the lines to write, which go at
+// a.out[lo:].
+func reuse[T any](prev *answerLines[T], value []byte) (a *answerLines[T], mid []gojson.RawMessage, lo int, err error) {
+	// np lines of prev are in the bytes both answers begin with, ns in
+	// those they end with.
+	np, ns := 0, 0
+	if prev != nil {
+		n := min(len(prev.value), len(value))
+		p := 0
+		for p < n && prev.value[p] == value[p] {
+			p++
+		}
+		s := 0
+		for s < n-p && prev.value[len(prev.value)-1-s] == value[len(value)-1-s] {
+			s++
+		}
+		for np < len(prev.starts) && prev.end[np] <= p {
+			np++
+		}
+		for ns < len(prev.starts)-np && prev.starts[len(prev.starts)-1-ns] >= len(prev.value)-s {
+			ns++
+		}
+	}
+	from, to, shift := 1, len(value)-1, 0
+	if np > 0 {
+		from = prev.end[np-1]
+	}
+	if ns > 0 {
+		shift = len(value) - len(prev.value)
+		to = prev.starts[len(prev.starts)-ns] + shift
+	}
+	mid, starts, ok := splitBetween(value, from, to, np > 0, ns > 0)
+	if !ok {
+		// Not the canonical layout the chain writes: split it all.
+		np, ns = 0, 0
+		if mid, starts, err = splitObjects(value); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	total := np + len(mid) + ns
+	a = &answerLines[T]{value: value, starts: make([]int, 0, total), end: make([]int, 0, total), out: make([]T, total)}
+	a.starts, a.end = append(a.starts, prev.startsTo(np)...), append(a.end, prev.endsTo(np)...)
+	for i := range np {
+		a.out[i] = prev.out[i]
+	}
+	for i, l := range mid {
+		a.starts, a.end = append(a.starts, starts[i]), append(a.end, starts[i]+len(l))
+	}
+	for k := range ns {
+		i := len(prev.starts) - ns + k
+		a.starts, a.end = append(a.starts, prev.starts[i]+shift), append(a.end, prev.end[i]+shift)
+		a.out[np+len(mid)+k] = prev.out[i]
+	}
+	return a, mid, np, nil
+}
+
+func (a *answerLines[T]) startsTo(n int) []int {
+	if a == nil {
+		return nil
+	}
+	return a.starts[:n]
+}
+
+func (a *answerLines[T]) endsTo(n int) []int {
+	if a == nil {
+		return nil
+	}
+	return a.end[:n]
+}
+
+// splitBetween splits value[from:to], the part of an array of lines that
+// follows a line (after; else the array's "[") and comes before a line
+// (before; else the array's "]"), into its lines and where each starts,
+// in the layout the chain writes (no spaces). ok is false for anything
+// else.
+func splitBetween(value []byte, from, to int, after, before bool) (lines []gojson.RawMessage, starts []int, ok bool) {
+	if len(value) < 2 || value[0] != '[' || value[len(value)-1] != ']' || from < 1 || to > len(value)-1 || from > to {
+		return nil, nil, false
+	}
+	part := value[from:to]
+	// after and before: ",", ",L,", ",L,L,"…; after: "", ",L", ",L,L"…;
+	// before: "", "L,", "L,L,"…; neither: "", "L", "L,L"….
+	if after && (len(part) > 0 || before) {
+		if len(part) == 0 || part[0] != ',' {
+			return nil, nil, false
+		}
+		part, from = part[1:], from+1
+	}
+	if before && len(part) > 0 {
+		if part[len(part)-1] != ',' {
+			return nil, nil, false
+		}
+		part = part[:len(part)-1]
+	}
+	for i := 0; i < len(part); {
+		end := objectEnd(part, i)
+		if end < 0 {
+			return nil, nil, false
+		}
+		lines, starts = append(lines, part[i:end:end]), append(starts, from+i)
+		if i = end; i < len(part) {
+			if part[i] != ',' || i+1 == len(part) {
+				return nil, nil, false
+			}
+			i++
+		}
+	}
+	return lines, starts, true
+}
+
 // keep remembers one line; m.mu is held.
 func (m *lineMemo[T]) keep(raw string, t T) {
 	if len(m.cur) >= memoLines {
@@ -94,7 +265,7 @@ func (m *lineMemo[T]) keep(raw string, t T) {
 func (m *lineMemo[T]) forget() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.cur, m.old = nil, nil
+	m.cur, m.old, m.last = nil, nil, nil
 }
 
 // size is how many lines the memo holds.

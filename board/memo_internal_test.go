@@ -5,7 +5,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	gojson "github.com/goccy/go-json"
@@ -158,7 +161,7 @@ func TestSplitObjectsFindsEachLine(t *testing.T) {
 			if err := json.Unmarshal(js, &whole); err != nil {
 				t.Fatal(err)
 			}
-			got, err := splitObjects(js)
+			got, _, err := splitObjects(js)
 			if err != nil || len(got) != len(rs) {
 				t.Fatalf("%d rows: %d lines, %v", len(rs), len(got), err)
 			}
@@ -171,8 +174,71 @@ func TestSplitObjectsFindsEachLine(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "{}", "[", "[{}", "[{},]", "[{}{}]", `[{"a":"}]`, `[{"a":"\"}]`, "[1]", "[{}] x", `[{"a":[}]`, "[}]"} {
-		if got, err := splitObjects([]byte(bad)); err == nil {
+		if got, _, err := splitObjects([]byte(bad)); err == nil {
 			t.Errorf("%q split into %q", bad, got)
+		}
+	}
+}
+
+// TestReuseLaysOutEveryAnswer feeds reuse a long run of answers, each
+// changed from the one before the way blocks change them (lines
+// appended, changed, removed, the same answer again) and some not in the
+// chain's layout, and wants the lines it lays out, reused or split,
+// exactly the answer's lines, each with what was written for it.
+func TestReuseLaysOutEveryAnswer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	texts := []string{`a`, `{"x":1}`, `,`, `\"`, `\\`, `}]`, `"entries": null`, `[`, `é`}
+	line := func() string {
+		return fmt.Sprintf(`{"posting":%d,"memo":%q,"n":[%d,{"k":%q}]}`, rng.IntN(5), texts[rng.IntN(len(texts))], rng.IntN(3), texts[rng.IntN(len(texts))])
+	}
+	var lines []string
+	var prev *answerLines[string]
+	split, all := 0, 0
+	for step := range 3000 {
+		switch k := rng.IntN(10); {
+		case k < 3:
+			for range 1 + rng.IntN(3) {
+				lines = append(lines, line())
+			}
+		case k < 5 && len(lines) > 0:
+			lines[rng.IntN(len(lines))] = line()
+		case k < 6 && len(lines) > 0:
+			i := rng.IntN(len(lines))
+			lines = append(lines[:i], lines[i+1:]...)
+		case k < 7 && len(lines) > 0:
+			lines = lines[:rng.IntN(len(lines))]
+		case k < 8:
+			lines = slices.Insert(lines, rng.IntN(len(lines)+1), line())
+		}
+		value := "[" + strings.Join(lines, ",") + "]"
+		if step%50 == 49 {
+			value = "[ " + strings.Join(lines, " , ") + " ]" // not the chain's layout
+		}
+		a, mid, lo, err := reuse(prev, []byte(value))
+		if err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		for i, l := range mid {
+			a.out[lo+i] = string(l)
+		}
+		split, all = split+len(mid), all+len(lines)
+		if len(a.out) != len(lines) || len(a.starts) != len(lines) || len(a.end) != len(lines) {
+			t.Fatalf("step %d: %d lines laid out, want %d", step, len(a.out), len(lines))
+		}
+		for i, want := range lines {
+			if a.out[i] != want || value[a.starts[i]:a.end[i]] != want {
+				t.Fatalf("step %d, line %d: out %s at %d..%d, want %s in %s", step, i, a.out[i], a.starts[i], a.end[i], want, value)
+			}
+		}
+		prev = a
+	}
+	if split*5 > all {
+		t.Errorf("%d of %d lines split again; most should have been reused", split, all)
+	}
+	t.Logf("%d of %d lines split again", split, all)
+	for _, bad := range []string{"", "[", `[{"a":1},]`, `[{"a":1}{"b":2}]`} {
+		if _, _, _, err := reuse(prev, []byte(bad)); err == nil {
+			t.Errorf("reuse took %q", bad)
 		}
 	}
 }

@@ -145,10 +145,22 @@ func (b *Board) URL(path string) string { return b.url(path) }
 // writes the body between the layout's two halves itself: printed through
 // the template, a statement's 3 MB body would be copied twice more.
 func (b *Board) sheet(name string, data any, s Sheet) (*response, error) {
+	// The body starts as large as the last one of its kind: a statement's
+	// 3 MB body grown by doubling was copied and cleared over and over.
+	b.mu.Lock()
+	size := b.bodySize[name]
+	b.mu.Unlock()
 	var body bytes.Buffer
+	body.Grow(size + size/8)
 	if err := b.pages.ExecuteTemplate(&body, name, data); err != nil {
 		return nil, fmt.Errorf("board: template %s: %w", name, err)
 	}
+	b.mu.Lock()
+	if b.bodySize == nil {
+		b.bodySize = map[string]int{}
+	}
+	b.bodySize[name] = body.Len()
+	b.mu.Unlock()
 	var page bytes.Buffer
 	page.Grow(body.Len() + 32<<10) // the layout, proof block and QR code around the body
 	if err := b.pages.ExecuteTemplate(&page, "sheethead", s); err != nil {

@@ -84,7 +84,7 @@ func (v *view) lines(path string) ([]gojson.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	lines, err := splitObjects(value)
+	lines, _, err := splitObjects(value)
 	if err != nil {
 		return nil, fmt.Errorf("board: query %s: %w", path, err)
 	}
@@ -92,37 +92,37 @@ func (v *view) lines(path string) ([]gojson.RawMessage, error) {
 }
 
 // splitObjects returns the elements of a JSON array of objects, each as it
-// is written. It finds where each object ends (its strings, escapes and
-// nesting) and checks nothing else: an object is checked whole when it is
-// decoded.
-func splitObjects(b []byte) ([]gojson.RawMessage, error) {
+// is written, and where each starts. It finds where each object ends (its
+// strings, escapes and nesting) and checks nothing else: an object is
+// checked whole when it is decoded.
+func splitObjects(b []byte) ([]gojson.RawMessage, []int, error) {
 	bad := errors.New("want a JSON array of objects")
-	lines := []gojson.RawMessage{}
+	lines, starts := []gojson.RawMessage{}, []int{}
 	i := skipSpace(b, 0)
 	if i == len(b) || b[i] != '[' {
-		return nil, bad
+		return nil, nil, bad
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		if skipSpace(b, i+1) != len(b) {
-			return nil, bad
+			return nil, nil, bad
 		}
-		return lines, nil
+		return lines, starts, nil
 	}
 	for {
 		end := objectEnd(b, i)
 		if end < 0 {
-			return nil, bad
+			return nil, nil, bad
 		}
-		lines = append(lines, b[i:end:end])
+		lines, starts = append(lines, b[i:end:end]), append(starts, i)
 		i = skipSpace(b, end)
 		switch {
 		case i < len(b) && b[i] == ',':
 			i = skipSpace(b, i+1)
 		case i < len(b) && b[i] == ']' && skipSpace(b, i+1) == len(b):
-			return lines, nil
+			return lines, starts, nil
 		default:
-			return nil, bad
+			return nil, nil, bad
 		}
 	}
 }
@@ -260,18 +260,15 @@ func (v *view) turnout(id uint64) (abci.Turnout, error) {
 	return t, err
 }
 
-// accountLines returns every posting to an account since it first moved,
-// each line as the chain wrote it (see lineMemo).
-func (v *view) accountLines(id string) (abci.LedgerAccount, []gojson.RawMessage, bool, error) {
+// accountPaths returns the queries that answer every posting to an
+// account since it first moved, as arrays of lines, oldest first.
+func (v *view) accountPaths(id string) (abci.LedgerAccount, []string, bool, error) {
 	var a accountWithMonths
 	found, err := v.query("accounts/"+id, &a)
-	if err != nil || !found {
+	if err != nil || !found || len(a.Months) == 0 {
 		return a.LedgerAccount, nil, found, err
 	}
-	var lines []gojson.RawMessage
-	if len(a.Months) == 0 {
-		return a.LedgerAccount, lines, true, nil
-	}
+	var paths []string
 	first, _ := abci.ParseMonth(a.Months[0].Month)
 	last, _ := abci.ParseMonth(a.Months[len(a.Months)-1].Month)
 	for from := first; from <= last; {
@@ -279,14 +276,28 @@ func (v *view) accountLines(id string) (abci.LedgerAccount, []gojson.RawMessage,
 		for n := 1; n < abci.MaxQueryMonths && to < last; n++ {
 			to = abci.NextMonth(to)
 		}
-		part, err := v.lines(fmt.Sprintf("accounts/%s/entries/%s/%s", id, abci.FormatMonth(from), abci.FormatMonth(to)))
-		if err != nil {
-			return a.LedgerAccount, nil, true, err
-		}
-		lines = append(lines, part...)
+		paths = append(paths, fmt.Sprintf("accounts/%s/entries/%s/%s", id, abci.FormatMonth(from), abci.FormatMonth(to)))
 		from = abci.NextMonth(to)
 	}
-	return a.LedgerAccount, lines, true, nil
+	return a.LedgerAccount, paths, true, nil
+}
+
+// accountLines returns every posting to an account since it first moved,
+// each line as the chain wrote it.
+func (v *view) accountLines(id string) (abci.LedgerAccount, []gojson.RawMessage, bool, error) {
+	a, paths, found, err := v.accountPaths(id)
+	if err != nil || !found {
+		return a, nil, found, err
+	}
+	lines := []gojson.RawMessage{}
+	for _, path := range paths {
+		part, err := v.lines(path)
+		if err != nil {
+			return a, nil, true, err
+		}
+		lines = append(lines, part...)
+	}
+	return a, lines, true, nil
 }
 
 // accountEntries is accountLines, decoded.
