@@ -1,8 +1,12 @@
 package board
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -210,7 +214,7 @@ type statementAccount struct {
 	// their rows in the sheet's table, and Data their data, one indented
 	// JSON object each (see sheetLine).
 	Count int
-	Rows  template.HTML
+	Rows  []template.HTML
 	Data  [][]byte
 }
 
@@ -249,18 +253,11 @@ func (b *Board) statement(v *view, list []abci.LedgerAccount, from, to int, name
 		if err != nil {
 			return nil, err
 		}
-		sa := statementAccount{monthStatement: monthFigures(am, from, to), Count: len(lines)}
-		size := 0
-		for _, l := range lines {
-			size += len(l.html)
+		sa := statementAccount{monthStatement: monthFigures(am, from, to), Count: len(lines),
+			Rows: make([]template.HTML, len(lines)), Data: make([][]byte, len(lines))}
+		for i, l := range lines {
+			sa.Rows[i], sa.Data[i] = l.html, l.data
 		}
-		var rows strings.Builder
-		rows.Grow(size)
-		for _, l := range lines {
-			rows.WriteString(string(l.html))
-			sa.Data = append(sa.Data, l.data)
-		}
-		sa.Rows = template.HTML(rows.String()) // each row escaped by sheetRows
 		out = append(out, sa)
 	}
 	return out, nil
@@ -506,19 +503,34 @@ func (b *Board) printAccounts(v *view, r *http.Request) (*response, error) {
 	if n.PublicIncome == nil {
 		n.PublicIncome = []categorySum{}
 	}
-	js, err := statementData(n, entries)
-	if err != nil {
-		return nil, err
-	}
 	path := "/print/accounts/" + period
-	return b.notice(v, r, path, "accounts_sheet", js, struct {
-		accountsNotice
-		Details []statementAccount
-	}{n, st}, Sheet{
+	data := func(w io.Writer) error { return writeStatementData(w, n, entries) }
+	return b.notice(v, r, path, data, "accounts_sheet", func(w *bytes.Buffer) error { return b.accountsBody(w, n, st) }, Sheet{
 		Title:   b.label("period", period[5:6]) + "账目公示（" + periodName(from, to) + "）",
 		Legal:   b.label("legal", "accounts"),
 		Posting: b.posting(v.snap.BlockTime),
 	})
+}
+
+// accountsBody writes a period's statement: the figures, public income
+// and fund use, then each account's entries, their rows written straight
+// into w.
+func (b *Board) accountsBody(w *bytes.Buffer, n accountsNotice, st []statementAccount) error {
+	if err := b.pages.ExecuteTemplate(w, "accounts_sheet", n); err != nil {
+		return fmt.Errorf("board: template accounts_sheet: %w", err)
+	}
+	for _, a := range st {
+		if err := b.pages.ExecuteTemplate(w, "accounts_sheet_account", a); err != nil {
+			return fmt.Errorf("board: template accounts_sheet_account: %w", err)
+		}
+		for _, row := range a.Rows {
+			w.WriteString(string(row)) // escaped by sheetRows
+		}
+		if err := b.pages.ExecuteTemplate(w, "accounts_sheet_account_end", a); err != nil {
+			return fmt.Errorf("board: template accounts_sheet_account_end: %w", err)
+		}
+	}
+	return nil
 }
 
 func periodName(from, to int) string {
@@ -531,19 +543,28 @@ func (b *Board) posting(t int64) string {
 	return fmt.Sprintf(b.label("posting", "window"), date(t), date(t+15*24*3600))
 }
 
-// notice answers a printed notice: its data js (DataJSON) at
-// path/data.json, or the sheet with the data's hash in the proof block.
-// The template sees tmpl, which holds the data.
-func (b *Board) notice(v *view, r *http.Request, path, body string, js []byte, tmpl any, s Sheet) (*response, error) {
-	sum := dataHash(js)
+// notice answers a printed notice: its data, which data writes, at
+// path/data.json, or the sheet with the data's hash in the proof block and
+// the body that body writes (kind names it for sheet).
+func (b *Board) notice(v *view, r *http.Request, path string, data func(io.Writer) error, kind string, body func(*bytes.Buffer) error, s Sheet) (*response, error) {
 	if strings.HasSuffix(r.URL.Path, "/data.json") {
-		return &response{status: 200, ctype: "application/json; charset=utf-8", body: js}, nil
+		var js bytes.Buffer
+		if err := data(&js); err != nil {
+			return nil, err
+		}
+		return &response{status: 200, ctype: "application/json; charset=utf-8", body: js.Bytes()}, nil
+	}
+	// The sheet needs only the data's hash: hashed as it is written, a
+	// statement's megabytes of data are never held.
+	h := sha256.New()
+	if err := data(h); err != nil {
+		return nil, err
 	}
 	s.Community = v.snap.Community
 	s.URL = b.url(path)
 	s.Proof = Proof{ChainID: v.snap.ChainID, Height: v.snap.Height, BlockTime: v.snap.BlockTime, AppHash: v.snap.AppHash,
-		DataHash: sum, DataURL: b.url(path + "/data.json")}
-	return b.sheet(body, tmpl, s)
+		DataHash: hex.EncodeToString(h.Sum(nil)), DataURL: b.url(path + "/data.json")}
+	return b.sheet(kind, body, s)
 }
 
 // decisionNotice is the data of a decision's or poll's result notice.
@@ -581,14 +602,17 @@ func (b *Board) printDecision(v *view, r *http.Request) (*response, error) {
 	if p.Kind == abci.KindDecision {
 		legal = "decision"
 	}
-	js, _, err := DataJSON(n)
-	if err != nil {
-		return nil, err
+	data := func(w io.Writer) error {
+		js, _, err := DataJSON(n)
+		if err == nil {
+			_, err = w.Write(js)
+		}
+		return err
 	}
-	return b.notice(v, r, fmt.Sprintf("/print/decisions/%d", p.ID), "decision_sheet", js, struct {
+	return b.notice(v, r, fmt.Sprintf("/print/decisions/%d", p.ID), data, "decision_sheet", b.body("decision_sheet", struct {
 		N decisionNotice
 		D decisionView
-	}{n, d}, Sheet{
+	}{n, d}), Sheet{
 		Title:   p.Title + " " + b.label("sheet", legal),
 		Legal:   b.label("legal", legal),
 		Posting: b.posting(v.snap.BlockTime),

@@ -106,9 +106,9 @@ type Board struct {
 	// and the printed statement wrote for each line (memo.go).
 	csvLines, jsonLines lineMemo[[]byte]
 	sheetLines          lineMemo[sheetLine]
-	// bodySize is the size of the last body of each printed notice's
-	// template (sheet).
-	bodySize map[string]int
+	// pageSize is the size of the last printed notice of each kind
+	// (sheet).
+	pageSize map[string]int
 }
 
 type flightKey struct {

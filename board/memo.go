@@ -1,6 +1,7 @@
 package board
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"sync"
@@ -150,15 +151,8 @@ func reuse[T any](prev *answerLines[T], value []byte) (a *answerLines[T], mid []
 	// those they end with.
 	np, ns := 0, 0
 	if prev != nil {
-		n := min(len(prev.value), len(value))
-		p := 0
-		for p < n && prev.value[p] == value[p] {
-			p++
-		}
-		s := 0
-		for s < n-p && prev.value[len(prev.value)-1-s] == value[len(value)-1-s] {
-			s++
-		}
+		p := commonPrefix(prev.value, value)
+		s := commonSuffix(prev.value[p:], value[p:])
 		for np < len(prev.starts) && prev.end[np] <= p {
 			np++
 		}
@@ -197,6 +191,33 @@ func reuse[T any](prev *answerLines[T], value []byte) (a *answerLines[T], mid []
 		a.out[np+len(mid)+k] = prev.out[i]
 	}
 	return a, mid, np, nil
+}
+
+// commonPrefix is how many bytes a and b begin with alike. It compares
+// a block at a time (bytes.Equal is vectorised) and then byte by byte.
+func commonPrefix(a, b []byte) int {
+	const block = 4096
+	n, p := min(len(a), len(b)), 0
+	for p+block <= n && bytes.Equal(a[p:p+block], b[p:p+block]) {
+		p += block
+	}
+	for p < n && a[p] == b[p] {
+		p++
+	}
+	return p
+}
+
+// commonSuffix is how many bytes a and b end with alike.
+func commonSuffix(a, b []byte) int {
+	const block = 4096
+	n, s := min(len(a), len(b)), 0
+	for s+block <= n && bytes.Equal(a[len(a)-s-block:len(a)-s], b[len(b)-s-block:len(b)-s]) {
+		s += block
+	}
+	for s < n && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	return s
 }
 
 func (a *answerLines[T]) startsTo(n int) []int {

@@ -242,3 +242,30 @@ func TestReuseLaysOutEveryAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestCommonEnds wants the bytes two slices begin and end with alike
+// counted exactly, across and within the blocks they are compared in.
+func TestCommonEnds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		a := make([]byte, rng.IntN(20000))
+		for i := range a {
+			a[i] = byte(rng.IntN(2))
+		}
+		b := slices.Clone(a)
+		if len(b) > 0 && rng.IntN(4) > 0 {
+			b[rng.IntN(len(b))] ^= 1
+		}
+		b = append(b, make([]byte, rng.IntN(3))...)
+		wantP, wantS := 0, 0
+		for wantP < min(len(a), len(b)) && a[wantP] == b[wantP] {
+			wantP++
+		}
+		for wantS < min(len(a), len(b)) && a[len(a)-1-wantS] == b[len(b)-1-wantS] {
+			wantS++
+		}
+		if p, s := commonPrefix(a, b), commonSuffix(a, b); p != wantP || s != wantS {
+			t.Fatalf("len %d/%d: prefix %d suffix %d, want %d %d", len(a), len(b), p, s, wantP, wantS)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package board
 import (
 	"bytes"
 	"encoding/json"
+	"html/template"
+	"strings"
 	"testing"
 
 	"github.com/linli-community/linli/templates"
@@ -160,17 +162,23 @@ func TestSheetIsRenderSheet(t *testing.T) {
 	data := accountsNotice{Community: "阳光<花园>", Period: "2026-Q4", FundUses: []fundUse{}, PublicIncome: []categorySum{}}
 	s := Sheet{Title: "账目<公示>", Community: "阳光花园", Legal: "依据", Posting: "张贴", URL: "http://127.0.0.1:8090/print/x",
 		Proof: Proof{ChainID: "c", Height: 7, BlockTime: 1_780_000_000, AppHash: "ab", DataHash: "cd", DataURL: "http://x/data.json"}}
-	tmpl := struct {
-		accountsNotice
-		Details []statementAccount
-	}{data, []statementAccount{{monthStatement: monthStatement{Name: "物业费"}, Count: 1, Rows: "<tr><td>1</td></tr>"}}}
-	got, err := b.sheet("accounts_sheet", tmpl, s)
+	st := []statementAccount{{monthStatement: monthStatement{Name: "物业费"}, Count: 1, Rows: []template.HTML{"<tr><td>1</td></tr>"}},
+		{monthStatement: monthStatement{Name: "公共<收益>"}}}
+	body := func(w *bytes.Buffer) error { return b.accountsBody(w, data, st) }
+	got, err := b.sheet("accounts_sheet", body, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Body, err = b.fragment("accounts_sheet", tmpl); err != nil {
+	var one bytes.Buffer
+	if err := body(&one); err != nil {
 		t.Fatal(err)
 	}
+	for _, want := range []string{"<h2>物业费 明细（1 笔）</h2>\n<table><thead>", "</thead>\n<tr><td>1</td></tr></table>\n<h2>公共&lt;收益&gt; 明细（0 笔）</h2>\n<p>本期没有收支。</p>\n"} {
+		if !strings.Contains(one.String(), want) {
+			t.Errorf("the statement's body has no %q:\n%s", want, one.String())
+		}
+	}
+	s.Body = template.HTML(one.String())
 	var want bytes.Buffer
 	if err := b.RenderSheet(&want, s); err != nil {
 		t.Fatal(err)

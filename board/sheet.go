@@ -1,6 +1,7 @@
 package board
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -65,45 +66,58 @@ const statementIndent = "        "
 // where its "entries": null is: that text is a key and its value, never
 // part of a string, which encodes a quote as \" (TestStatementDataIsDataJSON).
 func statementData(n accountsNotice, entries [][][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	err := writeStatementData(&buf, n, entries)
+	return buf.Bytes(), err
+}
+
+// writeStatementData writes statementData(n, entries) to w, piece by
+// piece: a sheet hashes it as it is written.
+func writeStatementData(w io.Writer, n accountsNotice, entries [][][]byte) error {
 	n.Accounts = slices.Clone(n.Accounts)
 	for i := range n.Accounts {
 		n.Accounts[i].Entries = nil
 	}
 	js, _, err := DataJSON(n)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	const null = `"entries": null`
-	if bytes.Count(js, []byte(null)) != len(entries) {
-		return nil, fmt.Errorf("board: notice data: %d accounts, %d entries lists", len(entries), bytes.Count(js, []byte(null)))
+	if c := bytes.Count(js, []byte(null)); c != len(entries) {
+		return fmt.Errorf("board: notice data: %d accounts, %d entries lists", c, len(entries))
 	}
-	size := len(js)
-	for _, es := range entries {
-		for _, e := range es {
-			size += len(e) + len(statementIndent) + 2
+	if buf, ok := w.(*bytes.Buffer); ok {
+		size := len(js)
+		for _, es := range entries {
+			for _, e := range es {
+				size += len(e) + len(statementIndent) + 2
+			}
 		}
+		buf.Grow(size + len(entries)*16)
 	}
-	out := make([]byte, 0, size+len(entries)*16)
+	// Each piece is small: write them through one buffer.
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, es := range entries {
 		i := bytes.Index(js, []byte(null))
-		out = append(out, js[:i]...)
-		out = append(out, `"entries": [`...)
+		bw.Write(js[:i])
+		bw.WriteString(`"entries": [`)
 		for k, e := range es {
 			if k > 0 {
-				out = append(out, ',')
+				bw.WriteByte(',')
 			}
-			out = append(out, '\n')
-			out = append(out, statementIndent...)
-			out = append(out, e...)
+			bw.WriteByte('\n')
+			bw.WriteString(statementIndent)
+			bw.Write(e)
 		}
 		if len(es) > 0 {
-			out = append(out, '\n')
-			out = append(out, statementIndent[2:]...)
+			bw.WriteByte('\n')
+			bw.WriteString(statementIndent[2:])
 		}
-		out = append(out, ']')
+		bw.WriteByte(']')
 		js = js[i+len(null):]
 	}
-	return append(out, js...), nil
+	bw.Write(js)
+	return bw.Flush()
 }
 
 // Sheet is one printable A4 notice: its own content inside the board's
@@ -141,35 +155,41 @@ func (b *Board) Body(name string, data any) (template.HTML, error) { return b.fr
 // URL is the public address of path on the board.
 func (b *Board) URL(path string) string { return b.url(path) }
 
-// sheet renders the body template name with data inside the layout. It
-// writes the body between the layout's two halves itself: printed through
-// the template, a statement's 3 MB body would be copied twice more.
-func (b *Board) sheet(name string, data any, s Sheet) (*response, error) {
-	// The body starts as large as the last one of its kind: a statement's
-	// 3 MB body grown by doubling was copied and cleared over and over.
-	b.mu.Lock()
-	size := b.bodySize[name]
-	b.mu.Unlock()
-	var body bytes.Buffer
-	body.Grow(size + size/8)
-	if err := b.pages.ExecuteTemplate(&body, name, data); err != nil {
-		return nil, fmt.Errorf("board: template %s: %w", name, err)
+// body writes the template name with data, for sheet.
+func (b *Board) body(name string, data any) func(*bytes.Buffer) error {
+	return func(w *bytes.Buffer) error {
+		if err := b.pages.ExecuteTemplate(w, name, data); err != nil {
+			return fmt.Errorf("board: template %s: %w", name, err)
+		}
+		return nil
 	}
+}
+
+// sheet writes the layout with the body that body writes between its two
+// halves, as RenderSheet does with a Body. The page starts as large as the
+// last one of its kind: a statement's 3 MB page grown by doubling was
+// copied and cleared over and over.
+func (b *Board) sheet(kind string, body func(*bytes.Buffer) error, s Sheet) (*response, error) {
 	b.mu.Lock()
-	if b.bodySize == nil {
-		b.bodySize = map[string]int{}
-	}
-	b.bodySize[name] = body.Len()
+	size := b.pageSize[kind]
 	b.mu.Unlock()
 	var page bytes.Buffer
-	page.Grow(body.Len() + 32<<10) // the layout, proof block and QR code around the body
+	page.Grow(max(size+size/8, 32<<10))
 	if err := b.pages.ExecuteTemplate(&page, "sheethead", s); err != nil {
 		return nil, fmt.Errorf("board: sheet: %w", err)
 	}
-	page.Write(body.Bytes()) // html/template escaped it
+	if err := body(&page); err != nil {
+		return nil, err
+	}
 	if err := b.pages.ExecuteTemplate(&page, "sheetfoot", s); err != nil {
 		return nil, fmt.Errorf("board: sheet: %w", err)
 	}
+	b.mu.Lock()
+	if b.pageSize == nil {
+		b.pageSize = map[string]int{}
+	}
+	b.pageSize[kind] = page.Len()
+	b.mu.Unlock()
 	return &response{status: 200, ctype: "text/html; charset=utf-8", body: page.Bytes()}, nil
 }
 
