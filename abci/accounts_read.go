@@ -69,17 +69,14 @@ func entryBytes(r reader, ids []uint64) map[uint64][]byte {
 	missing := sorted
 	if m != nil {
 		missing = nil
-		key := []byte(prefixEntries)
-		for _, id := range sorted {
-			key = appendNumber(key[:len(prefixEntries)], id)
-			v, ok, hit := m.peek(string(key))
+		m.peekNumbered(prefixEntries, len(sorted), func(i int) uint64 { return sorted[i] }, func(i int, v []byte, ok, hit bool) {
 			switch {
 			case hit && ok:
-				out[id] = v
+				out[sorted[i]] = v
 			case !hit:
-				missing = append(missing, id)
+				missing = append(missing, sorted[i])
 			}
-		}
+		})
 	}
 	for i := 0; i < len(missing); {
 		j := i + 1
@@ -124,10 +121,8 @@ func monthRefs(r reader, account string, m int, lo, hi int64) []PostingRef {
 			runs = [][2]int64{{lo, hi}}
 		}
 	} else {
-		key := []byte(base)
-		for i := range n {
-			key = appendNumber(key[:len(base)], uint64(lo+i))
-			v, ok, hit := mm.peek(string(key))
+		mm.peekNumbered(base, int(n), func(i int) uint64 { return uint64(lo) + uint64(i) }, func(k int, v []byte, ok, hit bool) {
+			i := int64(k)
 			switch {
 			case hit && ok:
 				vals[i], found[i] = v, true
@@ -136,7 +131,7 @@ func monthRefs(r reader, account string, m int, lo, hi int64) []PostingRef {
 			case !hit:
 				runs = append(runs, [2]int64{lo + i, lo + i + 1})
 			}
-		}
+		})
 	}
 	for _, run := range runs {
 		scanRange(r, base, run[0], run[1], func(key string, value []byte) {

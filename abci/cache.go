@@ -30,6 +30,9 @@ type memo interface {
 	// peek returns key's value from memory only; hit=false when memory
 	// does not know it at the snapshot's height.
 	peek(key string) (value []byte, ok, hit bool)
+	// peekNumbered is peek of the n keys prefix+%020d of num(i), i < n,
+	// a batch at a time: it calls fn(i, …) with each key's answer.
+	peekNumbered(prefix string, n int, num func(i int) uint64, fn func(i int, value []byte, ok, hit bool))
 	// keep remembers value, read from the snapshot, as key's (present)
 	// value, when the cache may (readCache).
 	keep(key string, value []byte)

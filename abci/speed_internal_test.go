@@ -548,6 +548,50 @@ func TestReadCacheMemoKeepsFullSlices(t *testing.T) {
 	}
 }
 
+// TestPeekNumberedIsPeek wants the batched lookup of numbered keys to
+// answer each key as peek does, for keys known before and after a
+// commit, absent, never read, and more than a batch of them, from a
+// snapshot at the commit's height and from one behind it.
+func TestPeekNumberedIsPeek(t *testing.T) {
+	const n = 700 // more than one batch
+	state := map[string][]byte{}
+	for i := range n {
+		if i%3 != 0 {
+			state[string(appendNumber([]byte("p/"), uint64(i)))] = []byte(fmt.Sprint("v", i))
+		}
+	}
+	s := newVerStore(state)
+	c := newReadCache(s, 100_000, 0)
+	old, _ := c.Snapshot()
+	for i := range n {
+		if i%5 != 0 { // some never read
+			old.Get(string(appendNumber([]byte("p/"), uint64(i))))
+		}
+	}
+	var writes []Write
+	for i := 0; i < n; i += 7 {
+		writes = append(writes, Write{string(appendNumber([]byte("p/"), uint64(i))), []byte(fmt.Sprint("w", i))})
+	}
+	if err := c.Commit(Block{Height: 1}, writes); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := c.Snapshot()
+	for _, snap := range []Snapshot{old, cur} {
+		m := snap.(memo)
+		calls := 0
+		m.peekNumbered("p/", n, func(i int) uint64 { return uint64(i) }, func(i int, v []byte, ok, hit bool) {
+			calls++
+			wv, wok, whit := m.peek(string(appendNumber([]byte("p/"), uint64(i))))
+			if string(v) != string(wv) || ok != wok || hit != whit || hit && cap(v) != len(v) {
+				t.Fatalf("key %d at %d: peekNumbered %q %v %v, peek %q %v %v", i, snap.Block().Height, v, ok, hit, wv, wok, whit)
+			}
+		})
+		if calls != n {
+			t.Errorf("fn called %d times, want %d", calls, n)
+		}
+	}
+}
+
 // TestReadCacheKeepsAStatementAcrossBlocks renders a statement's records
 // (10,000 entries and their 10,000 postings) once a block, while each
 // block brings other traffic: 5,000 keys read by its txs and 5,000
