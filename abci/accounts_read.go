@@ -109,6 +109,13 @@ func entryBytes(r reader, ids []uint64) map[uint64][]byte {
 // knows come from memory, the rest from scans of their runs of positions,
 // remembered as they are read.
 func monthRefs(r reader, account string, m int, lo, hi int64) []PostingRef {
+	refs, _ := monthRefsAt(r, account, m, lo, hi)
+	return refs
+}
+
+// monthRefsAt is monthRefs with the position of each ref: a position with
+// no posting stored has none.
+func monthRefsAt(r reader, account string, m int, lo, hi int64) ([]PostingRef, []int64) {
 	base := prefixPostings(account, m)
 	n := max(0, hi-lo)
 	// vals[i] is the stored ref at position lo+i, when found[i].
@@ -144,7 +151,7 @@ func monthRefs(r reader, account string, m int, lo, hi int64) []PostingRef {
 			}
 		})
 	}
-	refs := make([]PostingRef, 0, n)
+	refs, pos := make([]PostingRef, 0, n), make([]int64, 0, n)
 	for i, v := range vals {
 		if !found[i] {
 			continue
@@ -153,9 +160,9 @@ func monthRefs(r reader, account string, m int, lo, hi int64) []PostingRef {
 		if !ok {
 			ref = decode[PostingRef](keyPosting(account, m, lo+int64(i)), v)
 		}
-		refs = append(refs, ref)
+		refs, pos = append(refs, ref), append(pos, lo+int64(i))
 	}
-	return refs
+	return refs, pos
 }
 
 // parsePostingRef reads a PostingRef in the one form put writes it,
@@ -195,65 +202,159 @@ func monthPostings(r reader, account string, m int) int64 {
 	return am.Postings
 }
 
-// accountRefs returns the PostingRefs of account in months from..to, in
-// posting order; months are the account's (accountMonths).
-func accountRefs(r reader, account string, months []AccountMonth, from, to int) []PostingRef {
-	var refs []PostingRef
+// monthSpan is the positions [lo, hi) of account's postings in month m
+// and, once readLines filled it, their answer lines: lines[i] is position
+// lo+i's, nil where the month has no posting.
+type monthSpan struct {
+	account string
+	month   int
+	lo, hi  int64
+	lines   [][]byte
+}
+
+// accountSpans returns the spans of all postings of account in months
+// from..to; months are the account's (accountMonths).
+func accountSpans(account string, months []AccountMonth, from, to int) []monthSpan {
+	var spans []monthSpan
 	for _, am := range months {
 		m, _ := ParseMonth(am.Month)
 		if m >= from && m <= to {
-			refs = append(refs, monthRefs(r, account, m, 0, am.Postings)...)
+			spans = append(spans, monthSpan{account: account, month: m, hi: am.Postings})
 		}
 	}
-	return refs
+	return spans
 }
 
-// refIDs returns the entries of refs.
-func refIDs(refs ...[]PostingRef) []uint64 {
-	var ids []uint64
-	for _, rs := range refs {
-		for _, ref := range rs {
-			ids = append(ids, ref.Entry)
+// readLines fills the lines of spans. The lines the read cache remembers
+// (memo.peekLines) are taken as they are; only the rest are built, from
+// their PostingRefs and entries read as monthRefs and entryBytes read
+// them (those of all spans at once, so that close entry ids are scanned
+// together), and handed to the cache to remember. After a block, an
+// answer's lines are mostly remembered: the block's new postings and the
+// old ones whose entry it rewrote (a reversal) are built.
+func readLines(r reader, spans []monthSpan) {
+	mm := memoOf(r)
+	type missing struct {
+		span int
+		pos  int64
+		ref  PostingRef
+	}
+	var todo []missing
+	for s := range spans {
+		sp := &spans[s]
+		if mm != nil {
+			sp.lines = mm.peekLines(sp.account, sp.month, sp.lo, sp.hi)
+		} else {
+			sp.lines = make([][]byte, max(0, sp.hi-sp.lo))
+		}
+		// The positions without a line, in runs that take in gaps
+		// shorter than entryScanGap: one read of a run costs less than
+		// one of each piece.
+		var runs [][2]int64
+		for i := range int64(len(sp.lines)) {
+			switch {
+			case sp.lines[i] != nil:
+			case len(runs) > 0 && i-runs[len(runs)-1][1] < entryScanGap:
+				runs[len(runs)-1][1] = i + 1
+			default:
+				runs = append(runs, [2]int64{i, i + 1})
+			}
+		}
+		for _, run := range runs {
+			refs, pos := monthRefsAt(r, sp.account, sp.month, sp.lo+run[0], sp.lo+run[1])
+			for k, ref := range refs {
+				if sp.lines[pos[k]-sp.lo] == nil {
+					todo = append(todo, missing{s, pos[k], ref})
+				}
+			}
 		}
 	}
-	return ids
+	if len(todo) == 0 {
+		return
+	}
+	ids := make([]uint64, len(todo))
+	for i, t := range todo {
+		ids[i] = t.ref.Entry
+	}
+	entries := entryBytes(r, ids)
+	var built []builtLine
+	for i, t := range todo {
+		e, ok := entries[t.ref.Entry]
+		if !ok {
+			panic(fmt.Sprintf("abci: posting %d names entry %d, which is not stored", t.ref.Posting, t.ref.Entry))
+		}
+		line := appendLine(make([]byte, 0, lineSize+len(e)), t.ref, e)
+		sp := &spans[t.span]
+		sp.lines[t.pos-sp.lo] = line
+		built = append(built, builtLine{t.pos, t.ref.Entry, line})
+		if mm != nil && (i+1 == len(todo) || todo[i+1].span != t.span) {
+			mm.keepLines(sp.account, sp.month, built)
+			built = nil
+		}
+	}
 }
 
-// linesSize bounds the bytes appendLines writes for refs: each line's
-// entry, field names and five numbers.
-func linesSize(refs []PostingRef, entries map[uint64][]byte) int {
-	n := 2
-	for _, ref := range refs {
-		n += 128 + len(entries[ref.Entry])
+// lineSize bounds the bytes of a line but its entry: the field names
+// and four numbers.
+const lineSize = 128
+
+// appendLine appends the StatementLine of ref, whose entry's stored bytes
+// are entry: {"posting":…,"time":…,"delta":…,"balance":…,"entry":…}, the
+// fields in the order tx.Canonical writes them.
+func appendLine(b []byte, ref PostingRef, entry []byte) []byte {
+	b = append(b, `{"posting":`...)
+	b = strconv.AppendUint(b, ref.Posting, 10)
+	b = append(b, `,"time":`...)
+	b = strconv.AppendInt(b, ref.Time, 10)
+	b = append(b, `,"delta":`...)
+	b = strconv.AppendInt(b, ref.Delta, 10)
+	b = append(b, `,"balance":`...)
+	b = strconv.AppendInt(b, ref.Balance, 10)
+	b = append(b, `,"entry":`...)
+	b = append(b, entry...)
+	return append(b, '}')
+}
+
+// linesSize is the bytes appendLines writes for spans.
+func linesSize(spans []monthSpan) int {
+	n := 2 // the brackets
+	for _, sp := range spans {
+		for _, l := range sp.lines {
+			if l != nil {
+				n += len(l) + 1 // and a comma (one too many, for the last)
+			}
+		}
 	}
 	return n
 }
 
-// appendLines appends refs as a JSON array of StatementLines, each with
-// its entry's stored bytes. It makes room for them first: an answer of
-// thousands of lines grown by append would be copied over and over.
-func appendLines(b []byte, refs []PostingRef, entries map[uint64][]byte) []byte {
-	b = slices.Grow(b, linesSize(refs, entries))
+// appendLines appends the lines of spans as a JSON array, in the spans'
+// order or, when newestFirst, the reverse. The caller sizes b
+// (linesSize): an answer of thousands of lines grown by append would be
+// copied over and over.
+func appendLines(b []byte, spans []monthSpan, newestFirst bool) []byte {
 	b = append(b, '[')
-	for i, ref := range refs {
-		if i > 0 {
+	first := true
+	add := func(l []byte) {
+		if l == nil {
+			return
+		}
+		if !first {
 			b = append(b, ',')
 		}
-		b = append(b, `{"posting":`...)
-		b = strconv.AppendUint(b, ref.Posting, 10)
-		b = append(b, `,"time":`...)
-		b = strconv.AppendInt(b, ref.Time, 10)
-		b = append(b, `,"delta":`...)
-		b = strconv.AppendInt(b, ref.Delta, 10)
-		b = append(b, `,"balance":`...)
-		b = strconv.AppendInt(b, ref.Balance, 10)
-		b = append(b, `,"entry":`...)
-		e, ok := entries[ref.Entry]
-		if !ok {
-			panic(fmt.Sprintf("abci: posting %d names entry %d, which is not stored", ref.Posting, ref.Entry))
+		b, first = append(b, l...), false
+	}
+	for s := range spans {
+		if newestFirst {
+			ls := spans[len(spans)-1-s].lines
+			for i := len(ls) - 1; i >= 0; i-- {
+				add(ls[i])
+			}
+		} else {
+			for _, l := range spans[s].lines {
+				add(l)
+			}
 		}
-		b = append(b, e...)
-		b = append(b, '}')
 	}
 	return append(b, ']')
 }
@@ -277,45 +378,50 @@ func appendField(b []byte, name string, v any) []byte {
 // postingsAnswer is the answer to accounts/ACCOUNT/entries/FROM/TO: a JSON
 // array of StatementLines.
 func postingsAnswer(r reader, account string, from, to int) rawJSON {
-	refs := accountRefs(r, account, accountMonths(r, account), from, to)
-	return appendLines(nil, refs, entryBytes(r, refIDs(refs)))
+	spans := accountSpans(account, accountMonths(r, account), from, to)
+	readLines(r, spans)
+	return appendLines(make([]byte, 0, linesSize(spans)), spans, false)
 }
 
 // postingPageAnswer is the answer to accounts/ACCOUNT/page/MONTH/OFFSET/LIMIT:
-// a PostingPage. It reads the page's postings only, by their positions in
+// a PostingPage. It reads the page's lines only, by their positions in
 // the month, newest first.
 func postingPageAnswer(r reader, account string, m, offset, limit int) rawJSON {
 	total := monthPostings(r, account, m)
 	hi := total - min(int64(offset), total)
 	lo := max(0, hi-int64(limit))
-	refs := monthRefs(r, account, m, lo, hi)
-	slices.Reverse(refs)
-	b := []byte{'{'}
+	spans := []monthSpan{{account: account, month: m, lo: lo, hi: hi}}
+	readLines(r, spans)
+	b := append(make([]byte, 0, 256+linesSize(spans)), '{')
 	b = appendField(b, "account", account)
 	b = appendField(b, "month", FormatMonth(m))
 	b = appendField(b, "offset", offset)
 	b = appendField(b, "limit", limit)
 	b = appendField(b, "total", total)
 	b = append(b, `,"lines":`...)
-	b = appendLines(b, refs, entryBytes(r, refIDs(refs)))
+	b = appendLines(b, spans, true)
 	return append(b, '}')
 }
 
 // statementAnswer is the answer to accounts/statement/FROM/TO: an
-// AccountsStatement. The entries of every account are read together, so
-// that the period's entries are scanned in one pass of their ids.
+// AccountsStatement. The lines of every account are read together, so
+// that the period's missing entries are read in one pass of their ids.
 func statementAnswer(r reader, from, to int) rawJSON {
 	accounts := ledgerAccounts(r)
-	refs := make([][]PostingRef, len(accounts))
 	months := make([][]AccountMonth, len(accounts))
+	var spans []monthSpan
+	// spans[first[i]:first[i+1]] are account i's.
+	first := make([]int, len(accounts)+1)
 	for i, a := range accounts {
 		months[i] = accountMonths(r, a.ID)
-		refs[i] = accountRefs(r, a.ID, months[i], from, to)
+		first[i] = len(spans)
+		spans = append(spans, accountSpans(a.ID, months[i], from, to)...)
 	}
-	entries := entryBytes(r, refIDs(refs...))
+	first[len(accounts)] = len(spans)
+	readLines(r, spans)
 	size := 256
 	for i := range accounts {
-		size += 512 + linesSize(refs[i], entries)
+		size += 512 + linesSize(spans[first[i]:first[i+1]])
 	}
 	b := append(make([]byte, 0, size), '{')
 	b = appendField(b, "from", FormatMonth(from))
@@ -339,7 +445,7 @@ func statementAnswer(r reader, from, to int) rawJSON {
 		b = appendField(b, "transfer_out", p.TransferOut)
 		b = appendField(b, "closing", p.Closing)
 		b = append(b, `,"lines":`...)
-		b = appendLines(b, refs[i], entries)
+		b = appendLines(b, spans[first[i]:first[i+1]], false)
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)

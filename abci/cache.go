@@ -36,6 +36,13 @@ type memo interface {
 	// keep remembers value, read from the snapshot, as key's (present)
 	// value, when the cache may (readCache).
 	keep(key string, value []byte)
+	// peekLines returns the accounts answers' lines of account's month m
+	// at positions [lo, hi) from memory: lines[i] is position lo+i's, nil
+	// where memory has none that holds at the snapshot's height.
+	peekLines(account string, m int, lo, hi int64) (lines [][]byte)
+	// keepLines remembers lines of account's month m built from the
+	// snapshot, when the cache may (readCache).
+	keepLines(account string, m int, built []builtLine)
 }
 
 // memoOf returns the memo under r, or nil when r does not read committed

@@ -168,6 +168,17 @@ const (
 //     unchanged): the store held height's state throughout.
 //   - A hit in the older generation is moved to the newer with its since.
 //
+// The cache also keeps the accounts answers' lines (answerLines), each a
+// function of a posting's and an entry's values. They have no since: all
+// are those of height. The first locked step of a Commit forgets every
+// line whose keys it writes, so a line left holds at h+1 as well. A
+// snapshot at s uses them only when, under the lock, no commit is under
+// way and s = height; the lines it built it adds under the same
+// condition, checked again as it adds them (a commit may have begun, or
+// ended, meanwhile; a snapshot at height+1 taken during a commit may add
+// what it built once that commit has ended, as the store's values at s
+// are then height's).
+//
 // A Commit that fails leaves committing set and empties the cache: the
 // store's state is then unknown to it, so it serves and remembers nothing
 // more (the app panics on the error anyway).
@@ -184,6 +195,8 @@ type readCache struct {
 	// gen counts the commits started, so a Get that read the store while
 	// a Commit began does not remember what it read.
 	gen uint64
+	// lines are the accounts answers' lines at height.
+	lines *answerLines
 }
 
 // cachedValue is a committed value (ok=false: the key is absent), known
@@ -202,7 +215,8 @@ const readCacheSize = 50_000
 
 // newReadCache returns a cache over s, whose last commit is height.
 func newReadCache(s Store, max int, height int64) *readCache {
-	return &readCache{Store: s, max: max, cur: make(map[string]cachedValue), height: height}
+	return &readCache{Store: s, max: max, cur: make(map[string]cachedValue), height: height,
+		lines: newAnswerLines(answerLinesMax, answerLinesBytes)}
 }
 
 // lookup returns key's cached value, moving it to the newer generation;
@@ -296,6 +310,30 @@ func (c *readCache) peekNumberedAt(h int64, prefix string, n int, num func(int) 
 	}
 }
 
+// peekLinesAt returns the remembered lines of account's month m at
+// positions [lo, hi) for a snapshot at height h: lines[i] is position
+// lo+i's, nil where none is remembered, and all are nil unless the
+// snapshot may use them (readCache).
+func (c *readCache) peekLinesAt(h int64, account string, m int, lo, hi int64) [][]byte {
+	out := make([][]byte, max(0, hi-lo))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.committing && c.height == h {
+		c.lines.peek(lineMonth{account, m}, lo, out)
+	}
+	return out
+}
+
+// keepLinesAt remembers lines of account's month m that a snapshot at
+// height h built, when they are those of c.height (see readCache).
+func (c *readCache) keepLinesAt(h int64, account string, m int, built []builtLine) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.committing && c.height == h {
+		c.lines.keep(lineMonth{account, m}, built)
+	}
+}
+
 // keepAt remembers a value that a snapshot at height h read from the
 // store, when that is the committed value up to c.height (see readCache).
 func (c *readCache) keepAt(h int64, key string, v []byte, ok bool) {
@@ -321,12 +359,14 @@ func (c *readCache) Commit(b Block, writes []Write) error {
 		delete(c.cur, w.Key)
 		delete(c.old, w.Key)
 	}
+	c.lines.forget(writes)
 	c.mu.Unlock()
 	err := c.Store.Commit(b, writes)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
 		c.cur, c.old = make(map[string]cachedValue), nil
+		c.lines.reset()
 		return err
 	}
 	for _, w := range writes {
@@ -382,3 +422,13 @@ func (s *cachedSnapshot) peekNumbered(prefix string, n int, num func(int) uint64
 
 // keep implements memo.
 func (s *cachedSnapshot) keep(key string, value []byte) { s.c.keepAt(s.h, key, value, true) }
+
+// peekLines implements memo.
+func (s *cachedSnapshot) peekLines(account string, m int, lo, hi int64) [][]byte {
+	return s.c.peekLinesAt(s.h, account, m, lo, hi)
+}
+
+// keepLines implements memo.
+func (s *cachedSnapshot) keepLines(account string, m int, built []builtLine) {
+	s.c.keepLinesAt(s.h, account, m, built)
+}

@@ -614,7 +614,11 @@ func TestReadCacheKeepsAStatementAcrossBlocks(t *testing.T) {
 		r := storeReader{snap}
 		before := s.readCount()
 		refs := monthRefs(r, "mgmt", 202603, 0, entries)
-		got := entryBytes(r, refIDs(refs))
+		ids := make([]uint64, len(refs))
+		for i, ref := range refs {
+			ids[i] = ref.Entry
+		}
+		got := entryBytes(r, ids)
 		if len(refs) != entries || len(got) != entries {
 			t.Fatalf("rendered %d postings and %d entries, want %d", len(refs), len(got), entries)
 		}
