@@ -207,8 +207,9 @@ func TestCheckedTxsBoundsBytes(t *testing.T) {
 // verStore is a Store that keeps the state of every height, so that a
 // snapshot shows the height it was taken at whatever commits follow, and
 // counts the reads that reach it. A test pauses a Commit between its steps
-// with beforeApply and afterApply, and a read just after it read with
-// afterRead; each is called, when set, on the goroutine doing the work.
+// with beforeApply and afterApply, a read just after it read with
+// afterRead, and a scan before it hands on a key with afterScan; each is
+// called, when set, on the goroutine doing the work.
 type verStore struct {
 	mu       sync.Mutex
 	versions []map[string][]byte // versions[h] is the state at height h
@@ -216,7 +217,7 @@ type verStore struct {
 	fail     bool // Commit fails
 
 	beforeApply, afterApply func()
-	afterRead               func(key string)
+	afterRead, afterScan    func(key string)
 }
 
 func newVerStore(state map[string][]byte) *verStore {
@@ -266,6 +267,9 @@ func (s *verStore) scanAt(h int64, prefix string, fn func(string, []byte) bool) 
 	s.mu.Unlock()
 	sort.Strings(keys)
 	for _, k := range keys {
+		if s.afterScan != nil {
+			s.afterScan(k)
+		}
 		if !fn(k, m[k]) {
 			break
 		}
