@@ -13,7 +13,10 @@ import (
 // the entry's stored bytes, which are the entry's canonical JSON already
 // (put wrote them with tx.Canonical from the current Entry type), and the
 // answer is written as tx.Canonical would write the same value, byte for
-// byte (TestLedgerDeterminismAcrossStores checks it).
+// byte (TestLedgerDeterminismAcrossStores checks it). The app's read cache
+// remembers the lines it was given (answerLines, lines.go), so an answer
+// after a block builds only the lines the block added or changed and
+// copies the others into place.
 
 // rawJSON is a query answer already encoded as canonical JSON; Query
 // answers it as it is.

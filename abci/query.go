@@ -33,8 +33,9 @@ import (
 // CometBFT calls it for the abci_query RPC. Every answer comes from one
 // committed height, the one it reports, however many blocks commit while
 // it is built: it reads a store snapshot through the app's read cache
-// (speed.go), which gives it a record from memory only when that is the
-// record's value at the snapshot's height. It holds no lock of the app's
+// (speed.go), which gives it a record, or an accounts answer's line, from
+// memory only when that is the record's value, or the line, at the
+// snapshot's height. It holds no lock of the app's
 // while it reads, only the read cache's for each lookup, which a Commit
 // holds only to drop and then remember the block's keys, never while
 // SQLite commits: a long query delays no block, and a big block's commit

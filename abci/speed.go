@@ -7,11 +7,12 @@ import (
 	"github.com/linli-community/linli/abci/tx"
 )
 
-// The two caches here make the shell faster without changing what it
+// The caches here make the shell faster without changing what it
 // computes: each remembers the result of a pure function (decoding and
 // checking the signature of given bytes, the committed value of a key at
-// a height), so every node reaches the same results, and every query the
-// same answer, whether a value came from a cache or not.
+// a height, an accounts answer's line from two such values: lines.go), so
+// every node reaches the same results, and every query the same answer,
+// whether a value came from a cache or not.
 
 // PreCheckTx decodes a tx and checks its signature into the cache of
 // checked txs, so that CheckTx, called next, need not. The node calls it
@@ -169,15 +170,16 @@ const (
 //   - A hit in the older generation is moved to the newer with its since.
 //
 // The cache also keeps the accounts answers' lines (answerLines), each a
-// function of a posting's and an entry's values. They have no since: all
-// are those of height. The first locked step of a Commit forgets every
-// line whose keys it writes, so a line left holds at h+1 as well. A
-// snapshot at s uses them only when, under the lock, no commit is under
-// way and s = height; the lines it built it adds under the same
-// condition, checked again as it adds them (a commit may have begun, or
-// ended, meanwhile; a snapshot at height+1 taken during a commit may add
-// what it built once that commit has ended, as the store's values at s
-// are then height's).
+// function of a posting's and an entry's committed values. They have no
+// since: all are those of height. The first locked step of a Commit
+// forgets every line whose keys the block writes, so a line left holds at
+// h+1 as well. A snapshot at s uses the lines only when, under the lock,
+// no commit is under way and s = height: they are then those of s. The
+// lines it built from its own values at s it adds under the same
+// condition, checked again as it adds them: a commit that began meanwhile
+// may write their keys after its first step found nothing to forget, and
+// one that ended moved height past s. (A snapshot at height+1 taken during
+// a commit adds its lines once that commit has ended: height is then s.)
 //
 // A Commit that fails leaves committing set and empties the cache: the
 // store's state is then unknown to it, so it serves and remembers nothing
