@@ -41,7 +41,8 @@ type lineMemo[T any] struct {
 	cur, old map[string]T
 	// last is the last answer to each query path, with its lines and what
 	// was written for them (answer).
-	last map[string]*answerLines[T]
+	last      map[string]*answerLines[T]
+	lastBytes int
 }
 
 // answerLines is an answer of lines with where each line is and what was
@@ -52,9 +53,12 @@ type answerLines[T any] struct {
 	out         []T
 }
 
-// maxAnswers bounds the answers a memo keeps for answer: a few documents'
-// accounts and periods.
-const maxAnswers = 64
+// maxAnswers and maxAnswerBytes bound the answers a memo keeps for
+// answer: the accounts of a few documents and periods.
+const (
+	maxAnswers     = 64
+	maxAnswerBytes = 64 << 20
+)
 
 // lines returns write(raw) for each of raws, from memory for the lines
 // written before with the same names. write runs without the memo's lock,
@@ -63,11 +67,7 @@ func (m *lineMemo[T]) lines(names map[string]string, raws []gojson.RawMessage, w
 	out := make([]T, len(raws))
 	var missing []int
 	m.mu.Lock()
-	if m.cur == nil || !maps.Equal(m.names, names) {
-		m.names, m.cur, m.old = maps.Clone(names), map[string]T{}, nil
-		m.epoch++
-	}
-	epoch := m.epoch
+	epoch := m.use(names)
 	for i, raw := range raws {
 		if t, ok := m.cur[string(raw)]; ok {
 			out[i] = t
@@ -118,10 +118,8 @@ func (m *lineMemo[T]) answer(v *view, path string, names map[string]string, writ
 		return nil, err
 	}
 	m.mu.Lock()
+	epoch := m.use(names)
 	prev := m.last[path]
-	if !maps.Equal(m.names, names) {
-		prev = nil
-	}
 	m.mu.Unlock()
 	a, mid, lo, err := reuse(prev, value)
 	if err != nil {
@@ -134,11 +132,15 @@ func (m *lineMemo[T]) answer(v *view, path string, names map[string]string, writ
 	copy(a.out[lo:], out)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if maps.Equal(m.names, names) {
-		if m.last == nil || len(m.last) >= maxAnswers {
-			m.last = map[string]*answerLines[T]{}
+	if m.epoch == epoch {
+		if old := m.last[path]; old != nil {
+			m.lastBytes -= len(old.value)
+			delete(m.last, path)
 		}
-		m.last[path] = a
+		if m.last == nil || len(m.last) >= maxAnswers || m.lastBytes+len(value) > maxAnswerBytes {
+			m.last, m.lastBytes = map[string]*answerLines[T]{}, 0
+		}
+		m.last[path], m.lastBytes = a, m.lastBytes+len(value)
 	}
 	return a.out, nil
 }
@@ -274,6 +276,17 @@ func splitBetween(value []byte, from, to int, after, before bool) (lines []gojso
 	return lines, starts, true
 }
 
+// use starts the memo again when names are not the ones its lines were
+// written with, and returns its epoch; m.mu is held. Whatever the memo
+// holds was written with m.names.
+func (m *lineMemo[T]) use(names map[string]string) uint64 {
+	if m.cur == nil || !maps.Equal(m.names, names) {
+		m.names, m.cur, m.old, m.last, m.lastBytes = maps.Clone(names), map[string]T{}, nil, nil, 0
+		m.epoch++
+	}
+	return m.epoch
+}
+
 // keep remembers one line; m.mu is held.
 func (m *lineMemo[T]) keep(raw string, t T) {
 	if len(m.cur) >= memoLines {
@@ -286,7 +299,8 @@ func (m *lineMemo[T]) keep(raw string, t T) {
 func (m *lineMemo[T]) forget() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.cur, m.old, m.last = nil, nil, nil
+	m.cur, m.old, m.last, m.lastBytes = nil, nil, nil, 0
+	m.epoch++
 }
 
 // size is how many lines the memo holds.
