@@ -102,13 +102,9 @@ func (m *lineMemo[T]) lines(names map[string]string, raws []gojson.RawMessage, w
 // answer returns write(line) for each line of the answer to path, an
 // array of lines (accounts/ID/entries/FROM/TO). Most of an answer is the
 // same as the last answer to the same path, byte for byte: a block
-// appends lines, or changes one or two. The lines in the bytes that both
-// answers begin with, and those in the bytes both end with, are the last
-// answer's lines, with what was written for them; only the lines between
-// are split and looked up (lines). The lines after the common beginning
-// are split from where a line must start, so the lines of the common end
-// are lines of the new answer too: from the same state, the same bytes
-// parse the same.
+// appends lines, or changes one or two. The lines the last answer had
+// are taken with what was written for them (reuse); only the others are
+// looked up (lines).
 func (m *lineMemo[T]) answer(v *view, path string, names map[string]string, write func(raw []byte) (T, error)) ([]T, error) {
 	value, found, err := v.raw(path, &[]line{})
 	if err == nil && !found {
@@ -121,15 +117,21 @@ func (m *lineMemo[T]) answer(v *view, path string, names map[string]string, writ
 	epoch := m.use(names)
 	prev := m.last[path]
 	m.mu.Unlock()
-	a, mid, lo, err := reuse(prev, value)
+	a, missing, err := reuse(prev, value)
 	if err != nil {
 		return nil, fmt.Errorf("board: query %s: %w", path, err)
 	}
-	out, err := m.lines(names, mid, write)
+	raws := make([]gojson.RawMessage, len(missing))
+	for k, i := range missing {
+		raws[k] = value[a.starts[i]:a.end[i]:a.end[i]]
+	}
+	out, err := m.lines(names, raws, write)
 	if err != nil {
 		return nil, err
 	}
-	copy(a.out[lo:], out)
+	for k, i := range missing {
+		a.out[i] = out[k]
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.epoch == epoch {
@@ -145,54 +147,97 @@ func (m *lineMemo[T]) answer(v *view, path string, names map[string]string, writ
 	return a.out, nil
 }
 
-// reuse lays out the lines of value: those it shares with prev, with what
-// was written for them, and mid, the lines to write, which go at
-// a.out[lo:].
-func reuse[T any](prev *answerLines[T], value []byte) (a *answerLines[T], mid []gojson.RawMessage, lo int, err error) {
-	// np lines of prev are in the bytes both answers begin with, ns in
-	// those they end with.
-	np, ns := 0, 0
-	if prev != nil {
+// reuse lays out the lines of value, taking those it shares with prev
+// with what was written for them; missing are the lines left to write
+// (their a.out is empty). The lines in the bytes both answers begin with
+// are prev's; after them it walks value a line at a time: where prev's
+// next line is there byte for byte (a line starts where the walk is, so
+// the same bytes are the same line), it is taken, else the line is split
+// and is missing. The walk follows a line changed, added or removed (a
+// block changes a line or two and adds some at the end); after other
+// changes it finds fewer lines to take, never a wrong one. Anything but
+// the chain's layout (no spaces) is split whole.
+func reuse[T any](prev *answerLines[T], value []byte) (a *answerLines[T], missing []int, err error) {
+	a = &answerLines[T]{value: value}
+	take := func(j, start, end int) {
+		a.starts, a.end, a.out = append(a.starts, start), append(a.end, end), append(a.out, prev.out[j])
+	}
+	last := len(value) - 1 // the array's "]"
+	ok := len(value) >= 2 && value[0] == '[' && value[last] == ']'
+	i, j := 1, 0 // where the walk is in value, and prev's next line
+	if ok && prev != nil {
 		p := commonPrefix(prev.value, value)
-		s := commonSuffix(prev.value[p:], value[p:])
-		for np < len(prev.starts) && prev.end[np] <= p {
-			np++
+		for j < len(prev.starts) && prev.end[j] <= p {
+			take(j, prev.starts[j], prev.end[j])
+			j++
 		}
-		for ns < len(prev.starts)-np && prev.starts[len(prev.starts)-1-ns] >= len(prev.value)-s {
-			ns++
+		if j > 0 {
+			i = prev.end[j-1]
 		}
 	}
-	from, to, shift := 1, len(value)-1, 0
-	if np > 0 {
-		from = prev.end[np-1]
+	for ok {
+		if len(a.starts) > 0 { // after a line: a comma, or the end
+			if i == last {
+				break
+			}
+			if value[i] != ',' {
+				ok = false
+				break
+			}
+			i++
+		} else if i == last {
+			break // no lines
+		}
+		// prev's line j, or the one after it (j was removed), is here.
+		if n := at(prev, j, value, i); n > 0 {
+			take(j, i, i+n)
+			i, j = i+n, j+1
+			continue
+		}
+		if n := at(prev, j+1, value, i); n > 0 {
+			take(j+1, i, i+n)
+			i, j = i+n, j+2
+			continue
+		}
+		end := objectEnd(value, i)
+		if end < 0 || end > last {
+			ok = false
+			break
+		}
+		missing = append(missing, len(a.starts))
+		a.starts, a.end = append(a.starts, i), append(a.end, end)
+		a.out = append(a.out, *new(T))
+		// The new line replaced prev's line j, unless prev's line j comes
+		// next (the new line was put before it).
+		if next := end + 1; end == last || at(prev, j, value, next) <= 0 {
+			j++
+		}
+		i = end
 	}
-	if ns > 0 {
-		shift = len(value) - len(prev.value)
-		to = prev.starts[len(prev.starts)-ns] + shift
-	}
-	mid, starts, ok := splitBetween(value, from, to, np > 0, ns > 0)
 	if !ok {
-		// Not the canonical layout the chain writes: split it all.
-		np, ns = 0, 0
-		if mid, starts, err = splitObjects(value); err != nil {
-			return nil, nil, 0, err
+		lines, starts, err := splitObjects(value)
+		if err != nil {
+			return nil, nil, err
+		}
+		a.starts, a.end, a.out, missing = starts, make([]int, len(lines)), make([]T, len(lines)), make([]int, len(lines))
+		for k, l := range lines {
+			a.end[k], missing[k] = starts[k]+len(l), k
 		}
 	}
-	total := np + len(mid) + ns
-	a = &answerLines[T]{value: value, starts: make([]int, 0, total), end: make([]int, 0, total), out: make([]T, total)}
-	a.starts, a.end = append(a.starts, prev.startsTo(np)...), append(a.end, prev.endsTo(np)...)
-	for i := range np {
-		a.out[i] = prev.out[i]
+	return a, missing, nil
+}
+
+// at returns the length of prev's line j if value has it byte for byte at
+// i, followed by a comma or the array's end, or 0.
+func at[T any](prev *answerLines[T], j int, value []byte, i int) int {
+	if prev == nil || j >= len(prev.starts) {
+		return 0
 	}
-	for i, l := range mid {
-		a.starts, a.end = append(a.starts, starts[i]), append(a.end, starts[i]+len(l))
+	n, last := prev.end[j]-prev.starts[j], len(value)-1
+	if i+n > last || value[i+n] != ',' && i+n != last || !bytes.Equal(value[i:i+n], prev.value[prev.starts[j]:prev.end[j]]) {
+		return 0
 	}
-	for k := range ns {
-		i := len(prev.starts) - ns + k
-		a.starts, a.end = append(a.starts, prev.starts[i]+shift), append(a.end, prev.end[i]+shift)
-		a.out[np+len(mid)+k] = prev.out[i]
-	}
-	return a, mid, np, nil
+	return n
 }
 
 // commonPrefix is how many bytes a and b begin with alike. It compares
@@ -207,73 +252,6 @@ func commonPrefix(a, b []byte) int {
 		p++
 	}
 	return p
-}
-
-// commonSuffix is how many bytes a and b end with alike.
-func commonSuffix(a, b []byte) int {
-	const block = 4096
-	n, s := min(len(a), len(b)), 0
-	for s+block <= n && bytes.Equal(a[len(a)-s-block:len(a)-s], b[len(b)-s-block:len(b)-s]) {
-		s += block
-	}
-	for s < n && a[len(a)-1-s] == b[len(b)-1-s] {
-		s++
-	}
-	return s
-}
-
-func (a *answerLines[T]) startsTo(n int) []int {
-	if a == nil {
-		return nil
-	}
-	return a.starts[:n]
-}
-
-func (a *answerLines[T]) endsTo(n int) []int {
-	if a == nil {
-		return nil
-	}
-	return a.end[:n]
-}
-
-// splitBetween splits value[from:to], the part of an array of lines that
-// follows a line (after; else the array's "[") and comes before a line
-// (before; else the array's "]"), into its lines and where each starts,
-// in the layout the chain writes (no spaces). ok is false for anything
-// else.
-func splitBetween(value []byte, from, to int, after, before bool) (lines []gojson.RawMessage, starts []int, ok bool) {
-	if len(value) < 2 || value[0] != '[' || value[len(value)-1] != ']' || from < 1 || to > len(value)-1 || from > to {
-		return nil, nil, false
-	}
-	part := value[from:to]
-	// after and before: ",", ",L,", ",L,L,"…; after: "", ",L", ",L,L"…;
-	// before: "", "L,", "L,L,"…; neither: "", "L", "L,L"….
-	if after && (len(part) > 0 || before) {
-		if len(part) == 0 || part[0] != ',' {
-			return nil, nil, false
-		}
-		part, from = part[1:], from+1
-	}
-	if before && len(part) > 0 {
-		if part[len(part)-1] != ',' {
-			return nil, nil, false
-		}
-		part = part[:len(part)-1]
-	}
-	for i := 0; i < len(part); {
-		end := objectEnd(part, i)
-		if end < 0 {
-			return nil, nil, false
-		}
-		lines, starts = append(lines, part[i:end:end]), append(starts, from+i)
-		if i = end; i < len(part) {
-			if part[i] != ',' || i+1 == len(part) {
-				return nil, nil, false
-			}
-			i++
-		}
-	}
-	return lines, starts, true
 }
 
 // use starts the memo again when names are not the ones its lines were
