@@ -348,25 +348,43 @@ func (r *checkReport) bad(format string, a ...any) {
 	fmt.Fprintf(r.w, "FAIL  "+format+"\n", a...)
 }
 
-func runWechatCheck(ctx context.Context, env *Env, args []string) error {
-	flags := newFlags(env, "wechat check", "[--home DIR] [--offline]")
+// checkStart is what the `check` commands (wechat, wecom, wxgroup) begin
+// with: their flags (--home, and --offline when skipped names what it
+// skips), no arguments, the report, and linli.toml, whose failure to load
+// is reported and ends the check (errReported).
+func checkStart(env *Env, name, skipped string, args []string) (hm home, rep *checkReport, conf config.Config, offline bool, err error) {
+	usage := "[--home DIR]"
+	if skipped != "" {
+		usage += " [--offline]"
+	}
+	flags := newFlags(env, name, usage)
 	h := homeFlag(flags)
-	offline := flags.Bool("offline", false, "check the files only; do not call WeChat")
-	args, err := parse(flags, args)
+	var off *bool
+	if skipped != "" {
+		off = flags.Bool("offline", false, "check the files only; do not call "+skipped)
+	}
+	if args, err = parse(flags, args); err != nil {
+		return
+	}
+	if len(args) > 0 {
+		err = fmt.Errorf("%s takes no arguments, got %q", name, args)
+		return
+	}
+	hm, rep = home(*h), &checkReport{w: env.Stdout}
+	if conf, err = config.Load(hm.linliConfig()); err != nil {
+		rep.bad("%v", err)
+		err = errReported
+		return
+	}
+	return hm, rep, conf, off != nil && *off, nil
+}
+
+func runWechatCheck(ctx context.Context, env *Env, args []string) error {
+	hm, rep, conf, offline, err := checkStart(env, "wechat check", "WeChat", args)
 	if err != nil {
 		return err
 	}
-	if len(args) > 0 {
-		return fmt.Errorf("wechat check takes no arguments, got %q", args)
-	}
-	hm := home(*h)
-	rep := &checkReport{w: env.Stdout}
 	ok, bad := rep.ok, rep.bad
-	conf, err := config.Load(hm.linliConfig())
-	if err != nil {
-		bad("%v", err)
-		return errReported
-	}
 	wc := conf.Wechat
 	if wc.Enabled {
 		ok("[wechat] enabled: `linli start` serves http://%s%s", wc.Listen, wc.Path)
@@ -414,7 +432,7 @@ func runWechatCheck(ctx context.Context, env *Env, args []string) error {
 	} else {
 		ok("%s is a valid menu", menuPath)
 	}
-	if !*offline && wc.AppID != "" && sec.AppSecret != "" {
+	if !offline && wc.AppID != "" && sec.AppSecret != "" {
 		api, err := wechatmp.NewAPI(wechatmp.APIConfig{AppID: wc.AppID, AppSecret: sec.AppSecret, BaseURL: wc.APIURL, Timeout: wc.APITimeout})
 		if err != nil {
 			bad("%v", err)

@@ -120,24 +120,11 @@ func wecomBudget(wc config.Wecom) string {
 }
 
 func runWecomCheck(ctx context.Context, env *Env, args []string) error {
-	flags := newFlags(env, "wecom check", "[--home DIR] [--offline]")
-	h := homeFlag(flags)
-	offline := flags.Bool("offline", false, "check the files only; do not call WeCom")
-	args, err := parse(flags, args)
+	hm, rep, conf, offline, err := checkStart(env, "wecom check", "WeCom", args)
 	if err != nil {
 		return err
 	}
-	if len(args) > 0 {
-		return fmt.Errorf("wecom check takes no arguments, got %q", args)
-	}
-	hm := home(*h)
-	rep := &checkReport{w: env.Stdout}
 	ok, bad := rep.ok, rep.bad
-	conf, err := config.Load(hm.linliConfig())
-	if err != nil {
-		bad("%v", err)
-		return errReported
-	}
 	wc := conf.Wecom
 	if wc.Enabled {
 		ok("[wecom] enabled: `linli start` posts the important public notices to %d customer group(s)", len(wc.Groups))
@@ -169,7 +156,7 @@ func runWecomCheck(ctx context.Context, env *Env, args []string) error {
 	} else {
 		ok("%s: mode 0600, secret set", secPath)
 	}
-	if !*offline && wc.CorpID != "" && secret != "" {
+	if !offline && wc.CorpID != "" && secret != "" {
 		api, err := wecom.NewAPI(wecom.APIConfig{CorpID: wc.CorpID, Secret: secret, BaseURL: wc.APIURL, Timeout: wc.APITimeout})
 		if err != nil {
 			bad("%v", err)

@@ -112,23 +112,11 @@ func runWxgroupLogin(ctx context.Context, env *Env, args []string) error {
 }
 
 func runWxgroupCheck(ctx context.Context, env *Env, args []string) error {
-	flags := newFlags(env, "wxgroup check", "[--home DIR]")
-	h := homeFlag(flags)
-	args, err := parse(flags, args)
+	hm, rep, conf, _, err := checkStart(env, "wxgroup check", "", args)
 	if err != nil {
 		return err
 	}
-	if len(args) > 0 {
-		return fmt.Errorf("wxgroup check takes no arguments, got %q", args)
-	}
-	hm := home(*h)
-	rep := &checkReport{w: env.Stdout}
 	ok, bad := rep.ok, rep.bad
-	conf, err := config.Load(hm.linliConfig())
-	if err != nil {
-		bad("%v", err)
-		return errReported
-	}
 	wc := conf.WxGroup
 	if wc.Enabled {
 		ok("[wxgroup] enabled: `linli start` runs the group account")
