@@ -42,12 +42,8 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	as := fs.String("as", demoResident, "chat as "+demoResident+" (owner of "+demoUnit+", bound), "+demoAdmin+" (an admin), or any new console user")
 	keep := fs.Bool("keep", false, "keep the demo home instead of deleting it at the end")
 	co := addChatFlags(fs)
-	args, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, "demo", args); err != nil {
 		return err
-	}
-	if len(args) > 0 {
-		return fmt.Errorf("demo takes no arguments, got %q", args)
 	}
 	dir, err := os.MkdirTemp("", "linli-demo-")
 	if err != nil {

@@ -77,12 +77,9 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&o.emptyBlocks, "empty-blocks", node.DefaultEmptyBlocksInterval, emptyBlocksUsage)
 	genesisFile := fs.String("genesis", "", "join an existing chain with its genesis.json: an audit node that re-executes every block")
 	fs.StringVar(&o.peers, "peers", "", "nodes to connect to, ID@HOST:PORT,... (CometBFT persistent_peers; `linli testnet` prints them)")
-	args, err := parse(fs, args)
+	err := parseNone(fs, "init", args)
 	if err != nil {
 		return err
-	}
-	if len(args) > 0 {
-		return fmt.Errorf("init takes no arguments, got %q", args)
 	}
 	o.home = home(*h)
 	if err := checkPeers(o.peers); err != nil {

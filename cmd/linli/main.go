@@ -119,6 +119,15 @@ func newFlags(env *Env, name, args string) *flag.FlagSet {
 // package stops at the first positional one, so `linli query units --home
 // X` would otherwise ignore --home) and returns the positional arguments.
 // Everything after "--" is positional.
+// parseNone is parse for a command that takes no arguments, only flags.
+func parseNone(fs *flag.FlagSet, name string, args []string) error {
+	args, err := parse(fs, args)
+	if err == nil && len(args) > 0 {
+		err = fmt.Errorf("%s takes no arguments, got %q", name, args)
+	}
+	return err
+}
+
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {

@@ -19,12 +19,8 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "start", "[--home DIR]")
 	h := homeFlag(fs)
 	community := fs.String("community", defaultCommunity, "the community's name, if the home must be initialised first")
-	args, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, "start", args); err != nil {
 		return err
-	}
-	if len(args) > 0 {
-		return fmt.Errorf("start takes no arguments, got %q", args)
 	}
 	hm := home(*h)
 	if !hm.exists() {

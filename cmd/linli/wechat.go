@@ -266,12 +266,8 @@ func runWechatMenu(ctx context.Context, env *Env, args []string) error {
 	flags := newFlags(env, "wechat menu", "[--home DIR] [--dry-run]")
 	h := homeFlag(flags)
 	dry := flags.Bool("dry-run", false, "print the menu as WeChat will receive it, and create nothing")
-	args, err := parse(flags, args)
-	if err != nil {
+	if err := parseNone(flags, "wechat menu", args); err != nil {
 		return err
-	}
-	if len(args) > 0 {
-		return fmt.Errorf("wechat menu takes no arguments, got %q", args)
 	}
 	hm := home(*h)
 	conf, err := config.Load(hm.linliConfig())
@@ -363,11 +359,7 @@ func checkStart(env *Env, name, skipped string, args []string) (hm home, rep *ch
 	if skipped != "" {
 		off = flags.Bool("offline", false, "check the files only; do not call "+skipped)
 	}
-	if args, err = parse(flags, args); err != nil {
-		return
-	}
-	if len(args) > 0 {
-		err = fmt.Errorf("%s takes no arguments, got %q", name, args)
+	if err = parseNone(flags, name, args); err != nil {
 		return
 	}
 	hm, rep = home(*h), &checkReport{w: env.Stdout}
@@ -494,12 +486,8 @@ func runWechatUndelivered(ctx context.Context, env *Env, args []string) error {
 	h := homeFlag(flags)
 	since := flags.Duration("since", 24*time.Hour, "list notices recorded within this long")
 	limit := flags.Int("limit", 50, "list at most this many, newest first")
-	args, err := parse(flags, args)
-	if err != nil {
+	if err := parseNone(flags, "wechat undelivered", args); err != nil {
 		return err
-	}
-	if len(args) > 0 {
-		return fmt.Errorf("wechat undelivered takes no arguments, got %q", args)
 	}
 	if *since <= 0 || *limit < 1 {
 		return errors.New("--since and --limit must be positive")

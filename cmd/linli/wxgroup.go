@@ -73,12 +73,8 @@ func openHomeGateway(env *Env, hm home) (*store.Gateway, error) {
 func runWxgroupLogin(ctx context.Context, env *Env, args []string) error {
 	flags := newFlags(env, "wxgroup login", "[--home DIR]")
 	h := homeFlag(flags)
-	args, err := parse(flags, args)
-	if err != nil {
+	if err := parseNone(flags, "wxgroup login", args); err != nil {
 		return err
-	}
-	if len(args) > 0 {
-		return fmt.Errorf("wxgroup login takes no arguments, got %q", args)
 	}
 	hm := home(*h)
 	conf, err := config.Load(hm.linliConfig())
@@ -204,12 +200,8 @@ func runWxgroupBindcode(ctx context.Context, env *Env, args []string) error {
 	h := homeFlag(flags)
 	building := flags.String("building", "", "tie the group to this building (its electorate's notices only); empty: the whole community")
 	ttl := flags.Duration("ttl", 0, "how long the code binds (default [wxgroup] bindcode_ttl)")
-	args, err := parse(flags, args)
-	if err != nil {
+	if err := parseNone(flags, "wxgroup bindcode", args); err != nil {
 		return err
-	}
-	if len(args) > 0 {
-		return fmt.Errorf("wxgroup bindcode takes no arguments, got %q", args)
 	}
 	hm := home(*h)
 	conf, err := config.Load(hm.linliConfig())
@@ -243,12 +235,8 @@ func runWxgroupBindcode(ctx context.Context, env *Env, args []string) error {
 func runWxgroupGroups(ctx context.Context, env *Env, args []string) error {
 	flags := newFlags(env, "wxgroup groups", "[--home DIR]")
 	h := homeFlag(flags)
-	args, err := parse(flags, args)
-	if err != nil {
+	if err := parseNone(flags, "wxgroup groups", args); err != nil {
 		return err
-	}
-	if len(args) > 0 {
-		return fmt.Errorf("wxgroup groups takes no arguments, got %q", args)
 	}
 	hm := home(*h)
 	conf, err := config.Load(hm.linliConfig())
