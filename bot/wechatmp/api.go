@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/linli-community/linli/internal/sdkhttp"
 	"github.com/linli-community/linli/internal/tokencache"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	oaconfig "github.com/silenceper/wechat/v2/officialaccount/config"
@@ -53,12 +51,9 @@ type API struct {
 	menu      *menu.Menu
 }
 
-var installMu sync.Mutex
-
 // NewAPI returns an API for the account. The SDK sends every request
-// through one process-wide HTTP client (util.DefaultHTTPClient); NewAPI
-// replaces it with one that has timeouts and, with a BaseURL, sends
-// WeChat's requests there instead.
+// through one process-wide HTTP client; NewAPI routes WeChat's host in it
+// (internal/sdkhttp) with the timeout and, with a BaseURL, to that URL.
 func NewAPI(c APIConfig) (*API, error) {
 	if c.AppID == "" || c.AppSecret == "" {
 		return nil, errors.New("wechatmp: the API needs the AppID and AppSecret")
@@ -74,39 +69,13 @@ func NewAPI(c APIConfig) (*API, error) {
 		}
 		base = u
 	}
-	t := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: c.Timeout,
-		MaxIdleConnsPerHost:   8,
-		IdleConnTimeout:       90 * time.Second,
-	}
-	installMu.Lock()
-	util.DefaultHTTPClient = &http.Client{Timeout: c.Timeout, Transport: &rebase{base: base, next: t}}
-	installMu.Unlock()
+	sdkhttp.Route(apiHost, base, c.Timeout)
 
 	cache := tokencache.New()
 	oa := officialaccount.NewOfficialAccount(&oaconfig.Config{
 		AppID: c.AppID, AppSecret: c.AppSecret, Cache: cache, UseStableAK: true,
 	})
 	return &API{oa: oa, cache: cache, custom: oa.GetCustomerMessageManager(), templates: oa.GetTemplate(), menu: oa.GetMenu()}, nil
-}
-
-// rebase sends requests for WeChat's API host to base.
-type rebase struct {
-	base *url.URL
-	next http.RoundTripper
-}
-
-func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
-	if r.base != nil && req.URL.Host == apiHost {
-		req = req.Clone(req.Context())
-		req.URL.Scheme, req.URL.Host = r.base.Scheme, r.base.Host
-		req.URL.Path = r.base.Path + req.URL.Path
-		req.Host = ""
-	}
-	return r.next.RoundTrip(req)
 }
 
 // APIError is a failed call to WeChat's API. Its message never contains

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/linli-community/linli/internal/sdkhttp"
 	"github.com/linli-community/linli/internal/tokencache"
 	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/util"
@@ -59,13 +57,9 @@ type API struct {
 	secret string
 }
 
-var installMu sync.Mutex
-
 // NewAPI returns an API for the company. The SDK sends every request
-// through one process-wide HTTP client (util.DefaultHTTPClient); NewAPI
-// wraps the one installed (bot/wechatmp installs its own first, so the
-// official account must be set up before WeCom) with one that sends
-// WeCom's requests to BaseURL and passes every other host on.
+// through one process-wide HTTP client; NewAPI routes WeCom's host in it
+// (internal/sdkhttp) with the timeout and, with a BaseURL, to that URL.
 func NewAPI(c APIConfig) (*API, error) {
 	if c.CorpID == "" || c.Secret == "" {
 		return nil, errors.New("wecom: the API needs the corp id and the secret")
@@ -81,25 +75,7 @@ func NewAPI(c APIConfig) (*API, error) {
 		}
 		base = u
 	}
-	installMu.Lock()
-	prev := util.DefaultHTTPClient
-	next := prev.Transport
-	if next == nil {
-		next = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   5 * time.Second,
-			ResponseHeaderTimeout: c.Timeout,
-			MaxIdleConnsPerHost:   8,
-			IdleConnTimeout:       90 * time.Second,
-		}
-	}
-	if r, ok := next.(*rebase); ok {
-		next = r.next // a second API replaces the first one's rebasing
-	}
-	timeout := max(prev.Timeout, c.Timeout)
-	util.DefaultHTTPClient = &http.Client{Timeout: timeout, Transport: &rebase{base: base, next: next}}
-	installMu.Unlock()
+	sdkhttp.Route(apiHost, base, c.Timeout)
 
 	cache := tokencache.New()
 	tok := credential.NewWorkAccessToken(c.CorpID, c.Secret, "", credential.CacheKeyWorkPrefix, cache)
@@ -108,22 +84,6 @@ func NewAPI(c APIConfig) (*API, error) {
 		AccessTokenHandle: tok,
 	}
 	return &API{ec: externalcontact.NewClient(ctx), tok: tok, cache: cache, secret: c.Secret}, nil
-}
-
-// rebase sends requests for WeCom's API host to base.
-type rebase struct {
-	base *url.URL
-	next http.RoundTripper
-}
-
-func (r *rebase) RoundTrip(req *http.Request) (*http.Response, error) {
-	if r.base != nil && req.URL.Host == apiHost {
-		req = req.Clone(req.Context())
-		req.URL.Scheme, req.URL.Host = r.base.Scheme, r.base.Host
-		req.URL.Path = r.base.Path + req.URL.Path
-		req.Host = ""
-	}
-	return r.next.RoundTrip(req)
 }
 
 // APIError is a failed call to WeCom's API. Its message never contains
