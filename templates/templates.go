@@ -13,7 +13,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"text/template"
 )
 
@@ -81,6 +83,19 @@ func (s *Set) Render(name string, data any) (string, error) {
 
 // Has reports whether a template is defined.
 func (s *Set) Has(name string) bool { return s.t.Lookup(name) != nil }
+
+// Names returns the names of the templates defined with prefix, sorted
+// (the files' own names, "….tmpl", left out).
+func (s *Set) Names(prefix string) []string {
+	var names []string
+	for _, t := range s.t.Templates() {
+		if n := t.Name(); strings.HasPrefix(n, prefix) && !strings.HasSuffix(n, ".tmpl") && t.Tree != nil {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
 
 // CodeData is what a result-code template sees.
 type CodeData struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,5 +57,23 @@ func TestOverrideReplacesOneTemplate(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.tmpl"), []byte(`{{define "x"}}{{.Oops`), 0o644)
 	if _, err := templates.Load(dir); err == nil {
 		t.Errorf("a broken override loaded without error")
+	}
+}
+
+// TestNamesListsDefinedTemplates wants the templates of a prefix, sorted,
+// without the files' own names.
+func TestNamesListsDefinedTemplates(t *testing.T) {
+	set := templates.MustLoad()
+	names := set.Names("wxgroup.")
+	if len(names) == 0 || !slices.IsSorted(names) {
+		t.Fatalf("Names(wxgroup.) = %v", names)
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, "wxgroup.") || strings.HasSuffix(n, ".tmpl") || !set.Has(n) {
+			t.Errorf("Names(wxgroup.) lists %q", n)
+		}
+	}
+	if got := set.Names("no-such-prefix."); len(got) != 0 {
+		t.Errorf("Names of an unknown prefix = %v", got)
 	}
 }

@@ -1,17 +1,10 @@
 package wechatmp_test
 
 import (
-	"fmt"
-	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
-	"text/template"
-
-	"github.com/linli-community/linli/internal/golden"
 
 	"github.com/linli-community/linli/abci"
-	"github.com/linli-community/linli/templates"
+	"github.com/linli-community/linli/templates/templatestest"
 )
 
 // templateSamples gives each wechat template the data the package renders
@@ -62,36 +55,5 @@ var templateSamples = map[string][]any{
 }
 
 func TestTemplatesGolden(t *testing.T) {
-	tm, err := template.ParseGlob(filepath.Join("..", "..", "templates", "zh", "wechat_*.tmpl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, x := range tm.Templates() {
-		if strings.HasPrefix(x.Name(), "wechat.") {
-			names = append(names, x.Name())
-		}
-	}
-	slices.Sort(names)
-	set := templates.MustLoad()
-	var b strings.Builder
-	for _, name := range names {
-		samples, ok := templateSamples[name]
-		if !ok {
-			t.Errorf("template %s has no sample data here", name)
-			continue
-		}
-		for i, data := range samples {
-			out, err := set.Render(name, data)
-			if err != nil {
-				t.Errorf("%s #%d: %v", name, i+1, err)
-				continue
-			}
-			if strings.Contains(out, "<no value>") || len(out) > 2048 {
-				t.Errorf("%s #%d renders %q", name, i+1, out)
-			}
-			fmt.Fprintf(&b, "== %s #%d\n%s\n", name, i+1, out)
-		}
-	}
-	golden.Check(t, "templates.golden", b.String())
+	templatestest.Golden(t, "wechat.", templateSamples, nil)
 }

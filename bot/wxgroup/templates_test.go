@@ -1,15 +1,11 @@
 package wxgroup_test
 
 import (
-	"fmt"
-	"path/filepath"
-	"slices"
+	"errors"
 	"strings"
 	"testing"
-	"text/template"
 
-	"github.com/linli-community/linli/internal/golden"
-	"github.com/linli-community/linli/templates"
+	"github.com/linli-community/linli/templates/templatestest"
 )
 
 // templateSamples gives each wxgroup template the data the package renders
@@ -26,36 +22,10 @@ var templateSamples = map[string][]any{
 }
 
 func TestTemplatesGolden(t *testing.T) {
-	tm, err := template.ParseGlob(filepath.Join("..", "..", "templates", "zh", "wxgroup.tmpl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, x := range tm.Templates() {
-		if strings.HasPrefix(x.Name(), "wxgroup.") && !strings.HasSuffix(x.Name(), ".tmpl") {
-			names = append(names, x.Name())
+	templatestest.Golden(t, "wxgroup.", templateSamples, func(text string) error {
+		if strings.Contains(text, "\n") {
+			return errors.New("a group line has no line breaks")
 		}
-	}
-	slices.Sort(names)
-	set := templates.MustLoad()
-	var b strings.Builder
-	for _, name := range names {
-		samples, ok := templateSamples[name]
-		if !ok {
-			t.Errorf("template %s has no sample data here", name)
-			continue
-		}
-		for i, data := range samples {
-			out, err := set.Render(name, data)
-			if err != nil {
-				t.Errorf("%s #%d: %v", name, i+1, err)
-				continue
-			}
-			if strings.Contains(out, "<no value>") || len(out) > 2048 || strings.Contains(out, "\n") {
-				t.Errorf("%s #%d renders %q", name, i+1, out)
-			}
-			fmt.Fprintf(&b, "== %s #%d\n%s\n", name, i+1, out)
-		}
-	}
-	golden.Check(t, "templates.golden", b.String())
+		return nil
+	})
 }
