@@ -22,12 +22,29 @@ func TestChatPaperAndProxyInOneDecision(t *testing.T) {
 	c.mustOK(c.issueSheets(1, []string{"O-2", "developer", "O-3"}, []string{sheetCode(1), sheetCode(2), sheetCode(3)}))
 	c.at(start)
 
+	// cast commits a ballot and wants its vote.cast event to name the
+	// channel it came by.
+	cast := func(channel string, ballot []byte) {
+		t.Helper()
+		r := c.block(ballot)[0]
+		if r.Code != 0 {
+			t.Fatalf("%s ballot: code %d: %s", channel, r.Code, r.Log)
+		}
+		for _, ev := range r.Events {
+			for _, a := range ev.Attributes {
+				if ev.Type == "vote.cast" && a.Key == "channel" && a.Value == channel {
+					return
+				}
+			}
+		}
+		t.Errorf("%s ballot: events %v name no channel %s", channel, r.Events, channel)
+	}
 	// O-1 votes in chat.
-	c.mustOK(vote(c, "w1", 1, tx.DecisionOptionYes))
+	cast(abci.ChannelChat, vote(c, "w1", 1, tx.DecisionOptionYes))
 	// O-2: the proxy votes first, then the owner's paper ballot counts.
-	c.mustOK(proxyVote(c, "tenant", "O-2", 1, tx.DecisionOptionYes))
+	cast(abci.ChannelProxy, proxyVote(c, "tenant", "O-2", 1, tx.DecisionOptionYes))
 	c.mustOK(enter(c, "w1", 1, sheetCode(1), tx.DecisionOptionNo, "o2"))
-	c.mustOK(enter(c, "w2", 1, sheetCode(1), tx.DecisionOptionNo, "o2"))
+	cast(abci.ChannelPaper, enter(c, "w2", 1, sheetCode(1), tx.DecisionOptionNo, "o2"))
 	// The developer's paper ballot first: the proxy can no longer vote.
 	c.mustOK(enter(c, "w1", 1, sheetCode(2), tx.DecisionOptionNo, "dev"))
 	c.mustOK(enter(c, "w2", 1, sheetCode(2), tx.DecisionOptionNo, "dev"))

@@ -217,7 +217,7 @@ func execVoteCast(ctx *Context, b *tx.VoteCast) error {
 	putBallot(ctx, p.ID, Ballot{Owner: unit.Owner, Choice: b.Choices[0], Member: ctx.Signer, TxHash: ctx.TxHash, Height: ctx.Height, Channel: ChannelChat})
 	// The event names the owner, not the choice: how someone voted is
 	// published with the result, after voting closes.
-	ctx.emit("vote.cast", "proposal", id, "owner", unit.Owner)
+	ctx.emit("vote.cast", "proposal", id, "owner", unit.Owner, "channel", ChannelChat)
 	awardPointsOnce(ctx, ctx.Signer, PointsForVote, "proposal/"+id)
 	return nil
 }

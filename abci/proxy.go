@@ -347,6 +347,6 @@ func castProxyBallot(ctx *Context, d Proposal, b *tx.VoteCast) error {
 	p.Votes++
 	p.LastProposal, p.LastChoice, p.LastHeight = d.ID, bl.Choice, ctx.Height
 	put(ctx.st, keyProxy(p.ID), p)
-	ctx.emit("vote.cast", "proposal", strconv.FormatUint(d.ID, 10), "owner", b.Owner, "proxy", strconv.FormatUint(p.ID, 10))
+	ctx.emit("vote.cast", "proposal", strconv.FormatUint(d.ID, 10), "owner", b.Owner, "proxy", strconv.FormatUint(p.ID, 10), "channel", ChannelProxy)
 	return nil
 }
