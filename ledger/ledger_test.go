@@ -221,14 +221,11 @@ func TestHashIsCometBFTs(t *testing.T) {
 // ports and closes it when the test ends. Its log is shown only on failure.
 func startNode(tb testing.TB) *node.Node {
 	tb.Helper()
-	rpcAddr, err := node.FreeLoopbackAddr()
+	addrs, err := node.FreeLoopbackAddrs(2)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p2pAddr, err := node.FreeLoopbackAddr()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	rpcAddr, p2pAddr := addrs[0], addrs[1]
 	home := tb.TempDir()
 	_, _, err = node.InitHome(node.HomeOptions{
 		Home:          home,

@@ -177,15 +177,33 @@ func (n *Node) Config() *cfg.Config {
 // FreeLoopbackAddr returns "tcp://127.0.0.1:PORT" for a TCP port that was
 // free a moment ago, for tests that start nodes side by side.
 func FreeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addrs, err := FreeLoopbackAddrs(1)
 	if err != nil {
-		return "", fmt.Errorf("node: find free port: %w", err)
+		return "", err
 	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		return "", fmt.Errorf("node: find free port: %w", err)
+	return addrs[0], nil
+}
+
+// FreeLoopbackAddrs is FreeLoopbackAddr for n addresses at once, all
+// different: each port is held until all are chosen, so that two picks
+// in a row cannot get the same port back (a node's RPC and P2P ports).
+func FreeLoopbackAddrs(n int) ([]string, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	addrs := make([]string, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("node: find free port: %w", err)
+		}
+		ls = append(ls, l)
+		addrs = append(addrs, "tcp://"+l.Addr().String())
 	}
-	return "tcp://" + addr, nil
+	return addrs, nil
 }
 
 // addrBookSaveTimeout bounds how long Close waits for the address book.

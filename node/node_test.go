@@ -121,17 +121,42 @@ func TestFreeLoopbackAddr(t *testing.T) {
 	l.Close()
 }
 
+// TestFreeLoopbackAddrsAreDistinct wants many addresses picked at once
+// all different and all free to listen on together.
+func TestFreeLoopbackAddrsAreDistinct(t *testing.T) {
+	addrs, err := node.FreeLoopbackAddrs(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		if seen[a] || !strings.HasPrefix(a, "tcp://127.0.0.1:") {
+			t.Fatalf("FreeLoopbackAddrs gave %q twice or not on loopback: %v", a, addrs)
+		}
+		seen[a] = true
+		l, err := net.Listen("tcp", strings.TrimPrefix(a, "tcp://"))
+		if err != nil {
+			t.Fatalf("listen on %s: %v", a, err)
+		}
+		defer l.Close()
+	}
+}
+
 // newTestHome returns a home directory and options for a fast node on free
 // loopback ports.
 func newTestHome(tb testing.TB) (string, node.HomeOptions) {
 	tb.Helper()
 	home := tb.TempDir()
+	addrs, err := node.FreeLoopbackAddrs(2)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return home, node.HomeOptions{
 		Home:          home,
 		ChainID:       "linli-test",
 		Moniker:       "test",
-		RPCListen:     mustFreeAddr(tb),
-		P2PListen:     mustFreeAddr(tb),
+		RPCListen:     addrs[0],
+		P2PListen:     addrs[1],
 		TimeoutCommit: 100 * time.Millisecond,
 		// kvstore keeps its app hash on empty blocks, as linli does:
 		// the chain makes an empty block every interval.

@@ -78,8 +78,11 @@ func startNode(tb testing.TB) (*ledger.Client, ed25519.PrivateKey) {
 	params := abci.DefaultParams()
 	params.MinNotice = 0
 	appState, _ := json.Marshal(abci.GenesisState{Community: "测试小区", Admins: []tx.Address{keys.Address(admin)}, Params: params})
-	rpc, _ := node.FreeLoopbackAddr()
-	p2p, _ := node.FreeLoopbackAddr()
+	addrs, err := node.FreeLoopbackAddrs(2)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rpc, p2p := addrs[0], addrs[1]
 	if _, _, err := node.InitHome(node.HomeOptions{Home: home, ChainID: "linli-load", AppState: appState,
 		RPCListen: rpc, P2PListen: p2p, TimeoutCommit: 100 * time.Millisecond, EmptyBlocksInterval: 250 * time.Millisecond}); err != nil {
 		tb.Fatal(err)

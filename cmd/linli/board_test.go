@@ -36,8 +36,11 @@ func TestBoardAfterTheDemo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	hm := home(filepath.Join(t.TempDir(), "home"))
-	rpc, _ := node.FreeLoopbackAddr()
-	p2p, _ := node.FreeLoopbackAddr()
+	addrs, err := node.FreeLoopbackAddrs(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpc, p2p := addrs[0], addrs[1]
 	params := abci.DefaultParams()
 	params.MinNotice, params.MinVoting = demoNotice, 1
 	quiet := &Env{Stdout: io.Discard, Stderr: io.Discard}

@@ -57,14 +57,11 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	rpc, err := node.FreeLoopbackAddr()
+	addrs, err := node.FreeLoopbackAddrs(2)
 	if err != nil {
 		return err
 	}
-	p2p, err := node.FreeLoopbackAddr()
-	if err != nil {
-		return err
-	}
+	rpc, p2p := addrs[0], addrs[1]
 	params := abci.DefaultParams()
 	params.MinNotice = demoNotice
 	quiet := &Env{Stdin: env.Stdin, Stdout: io.Discard, Stderr: io.Discard}

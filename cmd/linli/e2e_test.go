@@ -51,14 +51,11 @@ func testHome(t testing.TB, initArgs ...string) (string, string) {
 func testHomeIn(t testing.TB, dir string, initArgs ...string) (string, string) {
 	t.Helper()
 	h := filepath.Join(dir, "home")
-	rpc, err := node.FreeLoopbackAddr()
+	addrs, err := node.FreeLoopbackAddrs(2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2p, err := node.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rpc, p2p := addrs[0], addrs[1]
 	os.MkdirAll(h, 0o700)
 	// The notice board on a free port, so that homes never collide.
 	os.WriteFile(filepath.Join(h, "linli.toml"), []byte("log_level = \"error\"\n[board]\nlisten = \"127.0.0.1:0\"\n"), 0o644)

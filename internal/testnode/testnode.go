@@ -80,12 +80,12 @@ func StartFork(tb testing.TB, o Options, prefix func(a *node.Node)) (a, b *node.
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, old := range []string{nc.RPC.ListenAddress, nc.P2P.ListenAddress} {
-		addr, err := node.FreeLoopbackAddr()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		text = bytes.ReplaceAll(text, []byte(old), []byte(addr))
+	addrs, err := node.FreeLoopbackAddrs(2)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i, old := range []string{nc.RPC.ListenAddress, nc.P2P.ListenAddress} {
+		text = bytes.ReplaceAll(text, []byte(old), []byte(addrs[i]))
 	}
 	if err := os.WriteFile(conf, text, 0o600); err != nil {
 		tb.Fatal(err)
@@ -105,14 +105,11 @@ func initHome(tb testing.TB, o Options, home string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rpcAddr, err := node.FreeLoopbackAddr()
+	addrs, err := node.FreeLoopbackAddrs(2)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p2pAddr, err := node.FreeLoopbackAddr()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	rpcAddr, p2pAddr := addrs[0], addrs[1]
 	if _, _, err := node.InitHome(node.HomeOptions{Home: home, ChainID: o.ChainID, AppState: appState,
 		RPCListen: rpcAddr, P2PListen: p2pAddr, TimeoutCommit: o.TimeoutCommit, EmptyBlocksInterval: o.EmptyBlocks}); err != nil {
 		tb.Fatal(err)
