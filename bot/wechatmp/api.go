@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/linli-community/linli/internal/sdkhttp"
@@ -61,15 +60,9 @@ func NewAPI(c APIConfig) (*API, error) {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultAPITimeout
 	}
-	var base *url.URL
-	if c.BaseURL != "" {
-		u, err := url.Parse(strings.TrimSuffix(c.BaseURL, "/"))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("wechatmp: API base URL %q is not an http(s) URL", c.BaseURL)
-		}
-		base = u
+	if err := sdkhttp.Route(apiHost, c.BaseURL, c.Timeout); err != nil {
+		return nil, fmt.Errorf("wechatmp: %w", err)
 	}
-	sdkhttp.Route(apiHost, base, c.Timeout)
 
 	cache := tokencache.New()
 	oa := officialaccount.NewOfficialAccount(&oaconfig.Config{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -67,15 +66,9 @@ func NewAPI(c APIConfig) (*API, error) {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultAPITimeout
 	}
-	var base *url.URL
-	if c.BaseURL != "" {
-		u, err := url.Parse(strings.TrimSuffix(c.BaseURL, "/"))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("wecom: API base URL %q is not an http(s) URL", c.BaseURL)
-		}
-		base = u
+	if err := sdkhttp.Route(apiHost, c.BaseURL, c.Timeout); err != nil {
+		return nil, fmt.Errorf("wecom: %w", err)
 	}
-	sdkhttp.Route(apiHost, base, c.Timeout)
 
 	cache := tokencache.New()
 	tok := credential.NewWorkAccessToken(c.CorpID, c.Secret, "", credential.CacheKeyWorkPrefix, cache)

@@ -8,10 +8,12 @@ package sdkhttp
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,10 +35,19 @@ var (
 	other = newTransport(0)
 )
 
-// Route sends the SDK's requests for host to base (nil: to host itself)
-// and bounds each of them, from sending to the end of the answer's body,
-// by timeout. A later Route for the same host replaces the earlier one.
-func Route(host string, base *url.URL, timeout time.Duration) {
+// Route sends the SDK's requests for host to baseURL (empty: to host
+// itself), an http(s) URL that may end in a path, and bounds each of them,
+// from sending to the end of the answer's body, by timeout. A later Route
+// for the same host replaces the earlier one.
+func Route(host, baseURL string, timeout time.Duration) error {
+	var base *url.URL
+	if baseURL != "" {
+		u, err := url.Parse(strings.TrimSuffix(baseURL, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("API base URL %q is not an http(s) URL", baseURL)
+		}
+		base = u
+	}
 	once.Do(func() { util.DefaultHTTPClient = &http.Client{Transport: router{}} })
 	mu.Lock()
 	defer mu.Unlock()
@@ -44,6 +55,7 @@ func Route(host string, base *url.URL, timeout time.Duration) {
 		old.transport.CloseIdleConnections()
 	}
 	routes[host] = route{base: base, timeout: timeout, transport: newTransport(timeout)}
+	return nil
 }
 
 func newTransport(timeout time.Duration) *http.Transport {

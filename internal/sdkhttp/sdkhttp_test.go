@@ -4,7 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +15,7 @@ import (
 
 // server answers with its name and the path it was asked for; stall, when
 // set, holds the body back after the headers until the test ends.
-func server(t *testing.T, name string, stall chan struct{}) *url.URL {
+func server(t *testing.T, name string, stall chan struct{}) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
@@ -34,8 +34,24 @@ func server(t *testing.T, name string, stall chan struct{}) *url.URL {
 		}
 		srv.Close()
 	})
-	u, _ := url.Parse(srv.URL + "/base")
-	return u
+	return srv.URL + "/base/" // a final slash is dropped
+}
+
+// TestRouteRefusesABaseThatIsNoURL wants a base URL that is not http(s)
+// refused with its text, and the host's route left as it was.
+func TestRouteRefusesABaseThatIsNoURL(t *testing.T) {
+	a := server(t, "a", nil)
+	if err := sdkhttp.Route("keep.example.test", a, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"ftp://x", "not a url", "http://", "::"} {
+		if err := sdkhttp.Route("keep.example.test", bad, time.Second); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("Route(%q) = %v, want it refused by name", bad, err)
+		}
+	}
+	if got, err := get(t, "https://keep.example.test/k"); err != nil || got != "a /base/k" {
+		t.Errorf("after refused routes: %q %v", got, err)
+	}
 }
 
 func get(t *testing.T, rawURL string) (string, error) {
@@ -55,14 +71,20 @@ func get(t *testing.T, rawURL string) (string, error) {
 // base, and a request whose body stalls cut off at its host's timeout.
 func TestEachHostKeepsItsRoute(t *testing.T) {
 	a, b, c := server(t, "a", nil), server(t, "b", nil), server(t, "c", nil)
-	sdkhttp.Route("api.example.test", a, 5*time.Second)
-	sdkhttp.Route("qyapi.example.test", b, 5*time.Second)
+	if err := sdkhttp.Route("api.example.test", a, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := sdkhttp.Route("qyapi.example.test", b, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	for host, want := range map[string]string{"api.example.test": "a /base/cgi-bin/x", "qyapi.example.test": "b /base/cgi-bin/x"} {
 		if got, err := get(t, "https://"+host+"/cgi-bin/x"); err != nil || got != want {
 			t.Errorf("%s: %q %v, want %q", host, got, err, want)
 		}
 	}
-	sdkhttp.Route("api.example.test", c, 5*time.Second)
+	if err := sdkhttp.Route("api.example.test", c, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	if got, err := get(t, "https://qyapi.example.test/y"); err != nil || got != "b /base/y" {
 		t.Errorf("the other host after a new route: %q %v", got, err)
 	}
@@ -71,7 +93,9 @@ func TestEachHostKeepsItsRoute(t *testing.T) {
 	}
 
 	slow := server(t, "slow", make(chan struct{}))
-	sdkhttp.Route("slow.example.test", slow, 100*time.Millisecond)
+	if err := sdkhttp.Route("slow.example.test", slow, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() {
 		_, err := get(t, "https://slow.example.test/z")
