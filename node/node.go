@@ -3,9 +3,11 @@ package node
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -187,6 +189,15 @@ func FreeLoopbackAddr() (string, error) {
 // FreeLoopbackAddrs is FreeLoopbackAddr for n addresses at once, all
 // different: each port is held until all are chosen, so that two picks
 // in a row cannot get the same port back (a node's RPC and P2P ports).
+//
+// The ports come from below the kernel's ephemeral range where it can be
+// read. A port the kernel hands out (to a listener on port 0, or as the
+// local end of an outgoing connection) could be taken again by any other
+// test between this pick and the node binding it: a suite that runs
+// packages side by side makes thousands of loopback connections, and CI
+// once saw a node's P2P port taken that way. The kernel never hands out
+// ports below the range, so only another pick of this function could take
+// one, at random, in the moment before the node binds it.
 func FreeLoopbackAddrs(n int) ([]string, error) {
 	var ls []net.Listener
 	defer func() {
@@ -194,9 +205,10 @@ func FreeLoopbackAddrs(n int) ([]string, error) {
 			l.Close()
 		}
 	}()
+	low, high := pickRange()
 	addrs := make([]string, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for len(addrs) < n {
+		l, err := listenFree(low, high)
 		if err != nil {
 			return nil, fmt.Errorf("node: find free port: %w", err)
 		}
@@ -204,6 +216,35 @@ func FreeLoopbackAddrs(n int) ([]string, error) {
 		addrs = append(addrs, "tcp://"+l.Addr().String())
 	}
 	return addrs, nil
+}
+
+// pickRange returns the ports FreeLoopbackAddrs picks from: those from
+// 10000 up to the kernel's ephemeral range, or none (0, 0) when the range
+// cannot be read or leaves too few, and the kernel then picks.
+func pickRange() (low, high int) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0
+	}
+	var first, last int
+	if _, err := fmt.Sscan(string(b), &first, &last); err != nil || first-10000 < 1000 {
+		return 0, 0
+	}
+	return 10000, first - 1
+}
+
+// listenFree listens on a random free loopback port in [low, high], or on
+// one the kernel picks when high is 0 or many random tries found none.
+func listenFree(low, high int) (net.Listener, error) {
+	if high > 0 {
+		for range 100 {
+			port := low + rand.IntN(high-low+1)
+			if l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
+				return l, nil
+			}
+		}
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
 }
 
 // addrBookSaveTimeout bounds how long Close waits for the address book.

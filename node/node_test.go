@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -122,11 +123,16 @@ func TestFreeLoopbackAddr(t *testing.T) {
 }
 
 // TestFreeLoopbackAddrsAreDistinct wants many addresses picked at once
-// all different and all free to listen on together.
+// all different, all free to listen on together, and, where the kernel
+// says which ports it hands out by itself, none of those.
 func TestFreeLoopbackAddrsAreDistinct(t *testing.T) {
 	addrs, err := node.FreeLoopbackAddrs(50)
 	if err != nil {
 		t.Fatal(err)
+	}
+	ephemeral := 0
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		fmt.Sscan(string(b), &ephemeral)
 	}
 	seen := map[string]bool{}
 	for _, a := range addrs {
@@ -134,6 +140,13 @@ func TestFreeLoopbackAddrsAreDistinct(t *testing.T) {
 			t.Fatalf("FreeLoopbackAddrs gave %q twice or not on loopback: %v", a, addrs)
 		}
 		seen[a] = true
+		port, err := strconv.Atoi(strings.TrimPrefix(a, "tcp://127.0.0.1:"))
+		if err != nil {
+			t.Fatalf("FreeLoopbackAddrs gave %q: %v", a, err)
+		}
+		if ephemeral > 11000 && (port < 10000 || port >= ephemeral) {
+			t.Errorf("FreeLoopbackAddrs gave port %d, want one in [10000, %d), below the kernel's ephemeral ports", port, ephemeral)
+		}
 		l, err := net.Listen("tcp", strings.TrimPrefix(a, "tcp://"))
 		if err != nil {
 			t.Fatalf("listen on %s: %v", a, err)
