@@ -263,3 +263,39 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPrime measures what a board just started does once before the
+// first resident comes (Board.Warm's first round): rendering every
+// account's entries exports and this quarter's and half-year's printed
+// statements of a 5,000-unit, 10,000-entry community from nothing. Until
+// it ends, a resident who opens one of those waits as BenchmarkRender's
+// Cold does; after it, as AfterBlock does. It reports the wall time of one
+// priming and its CPU time on the priming thread.
+func BenchmarkPrime(b *testing.B) {
+	chain := bigCommunity(b)
+	bd, err := board.New(chain.client, templates.MustLoad())
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var times, cpus []time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		board.Forget(bd)
+		board.ForgetLines(bd)
+		b.StartTimer()
+		c0, t0 := threadCPU(), time.Now()
+		if !board.Prime(bd, context.Background()) {
+			b.Fatal("the node did not answer")
+		}
+		times, cpus = append(times, time.Since(t0)), append(cpus, time.Duration(threadCPU()-c0))
+	}
+	slices.Sort(times)
+	slices.Sort(cpus)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+	if threadCPU() >= 0 {
+		b.ReportMetric(float64(cpus[len(cpus)/2].Microseconds())/1000, "cpu-p50-ms")
+	}
+	b.ReportMetric(float64(board.MemoSize(bd)), "lines")
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -364,15 +365,26 @@ func (b *Board) noteSlow(path string, d time.Duration) {
 // long as the round took, so that it uses at most about half a core
 // however often blocks come. It returns when ctx ends; Server.Open runs
 // it.
+//
+// Its first round, as soon as the node answers, renders the documents
+// slowest to write from nothing, once (primePaths): a board just started
+// remembers no lines of them (memo.go), and the first resident to open
+// one would wait several times as long as after a block.
 func (b *Board) Warm(ctx context.Context) {
 	poll := time.NewTicker(max(b.WarmPoll, time.Millisecond))
 	defer poll.Stop()
 	var warmed int64
+	primed := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-poll.C:
+		}
+		if !primed {
+			if primed = b.prime(ctx); !primed {
+				continue
+			}
 		}
 		paths := b.hotPaths()
 		if len(paths) == 0 {
@@ -385,11 +397,7 @@ func (b *Board) Warm(ctx context.Context) {
 		warmed = v.snap.Height
 		start := time.Now()
 		for _, path := range paths {
-			req, err := http.NewRequestWithContext(context.WithValue(ctx, warming{}, true), http.MethodGet, path, nil)
-			if err != nil {
-				continue
-			}
-			b.warm(req)
+			b.warmPath(ctx, path)
 		}
 		select {
 		case <-ctx.Done():
@@ -397,6 +405,50 @@ func (b *Board) Warm(ctx context.Context) {
 		case <-time.After(time.Since(start)):
 		}
 	}
+}
+
+// warmPath renders path for Warm, for the cache only: it does not count
+// as a resident asking for it.
+func (b *Board) warmPath(ctx context.Context, path string) {
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, warming{}, true), http.MethodGet, path, nil)
+	if err != nil {
+		return
+	}
+	b.warm(req)
+}
+
+// prime renders primePaths once, and reports false when the node did
+// not answer.
+func (b *Board) prime(ctx context.Context) bool {
+	v, err := b.newView(ctx)
+	if err != nil {
+		return false
+	}
+	for _, path := range b.primePaths(v) {
+		if ctx.Err() != nil {
+			break
+		}
+		b.warmPath(ctx, path)
+	}
+	return true
+}
+
+// primePaths are the documents Warm renders once at start: every
+// account's entries exports and the printed statements of this quarter
+// and half-year, those the accounts page links to. Their lines are then
+// remembered (memo.go) for any period or format asked later.
+func (b *Board) primePaths(v *view) []string {
+	list, _, err := v.accountsAt()
+	if err != nil {
+		return nil
+	}
+	var paths []string
+	for _, a := range list {
+		id := url.PathEscape(a.ID)
+		paths = append(paths, "/accounts/"+id+"/entries.csv", "/accounts/"+id+"/entries.json")
+	}
+	now := abci.MonthOf(v.snap.BlockTime)
+	return append(paths, "/print/accounts/"+quarterOf(now), "/print/accounts/"+halfOf(now))
 }
 
 // warm renders one page for Warm. A render that panics is logged: with

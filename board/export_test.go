@@ -1,5 +1,7 @@
 package board
 
+import "context"
+
 // Yuan is yuan, for the tests that compare pages with the ledger.
 var Yuan = yuan
 
@@ -29,6 +31,9 @@ func Kept(b *Board, path string) (height int64, status int, body string, ok bool
 	}
 	return b.height, res.status, string(res.body), true
 }
+
+// Prime renders what Warm renders once at start.
+func Prime(b *Board, ctx context.Context) bool { return b.prime(ctx) }
 
 // HotPaths is the pages Warm would render now.
 func HotPaths(b *Board) []string { return b.hotPaths() }

@@ -234,3 +234,66 @@ func TestRenderThatPanicsLetsOthersRender(t *testing.T) {
 		t.Fatal("the second request waited for the render that panicked")
 	}
 }
+
+// TestWarmPrimesTheHeavyDocumentsAtStart wants a board just started to
+// render, once and without being asked, every account's entries exports
+// and this quarter's and half-year's printed statements, so that it
+// remembers their lines before the first resident opens one; and those
+// renders not to count as residents asking (no page becomes hot).
+func TestWarmPrimesTheHeavyDocumentsAtStart(t *testing.T) {
+	w := startWorld(t)
+	b, err := board.New(w.cust.Client(), templates.MustLoad())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WarmPoll = 10 * time.Millisecond
+	var chain struct {
+		BlockTime int64 `json:"block_time"`
+	}
+	w.query(t, "chain", &chain)
+	var accounts []abci.LedgerAccount
+	w.query(t, "accounts", &accounts)
+	want := map[string]bool{}
+	for _, a := range accounts {
+		want["/accounts/"+a.ID+"/entries.csv"] = true
+		want["/accounts/"+a.ID+"/entries.json"] = true
+	}
+	month := time.Unix(chain.BlockTime, 0).In(time.FixedZone("CST", 8*3600))
+	want[fmt.Sprintf("/print/accounts/%d-Q%d", month.Year(), (int(month.Month())-1)/3+1)] = true
+	want[fmt.Sprintf("/print/accounts/%d-H%d", month.Year(), (int(month.Month())-1)/6+1)] = true
+	if len(accounts) == 0 {
+		t.Fatal("the world has no accounts")
+	}
+
+	// OnRendered is called only for renders kept in the cache.
+	rendered := make(chan string, 64)
+	board.OnRendered(b, func(_ int64, path string) { rendered <- path })
+	if n := board.MemoSize(b); n != 0 {
+		t.Fatalf("a new board remembers %d lines", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		b.Warm(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-warmed })
+	got := map[string]bool{}
+	for len(got) < len(want) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("Warm rendered %v, want %v", got, want)
+		case path := <-rendered:
+			if !want[path] || got[path] {
+				t.Fatalf("Warm rendered %s (after %v), want each of %v once", path, got, want)
+			}
+			got[path] = true
+		}
+	}
+	if n := board.MemoSize(b); n == 0 {
+		t.Error("after priming the board remembers no lines")
+	}
+	if hot := board.HotPaths(b); len(hot) != 0 {
+		t.Errorf("priming made %v hot, as if residents had asked", hot)
+	}
+}
