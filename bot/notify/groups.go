@@ -109,6 +109,9 @@ func turnoutFigures(heads, headsTotal, area, areaTotal int64) figures {
 // groupData is what a group notice's template gets.
 type groupData struct {
 	Kind, Title, Start, End string
+	// OwnersOnly is set when only owners vote (every decision, and polls
+	// that say so): a reminder addresses them.
+	OwnersOnly bool
 	// Figures is a decision's turnout (nil for polls).
 	Figures *figures
 	// Outcome, Counts and Winners are a result's.
@@ -129,7 +132,8 @@ func (g *groupScan) proposal(p proposalRow) error {
 	flags := strings.Split(v, ",")
 	has := func(f string) bool { return slices.Contains(flags, f) }
 	id := "proposal/" + strconv.FormatUint(p.ID, 10) + "/"
-	d := groupData{Kind: p.Kind, Title: p.Title, Start: g.dateText(p.VoteStart), End: g.dateText(p.VoteEnd)}
+	d := groupData{Kind: p.Kind, Title: p.Title, Start: g.dateText(p.VoteStart), End: g.dateText(p.VoteEnd),
+		OwnersOnly: p.Kind == abci.KindDecision || p.OwnersOnly}
 	notice := func(kind string, important bool, tmpl string) bot.GroupNotice {
 		return bot.GroupNotice{Key: id + kind, Kind: kind, Buildings: p.Buildings, Important: important, Text: g.render(tmpl, d)}
 	}
@@ -141,14 +145,16 @@ func (g *groupScan) proposal(p proposalRow) error {
 			add = append(add, flagNoticed)
 		}
 	case "voting":
-		last := p.Kind == abci.KindDecision && p.VoteEnd-g.chainTime <= reminderLead
+		last := p.VoteEnd-g.chainTime <= reminderLead
 		switch {
 		case last && !has(flagRemind):
-			// The last day says all that voting opened would.
+			// The last day says all that voting opened would. A poll's
+			// is not important: WeCom's one message a day is kept for
+			// what owners decide.
 			if err := g.figures(p, &d); err != nil {
 				return err
 			}
-			g.post(notice(bot.GroupReminder, true, "group.reminder"))
+			g.post(notice(bot.GroupReminder, p.Kind == abci.KindDecision, "group.reminder"))
 			add = append(add, flagNoticed, flagOpen, flagRemind)
 			if err := g.putTurnout(p.ID, d.Figures); err != nil {
 				return err

@@ -118,6 +118,16 @@ func TestGroupNotices(t *testing.T) {
 		c.blockTime = t0 + 7*day + 3600
 		a["proposals/1/turnout"] = abci.Turnout{Proposal: 1, HeadsVoted: 61, HeadsTotal: 90, AreaVoted: 600000, AreaTotal: 870000}
 	})
+	// A poll gets its last day too, not as important (WeCom leaves it
+	// out), addressed to everyone who may vote in it.
+	poll := map[string]any{"id": 10, "kind": "poll", "title": "中秋活动", "vote_start": c.blockTime, "vote_end": c.blockTime + 3*day,
+		"phase": "voting", "status": "open"}
+	step("PollOpens", "proposal/10/opened opened [] important=true\n", func(a map[string]any) {
+		a["proposals"] = append(a["proposals"].([]map[string]any), poll)
+	})
+	step("PollNotYetItsLastDay", "", func(map[string]any) { c.blockTime += day })
+	step("PollLastDay", "proposal/10/reminder reminder [] important=false\n", func(map[string]any) { c.blockTime += day + 3600 })
+	step("PollLastDayOnce", "", func(map[string]any) { c.blockTime += 3600 })
 	step("Announcements", "announcement/5 announcement [] important=false\nannouncement/6 announcement [] important=true\n", func(a map[string]any) {
 		a["announcements"] = []abci.Announcement{{ID: 6, Title: "【重要】停水通知", Text: "周六 9:00–12:00 停水。"}, {ID: 5, Title: "垃圾分类", Text: "请按时投放。"}, {ID: 4, Title: "旧公告"}}
 	})

@@ -27,7 +27,9 @@ var groupSamples = map[string][]any{
 		map[string]any{"Title": "更换3栋电梯", "End": "1月23日（周六）16:00", "Figures": map[string]any{"Heads": 10, "HeadsTotal": 90, "AreaM2": 900, "AreaTotalM2": 8700, "Percent": 10, "NeedHeads": 50, "NeedM2": 4900}},
 	},
 	"group.reminder": {
-		map[string]any{"Title": "更换3栋电梯", "End": "1月23日（周六）16:00", "Figures": map[string]any{"Heads": 61, "HeadsTotal": 90, "AreaM2": 6000, "AreaTotalM2": 8700, "Percent": 68, "NeedHeads": 0, "NeedM2": 0}},
+		map[string]any{"Title": "更换3栋电梯", "OwnersOnly": true, "End": "1月23日（周六）16:00", "Figures": map[string]any{"Heads": 61, "HeadsTotal": 90, "AreaM2": 6000, "AreaTotalM2": 8700, "Percent": 68, "NeedHeads": 0, "NeedM2": 0}},
+		map[string]any{"Title": "中秋活动", "OwnersOnly": false, "End": "9月10日（周三）20:00", "Figures": nil},
+		map[string]any{"Title": "车位划线方案", "OwnersOnly": true, "End": "9月10日（周三）20:00", "Figures": nil},
 	},
 	"group.result": {
 		map[string]any{"Kind": "decision", "Title": "更换3栋电梯", "Outcome": "failed_quorum", "Winners": []string(nil),
