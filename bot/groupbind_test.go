@@ -98,6 +98,8 @@ func TestGroupCodeByMenuNumber(t *testing.T) {
 	contains(t, "0 on the confirmation", f.say("boss", "0"), "要绑定的是哪个群？")
 	contains(t, "0 on the question", f.say("boss", "0"), "11 绑定微信群")
 	contains(t, "返回 from the menu", f.say("boss", "返回"), "您好")
+	f.run("boss", "菜单", "8", "11")
+	contains(t, "返回 on the question", f.say("boss", "返回"), "11 绑定微信群")
 	if made := g.made(); len(made) != 0 {
 		t.Errorf("going back made codes: %q", made)
 	}

@@ -160,7 +160,7 @@ func runWxgroupCheck(ctx context.Context, env *Env, args []string) error {
 	}
 	groups := mergeGroups(wc.Groups, bound)
 	if len(groups) == 0 {
-		bad("no group belongs to the community: `linli wxgroup bindcode` and post the code in the group, or name groups in [wxgroup.groups]")
+		bad("no group belongs to the community: `linli wxgroup bindcode` (or an admin's 管理 绑群 in chat) and post the code in the group, or name groups in [wxgroup.groups]")
 	}
 	for _, g := range groups {
 		ok("group %s", g)
