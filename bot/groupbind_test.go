@@ -214,3 +214,22 @@ func TestGroupCodeStoreErrorIsPoliteAndLogged(t *testing.T) {
 		t.Errorf("made %q", made)
 	}
 }
+
+func TestGroupCodeIsNeverMadeInAGroup(t *testing.T) {
+	f, g := groupFixture(t)
+	for _, text := range []string{"管理 绑群", "管理 绑群 3", "1"} {
+		r, err := f.e.Handle(context.Background(), &Request{Channel: "wxgroup", User: "boss", Group: "g3", Mentioned: true, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(r.Text(), "绑定本群") || strings.Contains(r.Text(), "确认请回复") || len(r.Secrets) != 0 {
+			t.Errorf("%q in a group answered %q", text, r.Text())
+		}
+		if text != "1" && !strings.Contains(r.Text(), "请私聊我") {
+			t.Errorf("%q in a group was not sent to a private chat: %q", text, r.Text())
+		}
+	}
+	if len(g.made()) != 0 {
+		t.Errorf("a group message made codes: %q", g.made())
+	}
+}
