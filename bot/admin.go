@@ -23,6 +23,7 @@ var adminSubs = map[string]string{
 	"录入选票": "sheet", "录入": "sheet", "录票": "sheet", "书面选票": "sheet",
 	"未投票": "notvoted", "扫楼": "notvoted", "没投票": "notvoted",
 	"作废录入": "void", "作废选票录入": "void",
+	"绑群": "group", "绑定群": "group", "绑定微信群": "group", "群绑定码": "group",
 }
 
 // adminEntries are the admin menu, in order, with the roles each needs.
@@ -40,6 +41,8 @@ var adminEntries = []struct {
 	{"sheet", []string{tx.RoleScrutineer}},
 	{"notvoted", []string{tx.RoleAdmin, tx.RoleScrutineer}},
 	{"void", []string{tx.RoleAdmin}},
+	// group is listed only when the group account is on (Engine.GroupCodes).
+	{"group", []string{tx.RoleAdmin}},
 }
 
 // serveAdmin answers 管理: the admin menu, or an admin command given on one
@@ -73,9 +76,14 @@ func serveAdmin(t *Turn) error {
 func showAdmin(t *Turn, f *Frame) error {
 	f.Choices = nil
 	for _, e := range adminEntries {
+		if e.key == "group" && t.e.GroupCodes == nil {
+			// An entry that could only say "not turned on" would be a
+			// dead end for an elderly admin: it is not listed.
+			continue
+		}
 		f.Choices = append(f.Choices, e.key)
 	}
-	t.say("bot.admin.menu", nil)
+	t.say("bot.admin.menu", struct{ Groups bool }{t.e.GroupCodes != nil})
 	return nil
 }
 
@@ -96,6 +104,10 @@ func (t *Turn) startAdmin(key string, args, orig []string) error {
 	}
 	if key == "approve" {
 		return t.Open(Frame{Screen: "admin.approve"})
+	}
+	if key == "group" && t.e.GroupCodes == nil {
+		t.say("bot.admin.group.off", nil)
+		return nil
 	}
 	f := Frame{Screen: "admin." + key, Form: map[string]string{}}
 	if key == "sheet" || key == "notvoted" || key == "void" {

@@ -157,6 +157,9 @@ type Engine struct {
 	RatePer   time.Duration
 	// Logger receives internal errors, with detail users never see.
 	Logger *slog.Logger
+	// GroupCodes makes the codes that bind a WeChat group (管理 绑群);
+	// nil when the group account is not turned on, and the entry says so.
+	GroupCodes GroupCodes
 	// BoardURL is the notice board's public address; when set, every
 	// receipt links to its page there (BoardURL/tx/HASH).
 	BoardURL string

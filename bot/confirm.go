@@ -47,6 +47,10 @@ func confirmInput(t *Turn, f *Frame) error {
 type actionKind struct {
 	roles []string
 	build func(t *Turn, a *Action) (tx.Body, *actionExtra, error)
+	// local, when set, is a confirmed action that writes nothing to the
+	// chain (a group's binding code, kept in gateway.db): it runs instead
+	// of build and the submit, and answers for itself.
+	local func(t *Turn, a *Action) error
 }
 
 // actionExtra is what a receipt shows besides height and hash.
@@ -92,6 +96,8 @@ func actionFor(kind string) *actionKind {
 		return &actionKind{roles: admin, build: buildCode}
 	case "role":
 		return &actionKind{roles: admin, build: buildRole}
+	case "groupcode":
+		return &actionKind{roles: admin, local: runGroupCode}
 	case "sheet":
 		return &actionKind{roles: []string{tx.RoleScrutineer}, build: buildSheet}
 	case "void":
@@ -188,6 +194,9 @@ func (t *Turn) execute(f *Frame) error {
 			t.say("bot.admin.refused", nil)
 			return nil
 		}
+	}
+	if k.local != nil {
+		return k.local(t, a)
 	}
 	body, extra, err := k.build(t, a)
 	if err != nil {

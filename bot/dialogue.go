@@ -30,6 +30,8 @@ func dialogueFor(screen string) *dialogue {
 		return &dialogue{steps: []string{"title", "text", "class", "scope", "days"}, read: readStep, oneLine: decisionOneLine, action: decisionAction}
 	case "admin.code":
 		return &dialogue{steps: []string{"unit", "relation"}, read: readStep, oneLine: codeOneLine, action: codeAction}
+	case "admin.group":
+		return &dialogue{steps: []string{"building"}, read: readGroupStep, oneLine: groupOneLine, action: groupAction}
 	case "admin.role":
 		return &dialogue{steps: []string{"unit", "member", "role", "op"}, read: readStep, oneLine: roleOneLine, action: roleAction}
 	case "admin.notice":

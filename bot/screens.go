@@ -104,7 +104,7 @@ func screenFor(name string) *screen {
 		return &screen{show: showAdmin, input: menuInput(chooseAdmin)}
 	case "admin.notvoted":
 		return &screen{show: showNotVoted, input: notVotedInput}
-	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger", "admin.sheet", "admin.void",
+	case "admin.poll", "admin.decision", "admin.code", "admin.role", "admin.notice", "admin.ledger", "admin.sheet", "admin.void", "admin.group",
 		"form.repair", "form.reopen", "form.item", "form.booking", "form.comment",
 		"form.dispute", "form.statement", "form.outcome", "form.cancel", "form.meeting":
 		return &screen{show: showDialogue, input: dialogueInput, stepBack: dialogueStepBack, freeText: true, dialogue: true}

@@ -77,7 +77,8 @@ type WxGroup struct {
 	RetryBase time.Duration `toml:"retry_base"`
 	RetryMax  time.Duration `toml:"retry_max"`
 	Tries     int           `toml:"tries"`
-	// BindCodeTTL is how long a code from `linli wxgroup bindcode` binds.
+	// BindCodeTTL is how long a code from `linli wxgroup bindcode` or an
+	// admin's 管理 绑群 in chat binds.
 	BindCodeTTL time.Duration `toml:"bindcode_ttl"`
 	// Groups are groups of the community by name, each tied to a building
 	// ("" for the whole community), besides those bound with a code.

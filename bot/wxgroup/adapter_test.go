@@ -257,6 +257,31 @@ func TestGroupBindsFromInsideWithOneTimeCode(t *testing.T) {
 	if req.Text != "帮助" {
 		t.Errorf("request %+v", req)
 	}
+
+	// A code made as an admin's 管理 绑群 makes it (Codes, the engine's
+	// bot.GroupCodes) binds a group that was not the community's, for the
+	// whole community, in the same way.
+	codes := &wxgroup.Codes{Store: r.gw.WxGroup(), Now: r.clock.Now}
+	chatCode, expires, err := codes.NewGroupCode(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := r.clock.Now().Add(wxgroup.DefaultCodeTTL).Truncate(time.Second); !expires.Equal(want) {
+		t.Errorf("the chat's code expires %v, want %v", expires, want)
+	}
+	r.fake.Push("@@gx", "@u9", "@"+fakewx.Nick+"\u2005绑定本群 "+chatCode)
+	ok = r.fake.WaitSent(t)
+	if !strings.Contains(ok.Content, "本群已加入「阳光花园」") || strings.Contains(ok.Content, "栋") || ok.Group != "钓鱼群" {
+		t.Errorf("binding with the chat's code answered %+v", ok)
+	}
+	b, _ = r.gw.WxGroup().Bindings(context.Background())
+	if building, bound := b["钓鱼群"]; !bound || building != "" {
+		t.Errorf("bindings = %v, want 钓鱼群 for the whole community", b)
+	}
+	r.fake.Push("@@gx", "@u9", "@"+fakewx.Nick+"\u2005投票")
+	if req := waitFor(t, r.rec.reqs, "a request from the group bound in chat"); req.Text != "投票" {
+		t.Errorf("request %+v", req)
+	}
 }
 
 func TestLogoutRetcodesStopTheAdapterAndAlertTheAdmins(t *testing.T) {

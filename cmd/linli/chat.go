@@ -53,7 +53,7 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 	if err := c.query(ctx, "chain", &chain); err != nil {
 		return err
 	}
-	co.budget = c.conf.Client.CommitTimeout
+	co.budget, co.conf = c.conf.Client.CommitTimeout, c.conf
 	co.fromConfig(fs, c.home, c.conf.Chat)
 	cust := ledger.NewCustodian(c.lc, secret, chain.ChainID)
 	return chat(ctx, env, cust, c.home.gatewayDB(), *as, co)
@@ -64,6 +64,9 @@ type chatOptions struct {
 	templates  string
 	sessionTTL time.Duration
 	budget     time.Duration
+	// conf is the home's linli.toml: with [wxgroup] on, admins make
+	// group binding codes in chat (管理 绑群).
+	conf config.Config
 }
 
 func addChatFlags(fs interface {
@@ -106,6 +109,7 @@ func chat(ctx context.Context, env *Env, l bot.Ledger, gatewayFile, as string, o
 	}
 	e := bot.New(l, gw.Sessions(), tset)
 	e.Texts = gw.PrivateTexts()
+	e.GroupCodes = chatGroupCodes(o.conf, gw)
 	e.SessionTTL = o.sessionTTL
 	if o.budget > 0 {
 		e.Budgets[channel] = o.budget

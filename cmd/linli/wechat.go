@@ -173,6 +173,7 @@ func startWechat(ctx context.Context, env *Env, hm home, n *node.Node, conf conf
 
 	e := bot.New(cust, gw.Sessions(), tset)
 	e.Texts = gw.PrivateTexts()
+	e.GroupCodes = chatGroupCodes(conf, gw)
 	e.Logger = logger
 	if conf.Board.Enabled && conf.Board.PublicURL != "" {
 		e.BoardURL = conf.Board.URL(conf.Board.Listen) // receipts link to /tx/HASH

@@ -29,6 +29,7 @@ var (
 	_ wxgroup.Handler    = (*bot.Engine)(nil)
 	_ wxgroup.Store      = (*store.WxGroup)(nil)
 	_ wxgroup.LoginStore = (*store.WxGroup)(nil)
+	_ wxgroup.CodeStore  = (*store.WxGroup)(nil)
 )
 
 const wxgroupUsage = "Usage: linli wxgroup login | check | bindcode [--building B] | groups | unbind NAME"
@@ -159,7 +160,7 @@ func runWxgroupCheck(ctx context.Context, env *Env, args []string) error {
 	}
 	groups := mergeGroups(wc.Groups, bound)
 	if len(groups) == 0 {
-		bad("no group belongs to the community: `linli wxgroup bindcode` and post the code in the group, or name groups in [wxgroup.groups]")
+		bad("no group belongs to the community: `linli wxgroup bindcode` (or an admin's 管理 绑群 in chat) and post the code in the group, or name groups in [wxgroup.groups]")
 	}
 	for _, g := range groups {
 		ok("group %s", g)
@@ -219,16 +220,13 @@ func runWxgroupBindcode(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer gw.Close()
-	code, hash, err := wxgroup.NewBindCode()
+	// The same codes as an admin's 管理 绑群 in chat.
+	code, expires, err := groupCodes(gw, *ttl).NewGroupCode(ctx, *building)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	if err := gw.WxGroup().AddCode(ctx, hash, *building, now.Add(*ttl), now); err != nil {
-		return err
-	}
 	fmt.Fprintf(env.Stdout, "绑定本群 %s\n", code)
-	fmt.Fprintf(env.Stderr, "linli: post the line above in the group, @-mentioning the group account, before %s; it binds one group (%s) once\n", now.Add(*ttl).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), buildingWord(*building))
+	fmt.Fprintf(env.Stderr, "linli: post the line above in the group, @-mentioning the group account, before %s; it binds one group (%s) once\n", expires.In(cstZone).Format("2006-01-02 15:04"), buildingWord(*building))
 	return nil
 }
 
@@ -282,6 +280,21 @@ func runWxgroupUnbind(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "unbound 「%s」\n", args[0])
 	return nil
+}
+
+// groupCodes makes the codes that bind a group, in gateway.db, valid for
+// ttl: `linli wxgroup bindcode` and the chat's 管理 绑群 share it.
+func groupCodes(gw *store.Gateway, ttl time.Duration) *wxgroup.Codes {
+	return &wxgroup.Codes{Store: gw.WxGroup(), TTL: ttl}
+}
+
+// chatGroupCodes is the chat engine's GroupCodes: nil (管理 绑群 says the
+// group account is off) unless linli.toml turns it on.
+func chatGroupCodes(conf config.Config, gw *store.Gateway) bot.GroupCodes {
+	if !conf.WxGroup.Enabled {
+		return nil
+	}
+	return groupCodes(gw, conf.WxGroup.BindCodeTTL)
 }
 
 // startWxGroup runs the group account beside node n when linli.toml

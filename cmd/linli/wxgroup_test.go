@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/linli-community/linli/bot/wechatmp"
 	"github.com/linli-community/linli/internal/fakewx"
 	"github.com/linli-community/linli/store"
 )
@@ -167,8 +173,27 @@ func TestStartRunsTheGroupAccountEndToEnd(t *testing.T) {
 	if got.Group != "5号楼群" || !strings.Contains(got.Content, "「阳光花园」") || !strings.Contains(got.Content, "关联 5 栋") {
 		t.Errorf("binding answered %+v", got)
 	}
+	// An admin makes a code in chat (管理 绑群, the whole community's
+	// group, confirmed) and binds 钓鱼群 with it in the same way.
+	boss := decode[struct{ Address string }](t, mustRun(t, "keys", "derive", "--home", h, "--channel", "console", "--user", "boss"))
+	mustRun(t, "tx", "role.grant", `{"address":"`+boss.Address+`","role":"admin"}`, "--home", h, "--node", rpc)
+	chatOut, chatErr, err := runIn(t, "管理 绑群\n1\n1\n", "chat", "--as", "boss", "--home", h, "--node", rpc)
+	if err != nil {
+		t.Fatalf("chat: %v\n%s\n%s", err, chatOut, chatErr)
+	}
+	m := regexp.MustCompile(`绑定本群 (\d{4} \d{4} \d{4})\n`).FindStringSubmatch(chatOut)
+	if m == nil || !strings.Contains(chatOut, "绑定后这个群是全小区的群") {
+		t.Fatalf("管理 绑群 in chat answered:\n%s", chatOut)
+	}
+	chatCode := m[1]
+	fake.Push("@@gx", "@u9", "@"+fakewx.Nick+"\u2005绑定本群 "+chatCode)
+	got = fake.WaitSent(t)
+	if got.Group != "钓鱼群" || !strings.Contains(got.Content, "本群已加入「阳光花园」") || strings.Contains(got.Content, "栋") {
+		t.Errorf("binding with the chat's code answered %+v", got)
+	}
 	out, _, err = runWx(t, nil, "wxgroup", "groups", "--home", h)
-	if err != nil || !strings.Contains(out, "「5号楼群」 building 5 (bound with a code)") || !strings.Contains(out, "「3号楼业主群」 building 3 (linli.toml)") {
+	if err != nil || !strings.Contains(out, "「5号楼群」 building 5 (bound with a code)") || !strings.Contains(out, "「3号楼业主群」 building 3 (linli.toml)") ||
+		!strings.Contains(out, "「钓鱼群」 the whole community (bound with a code)") {
 		t.Errorf("groups: %v\n%s", err, out)
 	}
 	// An admin's announcement reaches every group through the notifier,
@@ -205,7 +230,68 @@ func TestStartRunsTheGroupAccountEndToEnd(t *testing.T) {
 	if n := fake.Count("webwxinit"); n != 2 {
 		t.Errorf("webwxinit called %d times, want 2 (login, one hot login)", n)
 	}
-	if strings.Contains(logs.String(), fakewx.Sid) || strings.Contains(logs.String(), code) {
+	if strings.Contains(logs.String(), fakewx.Sid) || strings.Contains(logs.String(), code) || strings.Contains(logs.String(), chatCode) {
 		t.Error("the log shows a secret")
+	}
+}
+
+// TestWechatAdminMakesAGroupCode runs `linli start` with the official
+// account and the group account on: an admin's 管理 绑群 on the official
+// account answers with a code that binds a group, and gateway.db, where
+// the webhook keeps its replies for WeChat's retries, never holds it.
+func TestWechatAdminMakesAGroupCode(t *testing.T) {
+	fake := fakewx.New(t)
+	h, rpc, hook := wechatHome(t, "http://127.0.0.1:9", 0o600, "allow_plaintext = true\n[wxgroup]\nenabled = true\nofficial_account = \"阳光花园服务号\"\n")
+	if _, _, err := runWx(t, fake.Transport(), "wxgroup", "login", "--home", h); err != nil {
+		t.Fatal(err)
+	}
+	runStartWx(t, h, fake.Transport(), "WeChat group account logged in")
+	admin := decode[struct{ Address string }](t, mustRun(t, "keys", "derive", "--home", h, "--channel", wechatmp.Channel, "--user", "oAdmin"))
+	mustRun(t, "tx", "role.grant", `{"address":"`+admin.Address+`","role":"admin"}`, "--home", h, "--node", rpc)
+	mustRun(t, "tx", "unit.register", `{"units":[{"unit":"5-101","building":"5","area":8950,"owner":"O-1"}]}`, "--home", h, "--node", rpc)
+
+	say := func(id int, text string) string {
+		t.Helper()
+		ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), strconv.Itoa(id)
+		q := url.Values{"signature": {wxSig(wxToken, ts, nonce)}, "timestamp": {ts}, "nonce": {nonce}}
+		msg := fmt.Sprintf("<xml><ToUserName>gh_1</ToUserName><FromUserName>oAdmin</FromUserName><CreateTime>%s</CreateTime><MsgType>text</MsgType><Content>%s</Content><MsgId>%d</MsgId></xml>", ts, text, id)
+		res, err := http.Post(hook+"?"+q.Encode(), "text/xml", strings.NewReader(msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return string(body)
+	}
+	if got := say(1, "管理 绑群 5号楼"); !strings.Contains(got, "关联 5 栋") || !strings.Contains(got, "确认请回复 1") {
+		t.Fatalf("管理 绑群 answered %s", got)
+	}
+	got := say(2, "1")
+	m := regexp.MustCompile(`绑定本群 (\d{4} \d{4} \d{4})\n`).FindStringSubmatch(got)
+	if m == nil {
+		t.Fatalf("the confirmation answered %s", got)
+	}
+	code := m[1]
+
+	fake.Push("@@g5", "@u3", "@"+fakewx.Nick+"\u2005绑定本群 "+code)
+	sent := fake.WaitSent(t)
+	if sent.Group != "5号楼群" || !strings.Contains(sent.Content, "关联 5 栋") {
+		t.Errorf("binding with the official account's code answered %+v", sent)
+	}
+	// The reply is recorded, without the code, beside being written.
+	db := filepath.Join(h, "data", "gateway.db")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(db + "-wal")
+		a, _ := os.ReadFile(db)
+		all := string(a) + string(b)
+		if strings.Contains(all, code) {
+			t.Fatal("gateway.db holds the group's binding code")
+		}
+		if strings.Contains(all, "（已隐藏）") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reply with the code was never recorded")
+		}
 	}
 }
