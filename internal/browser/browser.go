@@ -174,22 +174,35 @@ func abs(x float64) float64 {
 
 // DecodeQR screenshots the element matching the CSS selector and decodes
 // the QR code in it.
+//
+// A code 30 mm wide on screen is about 3 device pixels a module, not a
+// whole number, so its edges are grey; a reader hunting finder patterns
+// in such a picture misjudges the code's size for about one text in 300
+// (CI saw "dimension = 23"). Like a phone that tries again closer, it
+// looks again at larger screenshots, and harder, before it gives up; the
+// code must still be read from what the browser drew.
 func DecodeQR(ctx context.Context, selector string) (string, error) {
-	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(selector)))
-	if err != nil {
-		return "", err
+	var errs []error
+	for _, scale := range []float64{1, 2, 3} {
+		png, err := chromedp.Run(ctx, chromedp.ScreenshotScale(chromedp.CSS(selector), scale))
+		if err != nil {
+			return "", err
+		}
+		img, _, err := image.Decode(bytes.NewReader(png))
+		if err != nil {
+			return "", err
+		}
+		for _, hints := range []map[gozxing.DecodeHintType]any{nil, {gozxing.DecodeHintType_TRY_HARDER: true}} {
+			bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+			if err != nil {
+				return "", err
+			}
+			res, err := gozxingqr.NewQRCodeReader().Decode(bmp, hints)
+			if err == nil {
+				return res.GetText(), nil
+			}
+			errs = append(errs, fmt.Errorf("at %gx, hints %v: %w", scale, hints, err))
+		}
 	}
-	img, _, err := image.Decode(bytes.NewReader(png))
-	if err != nil {
-		return "", err
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "", fmt.Errorf("decode QR in %s: %w", selector, err)
-	}
-	return res.GetText(), nil
+	return "", fmt.Errorf("decode QR in %s: %w", selector, errors.Join(errs...))
 }
